@@ -1,0 +1,193 @@
+#include "commands.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "lessons/claims.h"
+#include "lessons/environment.h"
+#include "report/json_renderer.h"
+#include "report/text_renderer.h"
+#include "report/verdict_store.h"
+
+namespace conc::app {
+
+namespace {
+
+bool use_color(bool no_color_flag) {
+  const char* no_color = std::getenv("NO_COLOR");
+  return !no_color_flag && (no_color == nullptr || no_color[0] == '\0') && ::isatty(1) == 1;
+}
+
+int terminal_width() {
+  winsize ws{};
+  if (::isatty(1) == 1 && ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) {
+    return std::min<int>(ws.ws_col, 120);
+  }
+  return 100;
+}
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+void print_report(const report::Report& r, bool json, bool no_color) {
+  if (json) {
+    print(report::render_json(r));
+  } else {
+    print(report::render_text(r, report::TextStyle{use_color(no_color), terminal_width()}));
+  }
+}
+
+std::string join_claims(const std::vector<std::string_view>& ids) {
+  std::string s;
+  for (auto id : ids) {
+    s += (s.empty() ? "" : " ") + std::string(id);
+  }
+  return s;
+}
+
+}  // namespace
+
+Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) {
+  add_list(app);
+  add_info(app);
+  add_claims(app);
+  add_lessons(app);
+}
+
+void Commands::add_list(CLI::App& app) {
+  auto* cmd = app.add_subcommand("list", "The lessons, in the order of the notes");
+  cmd->add_flag("--json", list_.json, "Print JSON");
+  cmd->callback([this] { selected_ = [this] { return run_list(); }; });
+}
+
+void Commands::add_info(CLI::App& app) {
+  auto* cmd = app.add_subcommand("info", "The machine you are measuring on");
+  cmd->add_flag("--json", info_.json, "Print JSON");
+  cmd->add_flag("--no-color", info_.no_color, "No colour");
+  cmd->callback([this] { selected_ = [this] { return run_info(); }; });
+}
+
+void Commands::add_claims(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("claims", "Every claim of the notes with this machine's latest verdict");
+  cmd->add_flag("--json", claims_.json, "Print JSON");
+  cmd->add_flag("--no-color", claims_.no_color, "No colour");
+  cmd->callback([this] { selected_ = [this] { return run_claims(); }; });
+}
+
+void Commands::add_lessons(CLI::App& app) {
+  auto* lesson_cmd = app.add_subcommand("lesson", "Run one lesson: conc-lab lesson <name>");
+  lesson_cmd->require_subcommand(1);
+  for (auto& lesson : lessons_) {
+    auto* cmd = lesson_cmd->add_subcommand(std::string(lesson->name()),
+                                           std::string(lesson->title()));
+    cmd->footer("Claims: " + join_claims(lesson->claims()) + " (conc-lab claims)");
+    lessons::add_common_options(*cmd, lesson_options_);
+    lesson->add_options(*cmd);
+    lessons::Lesson* l = lesson.get();
+    cmd->callback([this, l] { selected_ = [this, l] { return run_lesson(*l); }; });
+  }
+}
+
+std::vector<std::string> Commands::lesson_names() const {
+  std::vector<std::string> names;
+  for (const auto& l : lessons_) {
+    names.emplace_back(l->name());
+  }
+  return names;
+}
+
+std::vector<std::string> Commands::command_names() const {
+  std::vector<std::string> names;
+  for (const auto* sub : app_.get_subcommands({})) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+int Commands::run() { return selected_ ? selected_() : print_syllabus(); }
+
+int Commands::print_syllabus() const {
+  std::string out =
+      "conc-lab: concurrency, measured on this machine.\n\n"
+      "Each lesson runs a live experiment for claims of the lecture notes and says whether\n"
+      "this machine confirms, nuances or contradicts them.\n\nSyllabus:\n";
+  for (const auto& l : lessons_) {
+    out += fmt::format("  {:<28} {}\n", l->name(), l->title());
+  }
+  out +=
+      "\nStart with:  conc-lab info                 (the machine)\n"
+      "             conc-lab lesson " +
+      std::string(lessons_.empty() ? "<name>" : lessons_.front()->name()) +
+      "\n             conc-lab claims               (all claims and their verdicts here)\n"
+      "Options of a lesson: conc-lab lesson <name> --help\n";
+  print(out);
+  return kExitOk;
+}
+
+int Commands::run_list() const {
+  if (list_.json) {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto& l : lessons_) {
+      nlohmann::json claims = nlohmann::json::array();
+      for (auto c : l->claims()) {
+        claims.push_back(std::string(c));
+      }
+      doc.push_back({{"name", l->name()}, {"title", l->title()}, {"claims", claims}});
+    }
+    print(nlohmann::json{{"schema_version", report::kSchemaVersion}, {"lessons", doc}}.dump(2) +
+          "\n");
+    return kExitOk;
+  }
+  std::string out;
+  int n = 0;
+  for (const auto& l : lessons_) {
+    out += fmt::format("{:>2}. {:<28} {}\n    claims {}\n", ++n, l->name(), l->title(),
+                       join_claims(l->claims()));
+  }
+  print(out);
+  return kExitOk;
+}
+
+int Commands::run_info() const {
+  print_report(lessons::info_report(os::collect_system_info(200)), info_.json, info_.no_color);
+  return kExitOk;
+}
+
+int Commands::run_claims() const {
+  report::VerdictStore store(report::VerdictStore::default_path());
+  if (auto warning = store.load()) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+  if (claims_.json) {
+    print(lessons::claims_json(lessons_, store).dump(2) + "\n");
+  } else {
+    print_report(lessons::claims_report(lessons_, store), false, claims_.no_color);
+  }
+  return kExitOk;
+}
+
+int Commands::run_lesson(lessons::Lesson& lesson) const {
+  const report::Report r = lessons::run_lesson(lesson, lesson_options_);
+  print_report(r, lesson_options_.json, lesson_options_.no_color);
+  std::fflush(stdout);
+  // The ledger is a convenience: failing to update it must not fail the lesson.
+  try {
+    report::VerdictStore store(report::VerdictStore::default_path());
+    if (auto warning = store.load()) {
+      std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+    }
+    store.record(r, report::utc_timestamp());
+    store.save();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "conc-lab: could not record the verdicts: %s\n", e.what());
+  }
+  return kExitOk;
+}
+
+}  // namespace conc::app

@@ -1,0 +1,52 @@
+#pragma once
+// The command table: `list`, `info`, `claims`, `lesson <name>`, each an options struct, a
+// setup function that declares its CLI11 options and a run function (CLI11's subcom_in_files
+// pattern). main() only parses and maps failures to exit codes.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "lessons/lesson.h"
+
+namespace conc::app {
+
+// Exit statuses: 0 ok, 1 an OS call failed, 2 usage error (as grep and argparse), 130 Ctrl-C.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitOsFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+class Commands {
+ public:
+  explicit Commands(CLI::App& app);
+  // Runs whichever command was parsed; the syllabus when none was.
+  int run();
+  // Names the lesson command accepts (for "did you mean").
+  std::vector<std::string> lesson_names() const;
+  std::vector<std::string> command_names() const;
+
+ private:
+  struct OutputOptions {
+    bool json = false;
+    bool no_color = false;
+  };
+  void add_list(CLI::App& app);
+  void add_info(CLI::App& app);
+  void add_claims(CLI::App& app);
+  void add_lessons(CLI::App& app);
+
+  int print_syllabus() const;
+  int run_list() const;
+  int run_info() const;
+  int run_claims() const;
+  int run_lesson(lessons::Lesson& lesson) const;
+
+  CLI::App& app_;
+  std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
+  OutputOptions list_, info_, claims_;
+  lessons::CommonOptions lesson_options_;
+  std::function<int()> selected_;
+};
+
+}  // namespace conc::app

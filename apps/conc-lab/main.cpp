@@ -1,0 +1,105 @@
+// conc-lab: parse, pick a command, hand over, and turn every way of failing into one line on
+// stderr and an exit status: 2 for a usage error, 1 for an OS call that failed, 130 for Ctrl-C.
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "commands.h"
+#include "did_you_mean.h"
+#include "os/interrupt.h"
+
+namespace {
+
+// How long a lesson may take to unwind after Ctrl-C before the process ends it itself.
+constexpr int kInterruptGraceMs = 700;
+
+// After SIGINT the lesson normally sees the flag and unwinds; this thread guarantees the
+// process ends within the grace period even when it does not (a blocking call, a long step).
+// Children die with us: they carry PR_SET_PDEATHSIG (os/child.h).
+void start_interrupt_watchdog() {
+  std::thread([] {
+    pollfd pfd{conc::os::interrupt_fd(), POLLIN, 0};
+    while (::poll(&pfd, 1, -1) < 0) {
+    }
+    ::poll(nullptr, 0, kInterruptGraceMs);
+    static const char kMsg[] = "\nconc-lab: interrupted\n";
+    [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
+    ::_exit(128 + conc::os::interrupt_signal());
+  }).detach();
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "conc-lab: %s\n", message.c_str());
+  return conc::app::kExitUsage;
+}
+
+// `conc-lab lesson thred` -> "unknown lesson 'thred' (did you mean 'thread'?)" before CLI11's
+// generic "arguments were not expected".
+std::optional<std::string> unknown_name(int argc, char** argv, const conc::app::Commands& cmds) {
+  if (argc < 2 || argv[1][0] == '-') {
+    return std::nullopt;
+  }
+  const std::string first = argv[1];
+  auto describe = [](const std::string& kind, const std::string& typed,
+                     const std::vector<std::string>& names) {
+    std::string msg = "unknown " + kind + " '" + typed + "'";
+    if (auto near = conc::app::closest_name(typed, names)) {
+      msg += " (did you mean '" + *near + "'?)";
+    } else {
+      msg += kind == "lesson" ? " (conc-lab list shows them)" : " (conc-lab --help)";
+    }
+    return msg;
+  };
+  const auto commands = cmds.command_names();
+  if (std::find(commands.begin(), commands.end(), first) == commands.end()) {
+    return describe("command", first, commands);
+  }
+  if (first == "lesson" && argc >= 3 && argv[2][0] != '-') {
+    const auto names = cmds.lesson_names();
+    if (std::find(names.begin(), names.end(), argv[2]) == names.end()) {
+      return describe("lesson", argv[2], names);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::os::install_interrupt_handler();
+  start_interrupt_watchdog();
+  CLI::App app{"conc-lab: a laboratory that teaches concurrency by running it", "conc-lab"};
+  app.set_version_flag("--version", "conc-lab " CONC_LAB_VERSION);
+  app.require_subcommand(0, 1);
+  try {
+    conc::app::Commands commands(app);
+    if (auto message = unknown_name(argc, argv, commands)) {
+      return usage_error(*message);
+    }
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      return usage_error(std::string(e.what()) + " (see --help)");
+    }
+    return commands.run();
+  } catch (const conc::os::Interrupted&) {
+    std::fprintf(stderr, "\nconc-lab: interrupted\n");
+    return 128 + conc::os::interrupt_signal();
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "conc-lab: %s\n", e.what());
+    return conc::app::kExitOsFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "conc-lab: internal error: %s\n", e.what());
+    return conc::app::kExitOsFailure;
+  }
+}

@@ -1,0 +1,442 @@
+// Lesson `process` (C04-C07): two children of this very program, their pids, executable and
+// separate memory; what the kernel keeps per process; the main thread; threads coming and going.
+
+#include "lessons/process.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <thread>
+
+#include "lessons/lesson.h"
+#include "os/child.h"
+#include "os/clock.h"
+#include "os/pipe.h"
+#include "os/proc_read.h"
+#include "os/text_file.h"
+#include "report/units.h"
+
+namespace conc::lessons {
+
+namespace process {
+
+report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader,
+                               int parent_value, int original, int written) {
+  const bool distinct = writer.pid != reader.pid && writer.pid > 0 && reader.pid > 0;
+  const bool same_exe = !writer.exe.empty() && writer.exe == reader.exe;
+  const bool isolated = reader.value_seen == original && parent_value == original &&
+                        writer.value_seen == written;
+  report::ClaimVerdict v{"C04", report::Verdict::confirmed, "", ""};
+  v.threshold =
+      "confirmed when the two children have distinct pids, the same executable, and the "
+      "writer's change is seen by neither the other child nor the parent; contradicted "
+      "otherwise";
+  if (distinct && same_exe && isolated) {
+    v.because = fmt::format(
+        "pids {} and {} both run {}; child {} wrote {} at address {:#x}, child {} read {} at "
+        "the same address and the parent still has {}: one program, two processes, two "
+        "memories",
+        writer.pid, reader.pid, writer.exe, writer.pid, written, writer.address, reader.pid,
+        reader.value_seen, parent_value);
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = fmt::format(
+        "pids {} and {}, executables '{}' and '{}', reader saw {} and parent {} after the "
+        "writer stored {}",
+        writer.pid, reader.pid, writer.exe, reader.exe, reader.value_seen, parent_value, written);
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c05(const std::string& child_cwd_after_chdir,
+                               const std::string& chdir_target, const std::string& parent_cwd) {
+  report::ClaimVerdict v{"C05", report::Verdict::confirmed, "", ""};
+  v.threshold =
+      "confirmed when /proc/<child>/cwd shows the child's chdir target and the parent's cwd "
+      "differs from it; contradicted when the change leaked to the parent or did not show";
+  const bool child_moved = child_cwd_after_chdir == chdir_target;
+  const bool parent_kept = parent_cwd != chdir_target;
+  if (child_moved && parent_kept) {
+    v.because = fmt::format(
+        "the child moved to {} and its /proc entry says so, while the parent stayed in {}: "
+        "the working directory, like the open files, limits and environment, belongs to "
+        "the process",
+        chdir_target, parent_cwd);
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = fmt::format("after the child's chdir to {}: child cwd '{}', parent cwd '{}'",
+                            chdir_target, child_cwd_after_chdir, parent_cwd);
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c06(long pid, long main_tid, long threads, long task_entries) {
+  report::ClaimVerdict v{"C06", report::Verdict::confirmed, "", ""};
+  v.threshold =
+      "confirmed when a fresh process has tid == pid, Threads: 1 and one /proc/<pid>/task "
+      "entry; contradicted otherwise";
+  if (pid == main_tid && threads == 1 && task_entries == 1) {
+    v.because = fmt::format(
+        "the fresh child {} has Threads: 1, one entry in /proc/{}/task, and its only "
+        "thread's tid is {}: the main thread is the process's first task",
+        pid, pid, main_tid);
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = fmt::format("pid {}, main tid {}, Threads: {}, task entries {}", pid, main_tid,
+                            threads, task_entries);
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c07(long baseline, const std::vector<long>& counts, long after_join) {
+  report::ClaimVerdict v{"C07", report::Verdict::confirmed, "", ""};
+  v.threshold =
+      "confirmed when Threads: is baseline+i after starting i threads for every i and back to "
+      "baseline after join; nuanced when it grew but not step by step; contradicted when it "
+      "never grew";
+  bool exact = !counts.empty();
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    exact = exact && counts[i] == baseline + static_cast<long>(i) + 1;
+  }
+  const long peak = counts.empty() ? baseline : *std::max_element(counts.begin(), counts.end());
+  if (exact && after_join == baseline) {
+    v.because = fmt::format(
+        "Threads: went {} → {} one by one as {} threads started, and back to {} after join",
+        baseline, peak, counts.size(), after_join);
+  } else if (peak > baseline) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = fmt::format(
+        "Threads: grew from {} to {} for {} threads started but not exactly one per thread, "
+        "or stayed at {} after join (threads still exiting)",
+        baseline, peak, counts.size(), after_join);
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = fmt::format("Threads: stayed at {} while {} threads ran", baseline, counts.size());
+  }
+  return v;
+}
+
+}  // namespace process
+
+namespace {
+
+using std::chrono::milliseconds;
+constexpr auto kChildTimeout = milliseconds(5000);
+constexpr int kOriginal = 7;
+constexpr int kWritten = 42;
+constexpr int kMaxThreads = 64;
+
+// Both children start with a copy of this; volatile so each access really touches memory.
+volatile int g_marker = kOriginal;
+
+// What a child reports back through a pipe: plain bytes.
+struct ChildReport {
+  long pid = 0, ppid = 0, tid = 0;
+  unsigned long long marker_address = 0;
+  int marker_seen = 0;
+  char cwd[256] = {};
+};
+
+struct ThreadReport {
+  long pid = 0, tid = 0, threads = 0, task_entries = 0;
+  int started = 0;
+  long counts[kMaxThreads] = {};
+  long tasks[kMaxThreads] = {};
+  long after_join = 0;
+  double settle_ms = 0;  // time for the count to drop after the last join
+};
+
+long threads_now() {
+  auto st = os::read_status(::getpid());
+  return st && st->threads ? *st->threads : -1;
+}
+
+// Child A: write the marker, move to another directory, tell B, stay alive until released.
+int writer_child(os::Pipe& results, os::Pipe& to_reader, os::Pipe& release,
+                 const std::string& target) {
+  g_marker = kWritten;
+  ChildReport r;
+  r.pid = ::getpid();
+  r.ppid = ::getppid();
+  r.marker_address = reinterpret_cast<std::uintptr_t>(&g_marker);
+  r.marker_seen = g_marker;
+  if (::chdir(target.c_str()) == 0 && ::getcwd(r.cwd, sizeof r.cwd) == nullptr) {
+    r.cwd[0] = '\0';
+  }
+  const char go = 1;
+  if (!results.send(r) || !to_reader.write_all(&go, 1)) {
+    return 1;
+  }
+  release.close_write();
+  return release.wait_for_close(kChildTimeout) ? 0 : 2;
+}
+
+// Child B: once A has written, read the marker at the same address.
+int reader_child(os::Pipe& results, os::Pipe& to_reader, os::Pipe& release) {
+  char go = 0;
+  to_reader.close_write();
+  if (!to_reader.read_exact(&go, 1, kChildTimeout)) {
+    return 1;
+  }
+  ChildReport r;
+  r.pid = ::getpid();
+  r.ppid = ::getppid();
+  r.marker_address = reinterpret_cast<std::uintptr_t>(&g_marker);
+  r.marker_seen = g_marker;
+  if (::getcwd(r.cwd, sizeof r.cwd) == nullptr) {
+    r.cwd[0] = '\0';
+  }
+  if (!results.send(r)) {
+    return 1;
+  }
+  release.close_write();
+  return release.wait_for_close(kChildTimeout) ? 0 : 2;
+}
+
+// Child C: a fresh single-threaded process; start threads one by one and count them.
+int thread_child(os::Pipe& results, int n) {
+  ThreadReport r;
+  r.pid = ::getpid();
+  r.tid = os::current_tid();
+  r.threads = threads_now();
+  r.task_entries = static_cast<long>(os::list_tasks(::getpid()).size());
+  os::Pipe hold;  // the threads block reading it until we close its write end
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&hold] {
+      char byte = 0;
+      [[maybe_unused]] auto got = ::read(hold.read_fd(), &byte, 1);
+    });
+    // The new task exists once clone() returns, so the count is exact right away.
+    r.counts[i] = threads_now();
+    r.tasks[i] = static_cast<long>(os::list_tasks(::getpid()).size());
+    r.started = i + 1;
+  }
+  hold.close_write();
+  for (auto& t : threads) {
+    t.join();
+  }
+  // join returns when the thread has cleared its tid; the kernel drops it from the thread
+  // group a moment later, so wait (boundedly) for the count to settle.
+  const auto t0 = os::monotonic_ns();
+  r.after_join = threads_now();
+  while (r.after_join != 1 && os::monotonic_ns() - t0 < 200'000'000) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    r.after_join = threads_now();
+  }
+  r.settle_ms = static_cast<double>(os::monotonic_ns() - t0) / 1e6;
+  return results.send(r) ? 0 : 1;
+}
+
+std::string exe_of(long pid) {
+  return os::read_link("/proc/" + std::to_string(pid) + "/exe").value_or("?");
+}
+std::string cwd_of(long pid) {
+  return os::read_link("/proc/" + std::to_string(pid) + "/cwd").value_or("?");
+}
+
+class ProcessLesson final : public Lesson {
+ public:
+  std::string_view name() const override { return "process"; }
+  std::string_view title() const override {
+    return "A process: a running program with its own memory and environment";
+  }
+  std::vector<std::string_view> claims() const override { return {"C04", "C05", "C06", "C07"}; }
+  void add_options(CLI::App& cmd) override {
+    cmd.add_option("--threads", threads_, "Threads to start in the fresh process (1-64)")
+        ->check(CLI::Range(1, kMaxThreads));
+  }
+  void run(LessonContext& ctx) override;
+
+ private:
+  void two_children(LessonContext& ctx);
+  void what_the_kernel_keeps(LessonContext& ctx);
+  void main_thread_and_more(LessonContext& ctx);
+  void creation_cost(LessonContext& ctx);
+  int threads_ = 8;
+};
+
+void ProcessLesson::run(LessonContext& ctx) {
+  ctx.explain("The claim",
+              "A process is one running instance of a program: the kernel gives it a pid, an "
+              "address space of its own, open files, a working directory, limits and an "
+              "environment. It starts with one thread (the main thread) and may start more.");
+  two_children(ctx);
+  LessonContext::check_interrupted();
+  what_the_kernel_keeps(ctx);
+  LessonContext::check_interrupted();
+  main_thread_and_more(ctx);
+  LessonContext::check_interrupted();
+  creation_cost(ctx);
+}
+
+void ProcessLesson::two_children(LessonContext& ctx) {
+  ctx.explain("Experiment 1: one program, two processes",
+              "conc-lab forks twice (fork without exec: each child is a copy of this very "
+              "program). Child A stores 42 in a global variable that held 7, then changes its "
+              "working directory to /. Child B waits until A has written, then reads the same "
+              "variable at the same virtual address.");
+  os::Pipe results_a, results_b, to_reader, release;
+  const std::string target = "/";
+  auto a = os::ChildProcess::spawn(
+      [&] { return writer_child(results_a, to_reader, release, target); });
+  auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
+  to_reader.close_write();
+  ChildReport ra, rb;
+  const bool got_a = results_a.receive(ra, kChildTimeout);
+  const bool got_b = got_a && results_b.receive(rb, kChildTimeout);
+  if (!got_a || !got_b) {
+    throw std::runtime_error("a child of the process lesson did not report (" +
+                             a.wait_for(milliseconds(0)).value_or(os::ExitStatus{}).describe() +
+                             ")");
+  }
+  // Read /proc while both are alive, then release them.
+  process::MarkerView wa{ra.pid, exe_of(ra.pid), ra.marker_address, ra.marker_seen};
+  process::MarkerView wb{rb.pid, exe_of(rb.pid), rb.marker_address, rb.marker_seen};
+  const std::string child_cwd = cwd_of(ra.pid);
+  const std::string parent_cwd = cwd_of(::getpid());
+  const std::string parent_exe = exe_of(::getpid());
+  const int parent_value = g_marker;
+  release.close_write();
+  a.wait();
+  b.wait();
+
+  report::Table t{"children", "Two children of this program", {"", "pid", "parent pid",
+                   "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"}, {}, ""};
+  t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
+                    std::to_string(::getppid()), parent_exe,
+                    fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
+                    static_cast<std::int64_t>(parent_value), parent_cwd});
+  t.rows.push_back({std::string("child A (writer)"), std::to_string(ra.pid),
+                    std::to_string(ra.ppid), wa.exe,
+                    fmt::format("{:#x}", ra.marker_address),
+                    static_cast<std::int64_t>(ra.marker_seen), child_cwd});
+  t.rows.push_back({std::string("child B (reader)"), std::to_string(rb.pid),
+                    std::to_string(rb.ppid), wb.exe,
+                    fmt::format("{:#x}", rb.marker_address),
+                    static_cast<std::int64_t>(rb.marker_seen), std::string(rb.cwd)});
+  t.note =
+      "Same address, different values: each process has its own virtual address space, and "
+      "fork gave each child a copy (shared copy-on-write until A wrote, then A got its own "
+      "page).";
+  ctx.report().add(std::move(t));
+  ctx.verdict(process::judge_c04(wa, wb, parent_value, kOriginal, kWritten));
+  ctx.verdict(process::judge_c05(child_cwd, target, parent_cwd));
+}
+
+void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
+  const pid_t pid = ::getpid();
+  const auto maps = os::read_maps(pid);
+  std::size_t files = 0, anon = 0, guards = 0, special = 0;
+  std::uint64_t mapped = 0;
+  for (const auto& m : maps) {
+    mapped += m.size();
+    if (m.perms.rfind("---", 0) == 0) {
+      ++guards;
+    } else if (!m.path.empty() && m.path[0] == '[') {
+      ++special;
+    } else if (!m.path.empty()) {
+      ++files;
+    } else {
+      ++anon;
+    }
+  }
+  const auto status = os::read_status(pid);
+  const auto environ = os::read_text_file("/proc/self/environ").value_or("");
+  const auto limits = os::read_text_file("/proc/self/limits").value_or("");
+  const auto limit_lines = std::count(limits.begin(), limits.end(), '\n');
+  report::Table t{"proc", fmt::format("What the kernel keeps for this process (/proc/{})", pid),
+                  {"file", "what", "here"}, {}, ""};
+  t.rows = {
+      {std::string("maps"), std::string("address-space mappings"),
+       fmt::format("{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} "
+                   "guard",
+                   maps.size(), report::format_bytes(static_cast<double>(mapped)), files, anon,
+                   special, guards)},
+      {std::string("status"), std::string("memory actually resident"),
+       fmt::format("VmSize {} , VmRSS {}",
+                   report::format_bytes(static_cast<double>(status->vm_size_kib.value_or(0)) * 1024),
+                   report::format_bytes(static_cast<double>(status->vm_rss_kib.value_or(0)) * 1024))},
+      {std::string("fd/"), std::string("open file descriptors"),
+       fmt::format("{}", os::count_open_fds(pid).value_or(0))},
+      {std::string("limits"), std::string("resource limits (ulimit)"),
+       fmt::format("{} limits", limit_lines > 0 ? limit_lines - 1 : 0)},
+      {std::string("cwd"), std::string("working directory"), cwd_of(pid)},
+      {std::string("environ"), std::string("environment"),
+       fmt::format("{} variables, {}", os::count_environ_entries(environ),
+                   report::format_bytes(static_cast<double>(environ.size())))},
+  };
+  t.note = "All of this is per process: threads of the process share it, other processes "
+           "have their own.";
+  ctx.report().add(std::move(t));
+}
+
+void ProcessLesson::main_thread_and_more(LessonContext& ctx) {
+  const int n = ctx.size(threads_, std::min(threads_, 4));
+  ctx.explain("Experiment 2: the main thread, then more threads",
+              fmt::format("A fresh child (fork copies only the calling thread, so it starts "
+                          "with exactly one) reports its tid and Threads:, then starts {} "
+                          "threads one at a time, reading Threads: from /proc/self/status and "
+                          "counting /proc/self/task after each, and joins them.",
+                          n));
+  os::Pipe results;
+  auto child = os::ChildProcess::spawn([&] { return thread_child(results, n); });
+  ThreadReport r;
+  if (!results.receive(r, kChildTimeout)) {
+    throw std::runtime_error("the thread-counting child did not report (" +
+                             child.kill().describe() + ")");
+  }
+  child.wait();
+  report::BarChart chart{"threads", fmt::format("Threads: of process {} as threads start", r.pid),
+                         "threads", false, {}};
+  chart.bars.push_back({"fresh process", static_cast<double>(r.threads),
+                        fmt::format("Threads: {}  (task/ entries {}, tid {} = pid {})", r.threads,
+                                    r.task_entries, r.tid, r.pid)});
+  std::vector<long> counts(r.counts, r.counts + r.started);
+  for (int i = 0; i < r.started; ++i) {
+    chart.bars.push_back({fmt::format("+{} started", i + 1), static_cast<double>(r.counts[i]),
+                          fmt::format("Threads: {}  (task/ entries {})", r.counts[i],
+                                      r.tasks[i])});
+  }
+  chart.bars.push_back({"after join", static_cast<double>(r.after_join),
+                        fmt::format("Threads: {}  (settled after {:.2f} ms)", r.after_join,
+                                    r.settle_ms)});
+  ctx.report().add(std::move(chart));
+  ctx.verdict(process::judge_c06(r.pid, r.tid, r.threads, r.task_entries));
+  ctx.verdict(process::judge_c07(r.threads, counts, r.after_join));
+}
+
+void ProcessLesson::creation_cost(LessonContext& ctx) {
+  const int reps = ctx.repeats(30, 8);
+  std::vector<double> fork_ns, thread_ns;
+  // Warm-up: the first fork pays for page-table copies of pages touched since start.
+  os::ChildProcess::spawn([] { return 0; }).wait();
+  for (int i = 0; i < reps; ++i) {
+    LessonContext::check_interrupted();
+    const auto t0 = os::monotonic_ns();
+    os::ChildProcess::spawn([] { return 0; }).wait();
+    fork_ns.push_back(static_cast<double>(os::monotonic_ns() - t0));
+    const auto t1 = os::monotonic_ns();
+    std::thread([] {}).join();
+    thread_ns.push_back(static_cast<double>(os::monotonic_ns() - t1));
+  }
+  ctx.explain("What starting one costs here", "");
+  const auto& f = ctx.measure("fork_exit_wait_ns", "process: fork + exit + wait", "ns", fork_ns,
+                              "fork() a child that exits at once, waitpid() it; wall time per "
+                              "child, after one untimed warm-up");
+  const auto& t = ctx.measure("thread_create_join_ns", "thread: create + join", "ns", thread_ns,
+                              "std::thread with an empty body, joined; wall time per thread");
+  ctx.explain("", fmt::format("Starting a process costs {} here against {} for a thread ({}): "
+                              "the process needs its own address space, the thread does not.",
+                              report::format_ns(f.stats.median), report::format_ns(t.stats.median),
+                              report::format_ratio(f.stats.median / t.stats.median)));
+}
+
+}  // namespace
+
+std::unique_ptr<Lesson> make_process_lesson() { return std::make_unique<ProcessLesson>(); }
+
+}  // namespace conc::lessons

@@ -1,0 +1,16 @@
+// The syllabus: every lesson, in the order of the lecture notes. `conc-lab list` shows this
+// table as it is; a lesson not listed here does not exist for the app.
+
+#include "lessons/lesson.h"
+
+namespace conc::lessons {
+
+std::unique_ptr<Lesson> make_process_lesson();
+
+std::vector<std::unique_ptr<Lesson>> all_lessons() {
+  std::vector<std::unique_ptr<Lesson>> lessons;
+  lessons.push_back(make_process_lesson());
+  return lessons;
+}
+
+}  // namespace conc::lessons

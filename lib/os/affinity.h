@@ -1,0 +1,27 @@
+#pragma once
+// Which CPUs this process may run on, and pinning a thread or process to one of them.
+// Experiments that need "one CPU" pin every participant to the same CPU, chosen from the
+// allowed set (a container or `taskset` may exclude CPU 0).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace conc::os {
+
+// CPUs in this process's affinity mask, ascending.
+std::vector<int> allowed_cpus();
+// The first CPU of allowed_cpus(): the default for pinned experiments.
+int default_cpu();
+// Pins the calling thread (or, with pid, that task) to one CPU. Throws on failure.
+void pin_current_thread(int cpu);
+// Lets the calling thread run on every CPU in `cpus` again.
+void unpin_current_thread(const std::vector<int>& cpus);
+// The CPU the calling thread runs on right now (sched_getcpu).
+int current_cpu();
+// "0-3,6" style text for a CPU list.
+std::string format_cpu_list(const std::vector<int>& cpus);
+// Parses "0-3,6" (as in /sys/devices/system/cpu/online); nullopt on bad text.
+std::optional<std::vector<int>> parse_cpu_list(const std::string& text);
+
+}  // namespace conc::os

@@ -1,0 +1,130 @@
+#pragma once
+// The Report: everything a lesson has to say, as plain data. Lessons fill it and never print;
+// renderers (text_renderer.h, json_renderer.h) turn it into a terminal page or one JSON
+// document. The JSON schema is documented in README.md ("The JSON document") and versioned by
+// kSchemaVersion: bump it when a key changes meaning or disappears.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "report/stats.h"
+
+namespace conc::report {
+
+inline constexpr int kSchemaVersion = 1;
+
+// A table cell or a fact's value: text, an integer or a real number.
+using Value = std::variant<std::string, std::int64_t, double>;
+
+// One fact about the machine or the run (for the environment footer and `conc-lab info`).
+struct Fact {
+  std::string key;    // stable, snake_case: the JSON key
+  std::string label;  // for people
+  Value value;
+  std::string unit;  // "" when the value carries its own meaning
+};
+
+// Explanatory text: what the claim says, how the experiment works, what the numbers mean.
+struct Section {
+  std::string title;
+  std::string text;  // paragraphs separated by blank lines; pre-formatted art kept as is
+};
+
+// One measured figure: the summary of `stats.n` repetitions, and how it was obtained.
+struct Measurement {
+  std::string id;  // stable, snake_case
+  std::string label;
+  std::string unit;  // "ns", "us", "ms", "B", "1/s", "%", "" ...
+  Stats stats;
+  std::string method;   // how it was measured, in one or two sentences
+  bool trusted = true;  // false when a sanity check failed (see caveat)
+  std::string caveat;
+};
+
+struct Table {
+  std::string id;
+  std::string title;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+  std::string note;
+};
+
+struct Bar {
+  std::string label;
+  double value = 0;
+  std::string annotation;  // printed after the bar, e.g. "1.2 µs"
+};
+
+struct BarChart {
+  std::string id;
+  std::string title;
+  std::string unit;
+  bool log_scale = false;
+  std::vector<Bar> bars;
+};
+
+// Rows of equal-width cells, one character per time bucket (e.g. the CPU a task ran on).
+struct Timeline {
+  std::string id;
+  std::string title;
+  double bucket_ms = 0;
+  std::vector<std::string> row_labels;
+  std::vector<std::string> rows;  // each the same length; one char per bucket
+  std::string legend;
+};
+
+enum class Verdict { confirmed, nuanced, contradicted };
+const char* to_string(Verdict v);
+
+// What this run says about one claim of the notes. Built by a pure function from this run's
+// numbers; `threshold` states the rule that decided it.
+struct ClaimVerdict {
+  std::string claim;  // "C15"
+  Verdict verdict = Verdict::nuanced;
+  std::string because;
+  std::string threshold;
+};
+
+// The order in which the text renderer shows the blocks a lesson added.
+struct BlockRef {
+  enum class Kind { section, measurement, table, chart, timeline, verdict, warning } kind;
+  std::size_t index;
+};
+
+class Report {
+ public:
+  Report(std::string lesson_name, std::string lesson_title)
+      : lesson(std::move(lesson_name)), title(std::move(lesson_title)) {}
+
+  std::string lesson;
+  std::string title;
+  bool quick = false;
+  std::vector<Fact> env;
+
+  std::vector<Section> sections;
+  std::vector<Measurement> measurements;
+  std::vector<Table> tables;
+  std::vector<BarChart> charts;
+  std::vector<Timeline> timelines;
+  std::vector<ClaimVerdict> verdicts;
+  std::vector<std::string> warnings;  // limits hit, noisy machine, untrusted figures
+
+  // Appending through these keeps `order()` in step with the vectors.
+  Section& add(Section s);
+  Measurement& add(Measurement m);
+  Table& add(Table t);
+  BarChart& add(BarChart c);
+  Timeline& add(Timeline t);
+  ClaimVerdict& add(ClaimVerdict v);
+  void warn(std::string text);
+
+  const std::vector<BlockRef>& order() const { return order_; }
+  const Measurement* find_measurement(std::string_view id) const;
+
+ private:
+  std::vector<BlockRef> order_;
+};
+
+}  // namespace conc::report

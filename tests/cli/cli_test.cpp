@@ -1,0 +1,127 @@
+// The executable as a user meets it: exit statuses, messages, JSON on stdout, Ctrl-C.
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "run_process.h"
+
+using conc::testing::run_conc_lab;
+
+TEST_SUITE("cli") {
+  TEST_CASE("no arguments print the syllabus") {
+    const auto r = run_conc_lab({});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Syllabus") != std::string::npos);
+    CHECK(r.out.find("process") != std::string::npos);
+  }
+
+  TEST_CASE("--help and --version exit 0") {
+    CHECK(run_conc_lab({"--help"}).exit_code == 0);
+    const auto v = run_conc_lab({"--version"});
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.find("conc-lab ") != std::string::npos);
+    CHECK(run_conc_lab({"lesson", "process", "--help"}).exit_code == 0);
+  }
+
+  TEST_CASE("an unknown lesson exits 2 and suggests the nearest") {
+    const auto r = run_conc_lab({"lesson", "proces"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "conc-lab: unknown lesson 'proces' (did you mean 'process'?)\n");
+    CHECK(r.out.empty());
+  }
+
+  TEST_CASE("an unknown command exits 2") {
+    const auto r = run_conc_lab({"lessons"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("unknown command 'lessons' (did you mean 'lesson'?)") != std::string::npos);
+  }
+
+  TEST_CASE("bad numbers exit 2 with a readable one-line message") {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"lesson", "process", "--repeat", "0"},
+          {"lesson", "process", "--repeat", "-3"},
+          {"lesson", "process", "--repeat", "many"},
+          {"lesson", "process", "--threads", "100000"},
+          {"lesson", "process", "--cpu", "4096"}}) {
+      const auto r = run_conc_lab(args);
+      CAPTURE(args.back());
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.rfind("conc-lab: ", 0) == 0);
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      CHECK(r.err.size() < 200);  // no 309-digit bounds
+    }
+  }
+
+  TEST_CASE("the range is named in the message") {
+    const auto r = run_conc_lab({"lesson", "process", "--repeat", "0"});
+    CHECK(r.err.find("1 to 1000") != std::string::npos);
+  }
+
+  TEST_CASE("an unknown flag exits 2") {
+    CHECK(run_conc_lab({"lesson", "process", "--bogus"}).exit_code == 2);
+    CHECK(run_conc_lab({"list", "--bogus"}).exit_code == 2);
+  }
+
+  TEST_CASE("list --json is one JSON document") {
+    const auto r = run_conc_lab({"list", "--json"});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["lessons"][0].contains("claims"));
+  }
+
+  TEST_CASE("info --json describes the machine") {
+    const auto r = run_conc_lab({"info", "--json"});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["env"].contains("kernel"));
+    CHECK(doc["tables"].size() >= 2);
+  }
+
+  TEST_CASE("a lesson with --json prints JSON only, and claims then shows its verdicts") {
+    const std::string state = "XDG_STATE_HOME=/tmp/conc-lab-cli-test-" + std::to_string(::getpid());
+    const auto r = run_conc_lab({"lesson", "process", "--quick", "--json"}, {state});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["lesson"] == "process");
+    const auto claims = run_conc_lab({"claims", "--json"}, {state});
+    REQUIRE(claims.exit_code == 0);
+    const auto ledger = nlohmann::json::parse(claims.out);
+    bool found = false;
+    for (const auto& c : ledger["claims"]) {
+      if (c["id"] == "C04") {
+        CHECK(c["lessons"][0]["lesson"] == "process");
+        CHECK(c["lessons"][0]["verdict"] == "confirmed");
+        CHECK(c["lessons"][0]["quick"] == true);
+        found = true;
+      }
+    }
+    CHECK(found);
+  }
+
+  TEST_CASE("Ctrl-C ends a lesson and leaves no child behind") {
+    const int pid = conc::testing::start_conc_lab({"lesson", "process", "--repeat", "1000"});
+    // Wait until the lesson has children of its own, so that there is something to leave.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (conc::testing::session_members(pid).size() < 2 &&
+           std::chrono::steady_clock::now() < give_up) {
+    }
+    ::kill(pid, SIGINT);
+    const int code = conc::testing::wait_exit(pid);
+    CHECK(code == 130);
+    // Children killed by PR_SET_PDEATHSIG are reaped by init; give that a moment.
+    std::vector<int> left;
+    for (int i = 0; i < 100; ++i) {
+      left = conc::testing::session_members(pid);
+      if (left.empty()) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(left.empty());
+  }
+}

@@ -1,0 +1,126 @@
+#include "run_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace conc::testing {
+
+namespace {
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) {
+    out.push_back(s.data());
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+int decode(int status) {
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+}  // namespace
+
+Finished run_conc_lab(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    return {};
+  }
+  std::vector<std::string> argv{CONC_LAB_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    envp.emplace_back(*e);
+  }
+  envp.insert(envp.end(), env.begin(), env.end());
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(envp);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  Finished f;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open = 2;
+  char buf[4096];
+  while (open > 0 && ::poll(fds, 2, -1) > 0) {
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP)) != 0) {
+        const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          ::close(fds[i].fd);
+          fds[i].fd = -1;
+          --open;
+        } else {
+          (i == 0 ? f.out : f.err).append(buf, static_cast<std::size_t>(n));
+        }
+      }
+    }
+  }
+  f.exit_code = wait_exit(pid);
+  return f;
+}
+
+int start_conc_lab(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{CONC_LAB_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto cargv = c_strings(argv);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(int pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  return decode(status);
+}
+
+std::vector<int> session_members(int sid) {
+  std::vector<int> pids;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    std::ifstream in(e.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) {
+      continue;
+    }
+    // Fields after the command name "(...)": state ppid pgrp session ...
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string state;
+    int ppid = 0, pgrp = 0, session = 0;
+    rest >> state >> ppid >> pgrp >> session;
+    if (session == sid && state != "Z") {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+}  // namespace conc::testing

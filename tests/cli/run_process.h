@@ -1,0 +1,26 @@
+#pragma once
+// Runs the conc-lab executable as a separate process and captures what it printed.
+
+#include <string>
+#include <vector>
+
+namespace conc::testing {
+
+struct Finished {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out;
+  std::string err;
+};
+
+// Runs CONC_LAB_BINARY with args (environment: ours plus `env` entries "NAME=value").
+Finished run_conc_lab(const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {});
+
+// Starts it in a session of its own (setsid) and returns its pid without waiting.
+int start_conc_lab(const std::vector<std::string>& args);
+// Waits for a started process; returns its exit code (128 + signal when killed).
+int wait_exit(int pid);
+// Pids of processes still in the session led by `sid`.
+std::vector<int> session_members(int sid);
+
+}  // namespace conc::testing
