@@ -82,8 +82,8 @@ nlohmann::json claims_json(const std::vector<std::unique_ptr<Lesson>>& lessons,
 report::Report claims_report(const std::vector<std::unique_ptr<Lesson>>& lessons,
                              const report::VerdictStore& store) {
   report::Report r("claims", "the notes' claims and what this machine said");
-  report::Table t{"claims", "Claims ledger", {"id", "claim", "lesson", "latest verdict here"},
-                  {}, ""};
+  report::Table t{
+      "claims", "Claims ledger", {"id", "claim", "lesson", "latest verdict here"}, {}, ""};
   for (const auto& claim : claim_catalogue()) {
     bool covered = false;
     for (const auto& lesson : lessons) {

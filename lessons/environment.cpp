@@ -86,16 +86,15 @@ report::Report info_report(const os::SystemInfo& info) {
       {"clock source", info.clocksource},
       {"CONFIG_HZ (tick rate)",
        info.config_hz ? fmt::format("{} Hz = one tick every {} (from {})", *info.config_hz,
-                                    report::format_ns(1e9 / *info.config_hz),
-                                    info.config_hz_source)
+                                    report::format_ns(1e9 / *info.config_hz), info.config_hz_source)
                       : std::string("not readable (no /proc/config.gz or /boot/config-*)")},
-      {"scheduler", info.scheduler == "EEVDF" ? "EEVDF (kernel 6.6 and later)"
-                                              : "CFS (kernels before 6.6)"},
+      {"scheduler",
+       info.scheduler == "EEVDF" ? "EEVDF (kernel 6.6 and later)" : "CFS (kernels before 6.6)"},
       {"base slice (se.slice, /proc/self/sched)",
        info.se_slice_ns ? report::format_ns(*info.se_slice_ns) : std::string("not shown")},
       {"autogroup (one group per session)", std::string(info.autogroup ? "on" : "off")},
-      {"perf", info.perf_path.empty() ? "not installed (apt-get install linux-perf)"
-                                      : info.perf_path},
+      {"perf",
+       info.perf_path.empty() ? "not installed (apt-get install linux-perf)" : info.perf_path},
   };
   cpu.note =
       "On a VM every syscall and every kernel context switch also pays for the hypervisor and, "

@@ -35,11 +35,17 @@ report::Measurement& LessonContext::measure(std::string id, std::string label, s
   return report_.add(std::move(m));
 }
 
-void LessonContext::verdict(report::ClaimVerdict v) { report_.add(std::move(v)); }
+void LessonContext::verdict(report::ClaimVerdict v) {
+  report_.add(std::move(v));
+}
 
-void LessonContext::warn(std::string text) { report_.warn(std::move(text)); }
+void LessonContext::warn(std::string text) {
+  report_.warn(std::move(text));
+}
 
-void LessonContext::check_interrupted() { os::throw_if_interrupted(); }
+void LessonContext::check_interrupted() {
+  os::throw_if_interrupted();
+}
 
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--json", options.json, "Print one JSON document on stdout and nothing else");
@@ -61,8 +67,9 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
               return "'" + value + "' is not a CPU number";
             }
             if (std::find(cpus.begin(), cpus.end(), c) == cpus.end()) {
-              return "CPU " + value + " is not one this process may use (allowed: " +
-                     os::format_cpu_list(cpus) + ")";
+              return "CPU " + value +
+                     " is not one this process may use (allowed: " + os::format_cpu_list(cpus) +
+                     ")";
             }
             return "";
           },

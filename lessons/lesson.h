@@ -64,8 +64,8 @@ class LessonContext {
 class Lesson {
  public:
   virtual ~Lesson() = default;
-  virtual std::string_view name() const = 0;   // the CLI name: "context-switch"
-  virtual std::string_view title() const = 0;  // one line
+  virtual std::string_view name() const = 0;                 // the CLI name: "context-switch"
+  virtual std::string_view title() const = 0;                // one line
   virtual std::vector<std::string_view> claims() const = 0;  // ids in ../shared/CLAIMS.md
   // The lesson's own options; they are validated by CLI11 like the common ones.
   virtual void add_options(CLI::App& /*command*/) {}

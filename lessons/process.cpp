@@ -6,9 +6,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstring>
-#include <fmt/format.h>
 #include <thread>
 
 #include "lessons/lesson.h"
@@ -23,12 +23,12 @@ namespace conc::lessons {
 
 namespace process {
 
-report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader,
-                               int parent_value, int original, int written) {
+report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader, int parent_value,
+                               int original, int written) {
   const bool distinct = writer.pid != reader.pid && writer.pid > 0 && reader.pid > 0;
   const bool same_exe = !writer.exe.empty() && writer.exe == reader.exe;
-  const bool isolated = reader.value_seen == original && parent_value == original &&
-                        writer.value_seen == written;
+  const bool isolated =
+      reader.value_seen == original && parent_value == original && writer.value_seen == written;
   report::ClaimVerdict v{"C04", report::Verdict::confirmed, "", ""};
   v.threshold =
       "confirmed when the two children have distinct pids, the same executable, and the "
@@ -281,8 +281,8 @@ void ProcessLesson::two_children(LessonContext& ctx) {
               "variable at the same virtual address.");
   os::Pipe results_a, results_b, to_reader, release;
   const std::string target = "/";
-  auto a = os::ChildProcess::spawn(
-      [&] { return writer_child(results_a, to_reader, release, target); });
+  auto a =
+      os::ChildProcess::spawn([&] { return writer_child(results_a, to_reader, release, target); });
   auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
   to_reader.close_write();
   ChildReport ra, rb;
@@ -304,19 +304,21 @@ void ProcessLesson::two_children(LessonContext& ctx) {
   a.wait();
   b.wait();
 
-  report::Table t{"children", "Two children of this program", {"", "pid", "parent pid",
-                   "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"}, {}, ""};
+  report::Table t{
+      "children",
+      "Two children of this program",
+      {"", "pid", "parent pid", "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"},
+      {},
+      ""};
   t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
                     std::to_string(::getppid()), parent_exe,
                     fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
                     static_cast<std::int64_t>(parent_value), parent_cwd});
   t.rows.push_back({std::string("child A (writer)"), std::to_string(ra.pid),
-                    std::to_string(ra.ppid), wa.exe,
-                    fmt::format("{:#x}", ra.marker_address),
+                    std::to_string(ra.ppid), wa.exe, fmt::format("{:#x}", ra.marker_address),
                     static_cast<std::int64_t>(ra.marker_seen), child_cwd});
   t.rows.push_back({std::string("child B (reader)"), std::to_string(rb.pid),
-                    std::to_string(rb.ppid), wb.exe,
-                    fmt::format("{:#x}", rb.marker_address),
+                    std::to_string(rb.ppid), wb.exe, fmt::format("{:#x}", rb.marker_address),
                     static_cast<std::int64_t>(rb.marker_seen), std::string(rb.cwd)});
   t.note =
       "Same address, different values: each process has its own virtual address space, and "
@@ -348,8 +350,11 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   const auto environ = os::read_text_file("/proc/self/environ").value_or("");
   const auto limits = os::read_text_file("/proc/self/limits").value_or("");
   const auto limit_lines = std::count(limits.begin(), limits.end(), '\n');
-  report::Table t{"proc", fmt::format("What the kernel keeps for this process (/proc/{})", pid),
-                  {"file", "what", "here"}, {}, ""};
+  report::Table t{"proc",
+                  fmt::format("What the kernel keeps for this process (/proc/{})", pid),
+                  {"file", "what", "here"},
+                  {},
+                  ""};
   t.rows = {
       {std::string("maps"), std::string("address-space mappings"),
        fmt::format("{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} "
@@ -357,9 +362,10 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
                    maps.size(), report::format_bytes(static_cast<double>(mapped)), files, anon,
                    special, guards)},
       {std::string("status"), std::string("memory actually resident"),
-       fmt::format("VmSize {} , VmRSS {}",
-                   report::format_bytes(static_cast<double>(status->vm_size_kib.value_or(0)) * 1024),
-                   report::format_bytes(static_cast<double>(status->vm_rss_kib.value_or(0)) * 1024))},
+       fmt::format(
+           "VmSize {} , VmRSS {}",
+           report::format_bytes(static_cast<double>(status->vm_size_kib.value_or(0)) * 1024),
+           report::format_bytes(static_cast<double>(status->vm_rss_kib.value_or(0)) * 1024))},
       {std::string("fd/"), std::string("open file descriptors"),
        fmt::format("{}", os::count_open_fds(pid).value_or(0))},
       {std::string("limits"), std::string("resource limits (ulimit)"),
@@ -369,8 +375,9 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
        fmt::format("{} variables, {}", os::count_environ_entries(environ),
                    report::format_bytes(static_cast<double>(environ.size())))},
   };
-  t.note = "All of this is per process: threads of the process share it, other processes "
-           "have their own.";
+  t.note =
+      "All of this is per process: threads of the process share it, other processes "
+      "have their own.";
   ctx.report().add(std::move(t));
 }
 
@@ -390,20 +397,22 @@ void ProcessLesson::main_thread_and_more(LessonContext& ctx) {
                              child.kill().describe() + ")");
   }
   child.wait();
-  report::BarChart chart{"threads", fmt::format("Threads: of process {} as threads start", r.pid),
-                         "threads", false, {}};
+  report::BarChart chart{"threads",
+                         fmt::format("Threads: of process {} as threads start", r.pid),
+                         "threads",
+                         false,
+                         {}};
   chart.bars.push_back({"fresh process", static_cast<double>(r.threads),
                         fmt::format("Threads: {}  (task/ entries {}, tid {} = pid {})", r.threads,
                                     r.task_entries, r.tid, r.pid)});
   std::vector<long> counts(r.counts, r.counts + r.started);
   for (int i = 0; i < r.started; ++i) {
     chart.bars.push_back({fmt::format("+{} started", i + 1), static_cast<double>(r.counts[i]),
-                          fmt::format("Threads: {}  (task/ entries {})", r.counts[i],
-                                      r.tasks[i])});
+                          fmt::format("Threads: {}  (task/ entries {})", r.counts[i], r.tasks[i])});
   }
-  chart.bars.push_back({"after join", static_cast<double>(r.after_join),
-                        fmt::format("Threads: {}  (settled after {:.2f} ms)", r.after_join,
-                                    r.settle_ms)});
+  chart.bars.push_back(
+      {"after join", static_cast<double>(r.after_join),
+       fmt::format("Threads: {}  (settled after {:.2f} ms)", r.after_join, r.settle_ms)});
   ctx.report().add(std::move(chart));
   ctx.verdict(process::judge_c06(r.pid, r.tid, r.threads, r.task_entries));
   ctx.verdict(process::judge_c07(r.threads, counts, r.after_join));
@@ -437,6 +446,8 @@ void ProcessLesson::creation_cost(LessonContext& ctx) {
 
 }  // namespace
 
-std::unique_ptr<Lesson> make_process_lesson() { return std::make_unique<ProcessLesson>(); }
+std::unique_ptr<Lesson> make_process_lesson() {
+  return std::make_unique<ProcessLesson>();
+}
 
 }  // namespace conc::lessons

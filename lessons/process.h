@@ -19,8 +19,8 @@ struct MarkerView {
 
 // C04: two runs of one program are two processes: distinct pids, same executable, and a
 // write in one is invisible to the other (and to the parent).
-report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader,
-                               int parent_value, int original, int written);
+report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader, int parent_value,
+                               int original, int written);
 
 // C05: the process carries its own environment: a child's chdir shows in its /proc entry
 // and not in the parent's.

@@ -3,9 +3,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +32,9 @@ int terminal_width() {
   return 100;
 }
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 void print_report(const report::Report& r, bool json, bool no_color) {
   if (json) {
@@ -84,8 +86,8 @@ void Commands::add_lessons(CLI::App& app) {
   auto* lesson_cmd = app.add_subcommand("lesson", "Run one lesson: conc-lab lesson <name>");
   lesson_cmd->require_subcommand(1);
   for (auto& lesson : lessons_) {
-    auto* cmd = lesson_cmd->add_subcommand(std::string(lesson->name()),
-                                           std::string(lesson->title()));
+    auto* cmd =
+        lesson_cmd->add_subcommand(std::string(lesson->name()), std::string(lesson->title()));
     cmd->footer("Claims: " + join_claims(lesson->claims()) + " (conc-lab claims)");
     lessons::add_common_options(*cmd, lesson_options_);
     lesson->add_options(*cmd);
@@ -110,7 +112,9 @@ std::vector<std::string> Commands::command_names() const {
   return names;
 }
 
-int Commands::run() { return selected_ ? selected_() : print_syllabus(); }
+int Commands::run() {
+  return selected_ ? selected_() : print_syllabus();
+}
 
 int Commands::print_syllabus() const {
   std::string out =

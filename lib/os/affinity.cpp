@@ -49,7 +49,9 @@ void unpin_current_thread(const std::vector<int>& cpus) {
   }
 }
 
-int current_cpu() { return sched_getcpu(); }
+int current_cpu() {
+  return sched_getcpu();
+}
 
 std::string format_cpu_list(const std::vector<int>& cpus) {
   std::string out;

@@ -16,7 +16,9 @@ std::int64_t read_clock(clockid_t id, const char* name) {
 }
 }  // namespace
 
-std::int64_t monotonic_ns() { return read_clock(CLOCK_MONOTONIC, "clock_gettime(MONOTONIC)"); }
+std::int64_t monotonic_ns() {
+  return read_clock(CLOCK_MONOTONIC, "clock_gettime(MONOTONIC)");
+}
 std::int64_t thread_cpu_ns() {
   return read_clock(CLOCK_THREAD_CPUTIME_ID, "clock_gettime(THREAD_CPUTIME)");
 }

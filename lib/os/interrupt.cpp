@@ -38,7 +38,9 @@ void install_interrupt_handler() {
   });
 }
 
-bool interrupted() { return g_signal.load(std::memory_order_relaxed) != 0; }
+bool interrupted() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
 
 void throw_if_interrupted() {
   if (interrupted()) {
@@ -46,8 +48,12 @@ void throw_if_interrupted() {
   }
 }
 
-int interrupt_fd() { return g_pipe[0]; }
+int interrupt_fd() {
+  return g_pipe[0];
+}
 
-int interrupt_signal() { return g_signal.load(std::memory_order_relaxed); }
+int interrupt_signal() {
+  return g_signal.load(std::memory_order_relaxed);
+}
 
 }  // namespace conc::os

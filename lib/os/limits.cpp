@@ -53,7 +53,9 @@ std::size_t glibc_default_stack_for(const RLimit& stack_limit) {
   return static_cast<std::size_t>(*stack_limit.soft);
 }
 
-std::size_t page_size() { return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)); }
+std::size_t page_size() {
+  return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
 
 namespace {
 // The cgroup v2 folder of this process: "0::/path" in /proc/self/cgroup.

@@ -11,11 +11,17 @@
 namespace conc::os {
 
 namespace {
-std::string proc(pid_t pid) { return "/proc/" + std::to_string(pid); }
-std::string task(pid_t pid, pid_t tid) { return proc(pid) + "/task/" + std::to_string(tid); }
+std::string proc(pid_t pid) {
+  return "/proc/" + std::to_string(pid);
+}
+std::string task(pid_t pid, pid_t tid) {
+  return proc(pid) + "/task/" + std::to_string(tid);
+}
 }  // namespace
 
-pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+pid_t current_tid() {
+  return static_cast<pid_t>(::syscall(SYS_gettid));
+}
 
 std::optional<ProcStatus> read_status(pid_t pid) {
   auto text = read_text_file(proc(pid) + "/status");

@@ -14,7 +14,7 @@ namespace conc::os {
 
 pid_t current_tid();
 
-std::optional<ProcStatus> read_status(pid_t pid);                 // /proc/<pid>/status
+std::optional<ProcStatus> read_status(pid_t pid);                  // /proc/<pid>/status
 std::optional<ProcStatus> read_task_status(pid_t pid, pid_t tid);  // .../task/<tid>/status
 std::optional<SchedStat> read_schedstat(pid_t pid, pid_t tid);     // .../task/<tid>/schedstat
 std::map<std::string, std::string> read_sched(pid_t pid);          // /proc/<pid>/sched

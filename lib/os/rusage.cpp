@@ -34,8 +34,14 @@ Rusage Rusage::operator-(const Rusage& earlier) const {
   return d;
 }
 
-Rusage rusage_self() { return read(RUSAGE_SELF, "getrusage(SELF)"); }
-Rusage rusage_thread() { return read(RUSAGE_THREAD, "getrusage(THREAD)"); }
-Rusage rusage_children() { return read(RUSAGE_CHILDREN, "getrusage(CHILDREN)"); }
+Rusage rusage_self() {
+  return read(RUSAGE_SELF, "getrusage(SELF)");
+}
+Rusage rusage_thread() {
+  return read(RUSAGE_THREAD, "getrusage(THREAD)");
+}
+Rusage rusage_children() {
+  return read(RUSAGE_CHILDREN, "getrusage(CHILDREN)");
+}
 
 }  // namespace conc::os

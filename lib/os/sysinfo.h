@@ -13,15 +13,15 @@ namespace conc::os {
 
 struct SystemInfo {
   std::string cpu_model;
-  bool hypervisor = false;     // the cpuinfo "hypervisor" flag: we run in a VM guest
-  std::string meltdown;        // /sys/.../vulnerabilities/meltdown, e.g. "Mitigation: PTI"
+  bool hypervisor = false;  // the cpuinfo "hypervisor" flag: we run in a VM guest
+  std::string meltdown;     // /sys/.../vulnerabilities/meltdown, e.g. "Mitigation: PTI"
   std::vector<int> online_cpus;
   std::vector<int> allowed_cpus;
   std::string kernel_release;
   std::string clocksource;
-  std::optional<int> config_hz;  // the tick: a busy task is preempted only at one
-  std::string config_hz_source;  // where it was read
-  std::string scheduler;         // "EEVDF" (6.6+) or "CFS"
+  std::optional<int> config_hz;       // the tick: a busy task is preempted only at one
+  std::string config_hz_source;       // where it was read
+  std::string scheduler;              // "EEVDF" (6.6+) or "CFS"
   std::optional<double> se_slice_ns;  // /proc/self/sched on EEVDF kernels
   bool autogroup = false;
   RLimit stack, nproc, nofile;

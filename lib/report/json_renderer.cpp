@@ -9,10 +9,12 @@ nlohmann::json to_json(const Value& v) {
 namespace {
 
 nlohmann::json measurement_json(const Measurement& m) {
-  return {{"id", m.id},           {"label", m.label},       {"unit", m.unit},
-          {"median", m.stats.median}, {"p10", m.stats.p10}, {"p90", m.stats.p90},
-          {"min", m.stats.min},   {"max", m.stats.max},     {"n", m.stats.n},
-          {"method", m.method},   {"trusted", m.trusted},   {"caveat", m.caveat}};
+  return {{"id", m.id},           {"label", m.label},
+          {"unit", m.unit},       {"median", m.stats.median},
+          {"p10", m.stats.p10},   {"p90", m.stats.p90},
+          {"min", m.stats.min},   {"max", m.stats.max},
+          {"n", m.stats.n},       {"method", m.method},
+          {"trusted", m.trusted}, {"caveat", m.caveat}};
 }
 
 nlohmann::json table_json(const Table& t) {
@@ -24,8 +26,8 @@ nlohmann::json table_json(const Table& t) {
     }
     rows.push_back(std::move(row));
   }
-  return {{"id", t.id}, {"title", t.title}, {"columns", t.columns}, {"rows", rows},
-          {"note", t.note}};
+  return {
+      {"id", t.id}, {"title", t.title}, {"columns", t.columns}, {"rows", rows}, {"note", t.note}};
 }
 
 nlohmann::json chart_json(const BarChart& c) {
@@ -33,12 +35,15 @@ nlohmann::json chart_json(const BarChart& c) {
   for (const auto& b : c.bars) {
     bars.push_back({{"label", b.label}, {"value", b.value}, {"annotation", b.annotation}});
   }
-  return {{"id", c.id}, {"title", c.title}, {"unit", c.unit}, {"log_scale", c.log_scale},
+  return {{"id", c.id},
+          {"title", c.title},
+          {"unit", c.unit},
+          {"log_scale", c.log_scale},
           {"bars", bars}};
 }
 
 nlohmann::json timeline_json(const Timeline& t) {
-  return {{"id", t.id},     {"title", t.title},          {"bucket_ms", t.bucket_ms},
+  return {{"id", t.id},     {"title", t.title},           {"bucket_ms", t.bucket_ms},
           {"rows", t.rows}, {"row_labels", t.row_labels}, {"legend", t.legend}};
 }
 
@@ -86,6 +91,8 @@ nlohmann::json to_json(const Report& report) {
   return doc;
 }
 
-std::string render_json(const Report& report) { return to_json(report).dump(2) + "\n"; }
+std::string render_json(const Report& report) {
+  return to_json(report).dump(2) + "\n";
+}
 
 }  // namespace conc::report

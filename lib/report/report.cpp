@@ -31,7 +31,9 @@ Section& Report::add(Section s) {
 Measurement& Report::add(Measurement m) {
   return append(measurements, std::move(m), order_, BlockRef::Kind::measurement);
 }
-Table& Report::add(Table t) { return append(tables, std::move(t), order_, BlockRef::Kind::table); }
+Table& Report::add(Table t) {
+  return append(tables, std::move(t), order_, BlockRef::Kind::table);
+}
 BarChart& Report::add(BarChart c) {
   return append(charts, std::move(c), order_, BlockRef::Kind::chart);
 }

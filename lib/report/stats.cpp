@@ -28,6 +28,8 @@ Stats summarize(std::vector<double> samples) {
   return s;
 }
 
-double relative_spread(const Stats& s) { return s.median == 0 ? 0 : (s.p90 - s.p10) / s.median; }
+double relative_spread(const Stats& s) {
+  return s.median == 0 ? 0 : (s.p90 - s.p10) / s.median;
+}
 
 }  // namespace conc::report

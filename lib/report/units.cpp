@@ -78,8 +78,12 @@ std::string format_bytes(double bytes) {
   return format_number(bytes / (1024.0 * 1024 * 1024)) + " GiB";
 }
 
-std::string format_ratio(double r) { return format_number(r) + "×"; }
+std::string format_ratio(double r) {
+  return format_number(r) + "×";
+}
 
-std::string format_percent(double fraction) { return format_number(fraction * 100) + "%"; }
+std::string format_percent(double fraction) {
+  return format_number(fraction * 100) + "%";
+}
 
 }  // namespace conc::report

@@ -69,8 +69,8 @@ void VerdictStore::save() const {
   }
   const nlohmann::json doc = {{"schema_version", kSchemaVersion}, {"verdicts", all}};
   std::filesystem::create_directories(file_.parent_path());
-  const auto tmp = file_.parent_path() / (file_.filename().string() + ".tmp." +
-                                          std::to_string(::getpid()));
+  const auto tmp =
+      file_.parent_path() / (file_.filename().string() + ".tmp." + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << doc.dump(2) << '\n';

@@ -26,8 +26,8 @@ TEST_SUITE("lessons smoke") {
       CHECK(doc["quick"] == true);
       CHECK(doc["env"].contains("kernel"));
       for (const auto& m : doc["measurements"]) {
-        for (const char* key : {"id", "label", "unit", "median", "p10", "p90", "min", "max", "n",
-                                "method"}) {
+        for (const char* key :
+             {"id", "label", "unit", "median", "p10", "p90", "min", "max", "n", "method"}) {
           CHECK_MESSAGE(m.contains(key), key);
         }
         CHECK(m["n"].get<int>() > 0);

@@ -28,3 +28,27 @@ TEST_SUITE("affinity") {
     CHECK(seen == cpus.back());
   }
 }
+
+#include <atomic>
+
+#include "os/thread.h"
+
+TEST_SUITE("thread") {
+  TEST_CASE("a Thread runs its function, pinned when asked, and joins on destruction") {
+    const int cpu = conc::os::allowed_cpus().back();
+    std::atomic<int> seen{-1};
+    {
+      conc::os::Thread t;
+      REQUIRE(conc::os::Thread::start(t, [&] { seen = conc::os::current_cpu(); },
+                                      {.stack_bytes = 64 * 1024, .cpu = cpu}) == 0);
+      CHECK(t.joinable());
+    }
+    CHECK(seen == cpu);
+  }
+
+  TEST_CASE("an impossible stack size is an error value, not an exception") {
+    conc::os::Thread t;
+    CHECK(conc::os::Thread::start(t, [] {}, {.stack_bytes = 1, .cpu = -1}) != 0);
+    CHECK_FALSE(t.joinable());
+  }
+}

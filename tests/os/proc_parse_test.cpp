@@ -92,8 +92,7 @@ TEST_SUITE("proc parsers") {
     CHECK(v->minor == 18);
     CHECK(v->at_least(6, 6));
     CHECK_FALSE(parse_kernel_release("5.15.0")->at_least(6, 6));
-    CHECK(parse_config_hz("# CONFIG_HZ_1000 is not set\nCONFIG_HZ_250=y\nCONFIG_HZ=250\n") ==
-          250);
+    CHECK(parse_config_hz("# CONFIG_HZ_1000 is not set\nCONFIG_HZ_250=y\nCONFIG_HZ=250\n") == 250);
     CHECK_FALSE(parse_config_hz("CONFIG_HZ_250=y\n").has_value());
   }
 

@@ -31,14 +31,14 @@ Report sample() {
 TEST_SUITE("renderers") {
   TEST_CASE("the JSON document has every documented key") {
     const auto doc = nlohmann::json::parse(render_json(sample()));
-    for (const char* key : {"schema_version", "lesson", "title", "quick", "env", "sections",
-                            "measurements", "tables", "charts", "timelines", "verdicts",
-                            "warnings"}) {
+    for (const char* key :
+         {"schema_version", "lesson", "title", "quick", "env", "sections", "measurements", "tables",
+          "charts", "timelines", "verdicts", "warnings"}) {
       CHECK_MESSAGE(doc.contains(key), key);
     }
     const auto& m = doc["measurements"][0];
-    for (const char* key : {"id", "label", "unit", "median", "p10", "p90", "min", "max", "n",
-                            "method"}) {
+    for (const char* key :
+         {"id", "label", "unit", "median", "p10", "p90", "min", "max", "n", "method"}) {
       CHECK_MESSAGE(m.contains(key), key);
     }
     CHECK(m["median"] == 200.0);
@@ -75,8 +75,11 @@ TEST_SUITE("renderers") {
 
   TEST_CASE("table columns line up whatever the UTF-8 width of the cells") {
     Report r("t", "t");
-    r.add(Table{"t", "T", {"a", "b"}, {{std::string("µs"), std::int64_t{1}},
-                                       {std::string("ab"), std::int64_t{22}}}, ""});
+    r.add(Table{"t",
+                "T",
+                {"a", "b"},
+                {{std::string("µs"), std::int64_t{1}}, {std::string("ab"), std::int64_t{22}}},
+                ""});
     const std::string text = render_text(r, TextStyle{false, 80});
     CHECK(text.find("  µs   1\n") != std::string::npos);
     CHECK(text.find("  ab  22\n") != std::string::npos);

@@ -27,5 +27,7 @@ TEST_SUITE("stats") {
     CHECK(s.p90 == doctest::Approx(90));
   }
 
-  TEST_CASE("no samples give n == 0") { CHECK(summarize({}).n == 0); }
+  TEST_CASE("no samples give n == 0") {
+    CHECK(summarize({}).n == 0);
+  }
 }

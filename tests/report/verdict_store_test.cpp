@@ -11,8 +11,8 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("conc-lab-store-" + name + "-" +
-                                          std::to_string(::getpid()));
+  auto dir =
+      fs::temp_directory_path() / ("conc-lab-store-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
 }
