@@ -52,12 +52,14 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--quick", options.quick,
                    "Same method at the smallest honest size (fewer repetitions, smaller counts)");
   command.add_option("--repeat", options.repeat, "Measured repetitions per figure")
+      ->type_name("N")
       ->check(CLI::Range(1, 1000));
   const auto cpus = os::allowed_cpus();
   command
       .add_option("--cpu", options.cpu,
                   "CPU for pinned experiments (default: first allowed, here " +
                       std::to_string(cpus.empty() ? 0 : cpus.front()) + ")")
+      ->type_name("N")
       ->check(CLI::Validator(
           [cpus](std::string& value) -> std::string {
             int c = -1;

@@ -247,6 +247,7 @@ class ProcessLesson final : public Lesson {
   std::vector<std::string_view> claims() const override { return {"C04", "C05", "C06", "C07"}; }
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--threads", threads_, "Threads to start in the fresh process (1-64)")
+        ->type_name("N")
         ->check(CLI::Range(1, kMaxThreads));
   }
   void run(LessonContext& ctx) override;

@@ -32,6 +32,15 @@ void start_interrupt_watchdog() {
   }).detach();
 }
 
+// "conc-lab lesson stack --help": where to read about the command the user typed.
+std::string help_hint(int argc, char** argv) {
+  std::string hint = "conc-lab";
+  for (int i = 1; i < argc && i <= 2 && argv[i][0] != '-'; ++i) {
+    hint += std::string(" ") + argv[i];
+  }
+  return hint + " --help";
+}
+
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "conc-lab: %s\n", message.c_str());
   return conc::app::kExitUsage;
@@ -57,6 +66,9 @@ std::optional<std::string> unknown_name(int argc, char** argv, const conc::app::
   const auto commands = cmds.command_names();
   if (std::find(commands.begin(), commands.end(), first) == commands.end()) {
     return describe("command", first, commands);
+  }
+  if (first == "lesson" && argc == 2) {
+    return std::string("which lesson? (conc-lab list shows them)");
   }
   if (first == "lesson" && argc >= 3 && argv[2][0] != '-') {
     const auto names = cmds.lesson_names();
@@ -89,7 +101,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
-      return usage_error(std::string(e.what()) + " (see --help)");
+      return usage_error(std::string(e.what()) + " (see " + help_hint(argc, argv) + ")");
     }
     return commands.run();
   } catch (const conc::os::Interrupted&) {

@@ -18,7 +18,7 @@ const char* to_string(Verdict v) {
 
 namespace {
 template <typename T>
-T& append(std::vector<T>& items, T item, std::vector<BlockRef>& order, BlockRef::Kind kind) {
+T& append(std::deque<T>& items, T item, std::vector<BlockRef>& order, BlockRef::Kind kind) {
   items.push_back(std::move(item));
   order.push_back({kind, items.size() - 1});
   return items.back();

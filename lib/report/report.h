@@ -5,6 +5,7 @@
 // kSchemaVersion: bump it when a key changes meaning or disappears.
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <variant>
 #include <vector>
@@ -103,15 +104,16 @@ class Report {
   bool quick = false;
   std::vector<Fact> env;
 
-  std::vector<Section> sections;
-  std::vector<Measurement> measurements;
-  std::vector<Table> tables;
-  std::vector<BarChart> charts;
-  std::vector<Timeline> timelines;
-  std::vector<ClaimVerdict> verdicts;
-  std::vector<std::string> warnings;  // limits hit, noisy machine, untrusted figures
+  std::deque<Section> sections;
+  std::deque<Measurement> measurements;
+  std::deque<Table> tables;
+  std::deque<BarChart> charts;
+  std::deque<Timeline> timelines;
+  std::deque<ClaimVerdict> verdicts;
+  std::deque<std::string> warnings;  // limits hit, noisy machine, untrusted figures
 
-  // Appending through these keeps `order()` in step with the vectors.
+  // Appending through these keeps `order()` in step with the containers. They are deques so
+  // that the reference each add() returns stays valid while more blocks are added.
   Section& add(Section s);
   Measurement& add(Measurement m);
   Table& add(Table t);
