@@ -50,7 +50,7 @@ std::vector<Fact> footer_facts(const os::SystemInfo& info) {
                info.loadavg_1m ? Value{*info.loadavg_1m} : Value{std::string("n/a")}, ""});
   f.push_back({"steal_percent", "steal",
                info.steal_fraction ? Value{*info.steal_fraction * 100} : Value{std::string("n/a")},
-               "%"});
+               info.steal_fraction ? "%" : ""});
   return f;
 }
 

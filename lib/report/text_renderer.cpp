@@ -345,7 +345,9 @@ std::string render_footer(const Report& report) {
     if (!line.empty()) {
       line += " · ";
     }
-    line += f.label + " " + value_text(f.value) + (f.unit.empty() ? "" : " " + f.unit);
+    // A bare "%" sticks to its number; other units are words.
+    const std::string unit = f.unit.empty() ? "" : (f.unit == "%" ? f.unit : " " + f.unit);
+    line += f.label + " " + value_text(f.value) + unit;
   }
   return line;
 }
@@ -393,7 +395,13 @@ std::string render_text(const Report& report, const TextStyle& style) {
         render_verdict(out, report.verdicts[b.index], p, style.width);
         break;
       case BlockRef::Kind::warning:
-        out += p.colored("  ! ", fmt::terminal_color::yellow) + report.warnings[b.index] + "\n\n";
+        out += p.colored("  ! ", fmt::terminal_color::yellow);
+        {
+          std::string body;
+          wrap_into(body, report.warnings[b.index], style.width - 2);
+          // wrap_into indents by two; the "! " marker already did that for the first line.
+          out += body.substr(std::min<std::size_t>(2, body.size()));
+        }
         break;
     }
   }
