@@ -1,0 +1,29 @@
+#include "os/sched_sampler.h"
+
+#include "os/clock.h"
+#include "os/proc_read.h"
+#include "os/text_file.h"
+
+namespace conc::os {
+
+TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with_sched) {
+  TaskSnapshot snap;
+  snap.tasks.reserve(tids.size());
+  snap.begin_ns = monotonic_ns();
+  const std::string base = "/proc/" + std::to_string(pid) + "/task/";
+  for (pid_t tid : tids) {
+    TaskSample s;
+    s.tid = tid;
+    s.stat = read_schedstat(pid, tid);
+    if (with_sched) {
+      if (auto text = read_text_file(base + std::to_string(tid) + "/sched")) {
+        s.sched = parse_task_sched(*text);
+      }
+    }
+    snap.tasks.push_back(s);
+  }
+  snap.end_ns = monotonic_ns();
+  return snap;
+}
+
+}  // namespace conc::os
