@@ -437,6 +437,33 @@ void C10kLesson::report_rows(LessonContext& ctx, const std::vector<Row>& rows,
     }
   }
   ctx.report().add(std::move(chart));
+
+  const Row& big = rows.back();
+  if (const auto slice = big.stats.mean_slice_ns(); slice && big.created >= 2) {
+    ctx.explain(
+        "What it means",
+        fmt::format(
+            "With {} busy threads each one still ran about {} per turn, not 10 ms ÷ {} = {}: "
+            "what grew with N is the wait between turns ({} measured, one round being about "
+            "{}), not the share of the CPU lost to switching ({} switches a second, {} of the "
+            "work per CPU-second of N={} kept). A thread-per-connection server with {} busy "
+            "connections would answer each of them about once every {}.{}",
+            format_count(big.created), format_ns(*slice), format_count(big.created),
+            format_ns(os::notes_model_slice_ns(big.created)),
+            big.stats.mean_wait_per_turn_ns() ? format_ns(*big.stats.mean_wait_per_turn_ns())
+                                              : std::string("—"),
+            format_ns(os::round_ns(big.created, *slice)),
+            format_number(big.stats.slices_per_second()),
+            base_work > 0 ? format_percent(big.work_per_cpu_second() / base_work)
+                          : std::string("—"),
+            rows.front().created, format_count(big.created),
+            format_ns(os::round_ns(big.created, *slice)),
+            info.autogroup
+                ? " Not measured here: with autogroup on (as on this machine) the kernel first "
+                  "shares the CPU between sessions, so a shell in another session keeps its "
+                  "share whatever N is."
+                : ""));
+  }
 }
 
 void C10kLesson::run(LessonContext& ctx) {
