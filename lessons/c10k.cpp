@@ -150,7 +150,8 @@ class C10kLesson final : public Lesson {
     cmd.add_option("--threads", threads_, "Busy-thread counts to run, e.g. 1,10,100 (1-10000)")
         ->delimiter(',')
         ->check(CLI::Range(1, kMaxThreadsOption));
-    cmd.add_flag("--full", full_, "Add 10,000 threads when the limits allow (about a minute)");
+    cmd.add_flag("--full", full_,
+                 "Add 10,000 threads when the limits allow (about two more minutes)");
   }
   void run(LessonContext& ctx) override;
 
@@ -201,6 +202,9 @@ Row C10kLesson::measure(const Settings& s, int n, std::int64_t window_ns,
   row.probe_window_ns = probe_ns;
   const auto before = os::read_status(::getpid());
   {
+    // Declared first so that it is destroyed last: on Ctrl-C the busy threads stop before the
+    // probe is joined, and the probe then gets the CPU at once instead of after a round.
+    std::optional<os::WakeProbe> probe;
     os::BusyGroup group({n, s.cpu, 0, 64});
     row.created = group.created();
     row.error = group.create_error();
@@ -248,9 +252,9 @@ Row C10kLesson::measure(const Settings& s, int n, std::int64_t window_ns,
 
       // 2. The probe window: a thread on the same CPU sleeps 1 ms at a time.
       if (probe_ns > 0) {
-        os::WakeProbe probe({s.cpu, kProbePeriodNs, 1 << 16});
+        probe.emplace(os::WakeProbe::Options{s.cpu, kProbePeriodNs, 1 << 16});
         sleep_checked(probe_ns);
-        auto samples = probe.stop();
+        auto samples = probe->stop();
         if (!samples.empty()) {
           row.first_wake_ns = samples.front();
           row.lateness_ns.assign(samples.begin() + 1, samples.end());
