@@ -382,9 +382,10 @@ void C10kLesson::report_rows(LessonContext& ctx, const std::vector<Row>& rows,
       "counter is brought up to date only at ticks); work/s = work units finished inside the "
       "window; work per CPU-s is relative to N={}; waited per turn = schedstat run-queue wait "
       "÷ turns. Then the probe arrives on the CPU (its own window, busy threads still "
-      "running): first wake = how late its first 1 ms sleep ended, before it has any credit "
-      "with the scheduler; p50 and p99 = all its later wake-ups, once the time it spent "
-      "waiting counts in its favour (EEVDF keeps a sleeper's lag).",
+      "running): first wake = how late its first 1 ms sleep ended, just after it arrived; "
+      "p50 and p99 = all its later wake-ups. EEVDF remembers across a sleep the CPU time a "
+      "task is owed (its lag), which is how a sleeper can be served within a tick even among "
+      "many busy threads once it has waited its turn.",
       ctx.cpu(), rows.front().created);
   ctx.report().add(std::move(cost));
 

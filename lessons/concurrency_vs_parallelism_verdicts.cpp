@@ -82,8 +82,8 @@ report::ClaimVerdict judge_c03(const Speedups& s) {
       "cannot be shown); contradicted when several CPUs gave no speed-up",
       format_percent(kSpeedupEfficiency));
   const std::string seen = fmt::format(
-      "the sequential version cannot use a second CPU; the same job cut into {} pieces ran "
-      "{} faster on {} CPU{} and {} as fast interleaved on one",
+      "the sequential version can only use one CPU; cut into {} pieces, the same job ran {} as "
+      "fast as it with the threads free on {} CPU{}, and {} as fast with them pinned to one",
       s.tasks, format_ratio(s.parallel), s.allowed_cpus, s.allowed_cpus == 1 ? "" : "s",
       format_ratio(s.concurrent));
   if (s.allowed_cpus < 2) {
