@@ -32,6 +32,7 @@ void WakeProbe::loop() {
       break;  // cannot happen with a valid absolute time; never spin on it
     }
     samples_.push_back(monotonic_ns() - deadline);
+    recorded_.store(samples_.size(), std::memory_order_relaxed);
   }
 }
 

@@ -33,6 +33,8 @@ class WakeProbe {
   WakeProbe& operator=(const WakeProbe&) = delete;
 
   int create_error() const { return create_error_; }
+  // Wake-ups recorded so far; readable while the probe runs.
+  std::size_t samples_so_far() const { return recorded_.load(std::memory_order_relaxed); }
   // Ends the loop (within one period plus the lateness) and returns every lateness, in ns.
   std::vector<std::int64_t> stop();
 
@@ -40,6 +42,7 @@ class WakeProbe {
   void loop();
   Options options_;
   std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> recorded_{0};
   std::vector<std::int64_t> samples_;
   int create_error_ = 0;
   Thread thread_;  // last: joined before the buffer goes away
