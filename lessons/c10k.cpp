@@ -112,8 +112,6 @@ struct Row {
   bool ready = false;
   std::int64_t window_ns = 0, probe_window_ns = 0;
   os::WindowStats stats;
-  std::uint64_t units = 0;
-  std::int64_t count_window_ns = 0;
   int progressed = 0;  // threads that completed at least one unit in the window
   std::vector<double> thread_slices_ns;
   std::optional<std::int64_t> se_slice_ns;
@@ -122,15 +120,8 @@ struct Row {
   long left_behind = 0;
   double vm_size_delta = 0, vm_rss_delta = 0;
 
-  double work_per_second() const {
-    return count_window_ns > 0 ? static_cast<double>(units) * 1e9 / count_window_ns : 0;
-  }
-  // Threads pinned to one CPU cannot have more than all of it: the clamp removes the error of
-  // a running thread's counter, which the kernel brings up to date only at ticks.
-  double work_per_cpu_second() const {
-    const double cpu_ns = std::min(stats.cpu_share(), 1.0) * static_cast<double>(count_window_ns);
-    return cpu_ns > 0 ? static_cast<double>(units) * 1e9 / cpu_ns : 0;
-  }
+  double work_per_second() const { return stats.work_per_second(); }
+  double work_per_cpu_second() const { return stats.work_per_cpu_second().value_or(0); }
 };
 
 struct Settings {
@@ -222,21 +213,18 @@ Row C10kLesson::measure(const Settings& s, int n, std::int64_t window_ns,
       group.start();
       sleep_checked(kSettleNs);
 
-      // 1. The busy window: schedstat and sched of every worker, units counted inside only.
-      os::SchedWindow window(::getpid(), tids, true);
-      const auto units_before = group.counts();
-      window.begin();
+      // 1. The busy window: schedstat and sched of every worker, and its work counter read
+      // right after its files, so work and CPU time cover the same interval thread by
+      // thread. Counting is on only from just before the first reading to just after the last.
+      os::SchedWindow window(::getpid(), tids, true,
+                             [&group](std::size_t i) { return group.count(i); });
       group.open_window();
-      const auto t0 = os::monotonic_ns();
+      window.begin();
       sleep_checked(window_ns);
-      group.close_window();
-      row.count_window_ns = os::monotonic_ns() - t0;
       row.stats = window.end();
-      const auto units_after = group.counts();
-      for (std::size_t i = 0; i < units_after.size(); ++i) {
-        const auto d = units_after[i] - units_before[i];
-        row.units += d;
-        row.progressed += d > 0 ? 1 : 0;
+      group.close_window();
+      for (const auto& t : row.stats.tasks) {
+        row.progressed += t.work > 0 ? 1 : 0;
       }
       for (const auto& t : row.stats.tasks) {
         if (auto slice = t.mean_slice_ns()) {
@@ -387,7 +375,9 @@ void C10kLesson::report_rows(LessonContext& ctx, const std::vector<Row>& rows,
       "switches that were preemptions (/proc/<pid>/task/<tid>/sched); CPU share = the workers' "
       "time on the CPU ÷ window (100% = all of CPU {}; ± one tick, since the running thread's "
       "counter is brought up to date only at ticks); work/s = work units finished inside the "
-      "window; work per CPU-s is relative to N={}; waited per turn = schedstat run-queue wait "
+      "window; work per CPU-s = units per second of CPU time the workers had, relative to "
+      "N={}, so that other programs taking the CPU do not count as switching cost; waited per turn "
+      "= schedstat run-queue wait "
       "÷ turns. Then the probe arrives on the CPU (its own window, busy threads still "
       "running): first wake = how late its first 1 ms sleep ended, just after it arrived; "
       "p50 and p99 = all its later wake-ups. EEVDF remembers across a sleep the CPU time a "

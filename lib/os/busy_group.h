@@ -64,8 +64,11 @@ class BusyGroup {
   // before the store is visible to the workers (x86 lets a later load pass an earlier store).
   void open_window() { counting_.store(true, std::memory_order_seq_cst); }
   void close_window() { counting_.store(false, std::memory_order_seq_cst); }
-  // Units completed inside windows so far, per created thread.
+  // Units completed inside windows so far, per created thread, and for thread i alone.
   std::vector<std::uint64_t> counts() const;
+  std::uint64_t count(std::size_t i) const {
+    return slots_[i].count.load(std::memory_order_relaxed);
+  }
   // Idempotent.
   void stop();
 

@@ -6,12 +6,14 @@
 
 namespace conc::os {
 
-TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with_sched) {
+TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with_sched,
+                            const WorkCounter& work) {
   TaskSnapshot snap;
   snap.tasks.reserve(tids.size());
   snap.begin_ns = monotonic_ns();
   const std::string base = "/proc/" + std::to_string(pid) + "/task/";
-  for (pid_t tid : tids) {
+  for (std::size_t i = 0; i < tids.size(); ++i) {
+    const pid_t tid = tids[i];
     TaskSample s;
     s.tid = tid;
     s.stat = read_schedstat(pid, tid);
@@ -20,6 +22,10 @@ TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with
         s.sched = parse_task_sched(*text);
       }
     }
+    if (work) {
+      s.work = work(i);
+    }
+    s.t_ns = monotonic_ns();
     snap.tasks.push_back(s);
   }
   snap.end_ns = monotonic_ns();

@@ -46,20 +46,47 @@ std::optional<double> WindowStats::mean_wait_per_turn_ns() const {
   return slices > 0 ? std::optional<double>(static_cast<double>(wait_ns) / slices) : std::nullopt;
 }
 
+namespace {
+double per_interval(std::int64_t amount, std::int64_t interval_ns) {
+  return interval_ns > 0 ? static_cast<double>(amount) / static_cast<double>(interval_ns) : 0;
+}
+}  // namespace
+
 double WindowStats::slices_per_second() const {
-  return window_ns > 0 ? static_cast<double>(slices) * 1e9 / static_cast<double>(window_ns) : 0;
+  double rate = 0;
+  for (const auto& t : tasks) {
+    rate += per_interval(t.slices, t.interval_ns) * 1e9;
+  }
+  return rate;
 }
 
 double WindowStats::cpu_share() const {
-  return window_ns > 0 ? static_cast<double>(run_ns) / static_cast<double>(window_ns) : 0;
+  double share = 0;
+  for (const auto& t : tasks) {
+    share += per_interval(t.run_ns, t.interval_ns);
+  }
+  return share;
+}
+
+double WindowStats::work_per_second() const {
+  double rate = 0;
+  for (const auto& t : tasks) {
+    rate += per_interval(static_cast<std::int64_t>(t.work), t.interval_ns) * 1e9;
+  }
+  return rate;
+}
+
+std::optional<double> WindowStats::work_per_cpu_second() const {
+  return run_ns > 0
+             ? std::optional<double>(static_cast<double>(work) * 1e9 / static_cast<double>(run_ns))
+             : std::nullopt;
 }
 
 std::vector<double> WindowStats::per_task_cpu_share() const {
   std::vector<double> shares;
   shares.reserve(tasks.size());
   for (const auto& t : tasks) {
-    shares.push_back(window_ns > 0 ? static_cast<double>(t.run_ns) / static_cast<double>(window_ns)
-                                   : 0);
+    shares.push_back(per_interval(t.run_ns, t.interval_ns));
   }
   return shares;
 }
@@ -85,9 +112,11 @@ WindowStats summarize_window(const TaskSnapshot& before, const TaskSnapshot& aft
     const TaskSample& a = *it->second;
     TaskDelta d;
     d.tid = b.tid;
+    d.interval_ns = a.t_ns > 0 && b.t_ns > 0 ? a.t_ns - b.t_ns : w.window_ns;
     d.run_ns = a.stat->run_ns - b.stat->run_ns;
     d.wait_ns = a.stat->wait_ns - b.stat->wait_ns;
     d.slices = a.stat->slices - b.stat->slices;
+    d.work = a.work - b.work;
     if (b.sched && a.sched) {
       d.switches = difference(b.sched->nr_switches, a.sched->nr_switches);
       d.involuntary_switches =
@@ -99,6 +128,7 @@ WindowStats summarize_window(const TaskSnapshot& before, const TaskSnapshot& aft
     w.run_ns += d.run_ns;
     w.wait_ns += d.wait_ns;
     w.slices += d.slices;
+    w.work += d.work;
     w.tasks_that_ran += d.run_ns > 0 ? 1 : 0;
     w.tasks.push_back(d);
   }

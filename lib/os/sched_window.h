@@ -31,6 +31,8 @@ TaskSched parse_task_sched(std::string_view text);
 // One task's counters at one instant; a task that has exited has neither.
 struct TaskSample {
   pid_t tid = 0;
+  std::int64_t t_ns = 0;   // monotonic time it was read; 0: unknown (the snapshot's times count)
+  std::uint64_t work = 0;  // a counter the caller keeps for this task, read at the same moment
   std::optional<SchedStat> stat;
   std::optional<TaskSched> sched;
 };
@@ -45,9 +47,11 @@ struct TaskSnapshot {
 // One task over the window.
 struct TaskDelta {
   pid_t tid = 0;
-  std::int64_t run_ns = 0;   // on the CPU
-  std::int64_t wait_ns = 0;  // runnable, waiting for the CPU
-  std::int64_t slices = 0;   // turns on the CPU
+  std::int64_t interval_ns = 0;  // between its two readings
+  std::int64_t run_ns = 0;       // on the CPU
+  std::int64_t wait_ns = 0;      // runnable, waiting for the CPU
+  std::int64_t slices = 0;       // turns on the CPU
+  std::uint64_t work = 0;        // the caller's counter
   std::optional<std::int64_t> switches, involuntary_switches;
   // run ÷ slices; nullopt without a turn.
   std::optional<double> mean_slice_ns() const;
@@ -59,6 +63,7 @@ struct WindowStats {
   int tasks_missing = 0;         // entries with no match in the other snapshot (exited, new,
                                  // or unreadable)
   std::int64_t run_ns = 0, wait_ns = 0, slices = 0;
+  std::uint64_t work = 0;
   std::optional<std::int64_t> switches, involuntary_switches;  // when every task had sched
   int tasks_that_ran = 0;                                      // run_ns > 0 in the window
 
@@ -66,12 +71,19 @@ struct WindowStats {
   std::optional<double> mean_slice_ns() const;
   // Σwait ÷ Σslices: how long a turn was waited for, on average.
   std::optional<double> mean_wait_per_turn_ns() const;
-  // Turns per second of window, all tasks together (each turn begins with a switch to it).
+  // Rates are summed task by task over each task's own interval, so that a slow snapshot (the
+  // reader itself waiting for a CPU while it walks a thousand files) does not skew them.
+  // Turns per second, all tasks together (each turn begins with a switch to it).
   double slices_per_second() const;
-  // Σrun ÷ window: how many CPUs' worth of time these tasks got (1.0 = one whole CPU).
+  // How many CPUs' worth of time these tasks got (1.0 = one whole CPU).
   double cpu_share() const;
-  // Each task's run time ÷ window.
+  // Each task's run time ÷ its interval.
   std::vector<double> per_task_cpu_share() const;
+  // The caller's counter per second, all tasks together.
+  double work_per_second() const;
+  // The caller's counter per second of CPU time these tasks had: what a second of CPU buys,
+  // whatever else ran meanwhile. nullopt without CPU time.
+  std::optional<double> work_per_cpu_second() const;
 };
 
 // Differences between two snapshots of the same tasks (matched by tid).

@@ -91,6 +91,43 @@ TEST_SUITE("sched window") {
     CHECK(w.cpu_share() == doctest::Approx(0.5));
   }
 
+  TEST_CASE("rates use each task's own interval: a slow reader does not skew them") {
+    auto at = [](TaskSample s, std::int64_t t) {
+      s.t_ns = t;
+      return s;
+    };
+    // Task 1 read at 100 and 1,100 ns; task 2 at 600 and 2,100 ns (the reader stalled).
+    TaskSnapshot before{100, 600, {at(sample(1, 0, 0, 0), 100), at(sample(2, 0, 0, 0), 600)}};
+    TaskSnapshot after{
+        1'100, 2'100, {at(sample(1, 500, 0, 10), 1'100), at(sample(2, 750, 0, 15), 2'100)}};
+    const auto w = summarize_window(before, after);
+    REQUIRE(w.tasks.size() == 2);
+    CHECK(w.tasks[1].interval_ns == 1'500);
+    CHECK(w.per_task_cpu_share() == std::vector<double>{0.5, 0.5});
+    CHECK(w.cpu_share() == doctest::Approx(1.0));
+    CHECK(w.slices_per_second() == doctest::Approx(2e7));
+    CHECK(w.mean_slice_ns() == doctest::Approx(50));
+  }
+
+  TEST_CASE("the caller's work counter: per second and per CPU-second") {
+    auto with_work = [](TaskSample s, std::uint64_t work) {
+      s.work = work;
+      return s;
+    };
+    TaskSnapshot before{
+        0, 0, {with_work(sample(1, 0, 0, 0), 10), with_work(sample(2, 0, 0, 0), 0)}};
+    TaskSnapshot after{1'000'000'000,
+                       1'000'000'000,
+                       {with_work(sample(1, 250'000'000, 0, 5), 110),
+                        with_work(sample(2, 250'000'000, 0, 5), 100)}};
+    const auto w = summarize_window(before, after);
+    CHECK(w.work == 200);
+    CHECK(w.tasks[0].work == 100);
+    CHECK(w.work_per_second() == doctest::Approx(200));
+    CHECK(w.work_per_cpu_second() == doctest::Approx(400));  // half a CPU did 200 a second
+    CHECK_FALSE(summarize_window({}, {}).work_per_cpu_second().has_value());
+  }
+
   TEST_CASE("an empty window gives no slice and no rate") {
     const auto w = summarize_window({}, {});
     CHECK_FALSE(w.mean_slice_ns().has_value());
