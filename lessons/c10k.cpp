@@ -143,7 +143,7 @@ class C10kLesson final : public Lesson {
         ->delimiter(',')
         ->check(CLI::Range(1, kMaxThreadsOption));
     cmd.add_flag("--full", full_,
-                 "Add 10,000 threads when the limits allow (about two more minutes)");
+                 "Add 10,000 threads when the limits allow (about 2.5 more minutes here)");
   }
   void run(LessonContext& ctx) override;
 
