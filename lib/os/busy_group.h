@@ -1,0 +1,93 @@
+#pragma once
+// N threads that do nothing but compute, all pinned to one CPU: the load of the time-slice
+// experiments. Each counts the work units it completes, but only while a measurement window is
+// open, so start-up and tear-down never leak into a figure.
+//
+// Life of a group:
+//   construct   threads are created one by one; the first failure (EAGAIN when a limit on
+//               tasks, memory or mappings is hit) stops creation and is kept as a value with the
+//               count reached. Created threads record their tid and block at the gate.
+//   wait_ready  every created thread has reached the gate (bounded wait).
+//   start       the gate opens: all spin from now on.
+//   open_window / close_window   counting on / off; counts() read between windows.
+//   stop        (also the destructor) every thread is told to stop and joined.
+//
+// Invariants:
+//   - only worker i writes slots_[i].count, and only while counting_ is true;
+//   - after stop() returns, no thread of the group exists (each was joined), on every path,
+//     exceptions included;
+//   - counts() read while counting_ is false can be short by at most one unit per worker: one
+//     that saw counting_ true just before close_window() finishes its increment after.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "os/thread.h"
+
+namespace conc::os {
+
+// A fixed amount of pure computation (xorshift rounds): what every "work unit" is. Returns the
+// new state so that callers can keep the compiler from dropping the work.
+std::uint64_t spin_work(std::uint64_t state, int rounds);
+
+class BusyGroup {
+ public:
+  struct Options {
+    int threads = 1;
+    int cpu = -1;                 // -1: not pinned
+    std::size_t stack_bytes = 0;  // 0: the default thread stack
+    int rounds_per_unit = 64;     // spin_work rounds between two checks of the flags
+  };
+
+  explicit BusyGroup(Options options);
+  ~BusyGroup();
+  BusyGroup(const BusyGroup&) = delete;
+  BusyGroup& operator=(const BusyGroup&) = delete;
+
+  int requested() const { return options_.threads; }
+  int created() const { return static_cast<int>(threads_.size()); }
+  // 0, or the pthread_create error that stopped creation at created().
+  int create_error() const { return create_error_; }
+
+  // True once every created thread waits at the gate; false after `timeout`.
+  bool wait_ready(std::chrono::milliseconds timeout) const;
+  // The tids of the created threads (0 for one not ready yet).
+  std::vector<pid_t> tids() const;
+
+  void start();
+  // Sequentially consistent, so that counts() read after close_window() cannot be served
+  // before the store is visible to the workers (x86 lets a later load pass an earlier store).
+  void open_window() { counting_.store(true, std::memory_order_seq_cst); }
+  void close_window() { counting_.store(false, std::memory_order_seq_cst); }
+  // Units completed inside windows so far, per created thread, and for thread i alone.
+  std::vector<std::uint64_t> counts() const;
+  std::uint64_t count(std::size_t i) const {
+    return slots_[i].count.load(std::memory_order_relaxed);
+  }
+  // Idempotent.
+  void stop();
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<pid_t> tid{0};
+    std::uint64_t sink = 0;  // the final state, so the work cannot be optimised away
+  };
+  void work(Slot& slot);
+
+  Options options_;
+  std::unique_ptr<Slot[]> slots_;
+  alignas(64) std::atomic<int> gate_{0};  // 0 closed, 1 open
+  std::atomic<bool> counting_{false};
+  std::atomic<bool> stop_{false};
+  alignas(64) std::atomic<int> ready_{0};
+  int create_error_ = 0;
+  std::vector<Thread> threads_;  // last: joined by stop() before the slots go away
+};
+
+}  // namespace conc::os
