@@ -12,9 +12,10 @@ namespace {
 using report::Fact;
 using report::Value;
 
-// A busy machine (load above this share of our CPUs) or a stolen one (the hypervisor took
-// more than this share of CPU time during the sample) makes every timing noisy.
-constexpr double kBusyLoadPerCpu = 0.75;
+// A busy machine (at least this many other runnable tasks per CPU all through the sample) or
+// a stolen one (the hypervisor took more than this share of CPU time during the sample) makes
+// every timing noisy.
+constexpr double kBusyOthersPerCpu = 0.5;
 constexpr double kStolenFraction = 0.05;
 
 std::string slice_text(const os::SystemInfo& info) {
@@ -48,6 +49,10 @@ std::vector<Fact> footer_facts(const os::SystemInfo& info) {
   f.push_back({"scheduler", "sched", slice_text(info), ""});
   f.push_back({"loadavg_1m", "load",
                info.loadavg_1m ? Value{*info.loadavg_1m} : Value{std::string("n/a")}, ""});
+  f.push_back({"other_runnable", "others running",
+               info.other_runnable ? Value{static_cast<std::int64_t>(*info.other_runnable)}
+                                   : Value{std::string("n/a")},
+               ""});
   f.push_back({"steal_percent", "steal",
                info.steal_fraction ? Value{*info.steal_fraction * 100} : Value{std::string("n/a")},
                info.steal_fraction ? "%" : ""});
@@ -57,11 +62,13 @@ std::vector<Fact> footer_facts(const os::SystemInfo& info) {
 std::vector<std::string> noise_warnings(const os::SystemInfo& info) {
   std::vector<std::string> w;
   const double cpus = static_cast<double>(std::max<std::size_t>(1, info.allowed_cpus.size()));
-  if (info.loadavg_1m && *info.loadavg_1m > kBusyLoadPerCpu * cpus) {
+  if (info.other_runnable &&
+      static_cast<double>(*info.other_runnable) >= kBusyOthersPerCpu * cpus) {
     w.push_back(fmt::format(
-        "busy machine: 1-minute load {:.2f} on {} CPU(s) (warned above {:.2f} per CPU); other "
-        "work competes with every experiment, so expect noisy figures",
-        *info.loadavg_1m, info.allowed_cpus.size(), kBusyLoadPerCpu));
+        "busy machine: {} other task(s) wanted a CPU throughout a {:.0f} ms sample, on {} CPU(s) "
+        "(warned from {:.1f} per CPU); they compete with every experiment, so expect noisy "
+        "figures",
+        *info.other_runnable, info.steal_window_ms, info.allowed_cpus.size(), kBusyOthersPerCpu));
   }
   if (info.steal_fraction && *info.steal_fraction > kStolenFraction) {
     w.push_back(fmt::format(
@@ -127,6 +134,9 @@ report::Report info_report(const os::SystemInfo& info) {
   load.rows = {
       {"load average (1 min)",
        info.loadavg_1m ? Value{*info.loadavg_1m} : Value{std::string("n/a")}},
+      {fmt::format("other tasks wanting a CPU (fewest seen over {:.0f} ms)", info.steal_window_ms),
+       info.other_runnable ? Value{static_cast<std::int64_t>(*info.other_runnable)}
+                           : Value{std::string("n/a")}},
       {fmt::format("steal time over {:.0f} ms", info.steal_window_ms),
        info.steal_fraction ? Value{report::format_percent(*info.steal_fraction)}
                            : Value{std::string("n/a")}},

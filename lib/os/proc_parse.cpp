@@ -179,6 +179,17 @@ std::optional<double> parse_loadavg(std::string_view text) {
   return one;
 }
 
+std::optional<long long> parse_procs_running(std::string_view proc_stat) {
+  std::optional<long long> running;
+  for_each_line(proc_stat, [&](std::string_view line) {
+    constexpr std::string_view kKey = "procs_running ";
+    if (line.substr(0, kKey.size()) == kKey) {
+      running = to_ll(line.substr(kKey.size()));
+    }
+  });
+  return running;
+}
+
 std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
   KernelVersion v;
   const auto dot = release.find('.');

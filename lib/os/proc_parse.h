@@ -62,6 +62,9 @@ std::optional<CpuTimes> parse_proc_stat_cpu(std::string_view text);
 // /proc/loadavg: the 1-minute load.
 std::optional<double> parse_loadavg(std::string_view text);
 
+// /proc/stat "procs_running N": tasks runnable right now, on every CPU, the reader included.
+std::optional<long long> parse_procs_running(std::string_view proc_stat);
+
 // "6.18.44-fc-v782" -> {6, 18}.
 struct KernelVersion {
   int major = 0, minor = 0;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -100,11 +101,24 @@ SystemInfo collect_system_info(int steal_window_ms) {
     si.loadavg_1m = parse_loadavg(*text);
   }
 
-  // Steal over a short window: what the hypervisor is taking from us right now.
-  const auto spent = std::chrono::steady_clock::now() - t0;
+  // Steal over a short window: what the hypervisor is taking from us right now. Meanwhile,
+  // count who else wants a CPU, a few times.
   const auto window = std::chrono::milliseconds(steal_window_ms);
-  if (spent < window) {
-    std::this_thread::sleep_for(window - spent);
+  auto sample_runnable = [&si] {
+    if (auto text = read_text_file("/proc/stat")) {
+      if (auto running = parse_procs_running(*text)) {
+        const long long others = std::max(0LL, *running - 1);
+        si.other_runnable = si.other_runnable ? std::min(*si.other_runnable, others) : others;
+      }
+    }
+  };
+  constexpr int kSamples = 5;
+  for (int i = 0; i < kSamples; ++i) {
+    sample_runnable();
+    const auto due = t0 + window * (i + 1) / kSamples;
+    if (std::chrono::steady_clock::now() < due) {
+      std::this_thread::sleep_until(due);
+    }
   }
   const auto after = read_cpu_times();
   si.steal_window_ms =

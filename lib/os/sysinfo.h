@@ -28,6 +28,10 @@ struct SystemInfo {
   TaskCaps caps;
   std::string perf_path;  // "" when perf is not installed
   std::optional<double> loadavg_1m;
+  // Other tasks that wanted a CPU throughout the sample (the fewest seen in any of its
+  // readings of procs_running, ourselves not counted): a busy machine right now, unlike the
+  // load average, which still remembers the previous minute (our own last lesson included).
+  std::optional<long long> other_runnable;
   std::optional<double> steal_fraction;  // of CPU time, over a short window at start
   double steal_window_ms = 0;
 };

@@ -105,3 +105,8 @@ TEST_SUITE("proc parsers") {
     CHECK(parse_cgroup_cpu_max("150000 100000") == doctest::Approx(1.5));
   }
 }
+
+TEST_CASE("/proc/stat: procs_running") {
+  CHECK(conc::os::parse_procs_running("cpu 1 2 3\nprocs_running 3\nprocs_blocked 0\n") == 3);
+  CHECK_FALSE(conc::os::parse_procs_running("cpu 1 2 3\n").has_value());
+}
