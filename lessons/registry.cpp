@@ -6,10 +6,12 @@
 namespace conc::lessons {
 
 std::unique_ptr<Lesson> make_process_lesson();
+std::unique_ptr<Lesson> make_context_switch_lesson();
 
 std::vector<std::unique_ptr<Lesson>> all_lessons() {
   std::vector<std::unique_ptr<Lesson>> lessons;
   lessons.push_back(make_process_lesson());
+  lessons.push_back(make_context_switch_lesson());
   return lessons;
 }
 
