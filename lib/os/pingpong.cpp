@@ -286,6 +286,10 @@ class Run {
       }
       check_child(a_child_, s.outcome_a, "A");
       check_child(b_child_, s.outcome_b, "B");
+      // A side that gave up (could not pin, pipe failed) leaves the other waiting: release it.
+      if (failed(s.outcome_a) || failed(s.outcome_b)) {
+        stop();
+      }
       futex_wait_for(s.finished, done, scope_, kSupervisorPoll);
     }
     a_thread_.join();
@@ -323,6 +327,11 @@ class Run {
     if (const int err = Thread::start(t, fn); err != 0) {
       throw std::system_error(err, std::generic_category(), "ping-pong thread");
     }
+  }
+
+  static bool failed(const std::atomic<int>& outcome) {
+    const int o = outcome.load();
+    return o != kRunning && o != kCompleted;
   }
 
   static void require_completed(int outcome, const char* name) {
