@@ -189,7 +189,7 @@ class ContextSwitchLesson final : public Lesson {
   Yardsticks y_;
   std::vector<PingPongFigure> figures_;
   std::vector<PressureRow> pressure_;
-  double lost_share_at_max_ = 0, forced_switches_at_max_ = 0;
+  double lost_share_at_max_ = 0, forced_switches_at_max_ = 0, alone_cpu_share_ = 0;
 };
 
 void ContextSwitchLesson::run(LessonContext& ctx) {
@@ -514,11 +514,11 @@ void ContextSwitchLesson::measure_pressure(LessonContext& ctx) {
     const double forced = switches - background;
     const double cpu_lost = alone_cpu > 0 ? 1 - cpu_share / alone_cpu : 0;
     const bool is_alone = row.key == "alone";
-    t.rows.push_back({row.label, format_number(switches), format_number(median(per_ns)),
-                      is_alone ? none : format_percent(loss.median),
-                      is_alone ? none : plus_minus_points(loss), format_percent(cpu_share),
-                      is_alone ? none : format_percent(cpu_lost),
-                      !is_alone && forced > 0 ? format_ns(cpu_lost * 1e9 / forced) : none});
+    t.rows.push_back(
+        {row.label, format_number(switches), format_number(median(per_ns)),
+         is_alone ? none : format_percent(loss.median), is_alone ? none : plus_minus_points(loss),
+         format_percent(cpu_share), is_alone ? none : format_percent(cpu_lost),
+         !is_alone && forced > 0 && cpu_lost > 0 ? format_ns(cpu_lost * 1e9 / forced) : none});
     if (is_alone) {
       ctx.measure("busy_loop_alone_per_ns", "busy loop alone: words summed per ns", "1/ns", per_ns,
                   fmt::format("a 32 KiB array summed over and over on CPU {}, {} ms per sample",
@@ -528,8 +528,14 @@ void ContextSwitchLesson::measure_pressure(LessonContext& ctx) {
       for (double l : row.loss) {
         percent.push_back(l * 100);
       }
-      ctx.measure("busy_loop_loss_" + row.key + "_percent", "work lost, " + row.label, "%", percent,
-                  "1 − loop work with the pair ÷ loop work alone, same round");
+      auto& m =
+          ctx.measure("busy_loop_loss_" + row.key + "_percent", "work lost, " + row.label, "%",
+                      percent, "1 − loop work with the pair ÷ loop work alone, same round");
+      if (alone_cpu < context_switch::kC17MinAloneCpuShare) {
+        m.trusted = false;
+        m.caveat = fmt::format("even alone, the loop got only {} of CPU {}: other tasks ran there",
+                               format_percent(alone_cpu), ctx.cpu());
+      }
     }
     if (row.key == "max") {
       lost_share_at_max_ = loss.median;
@@ -547,6 +553,13 @@ void ContextSwitchLesson::measure_pressure(LessonContext& ctx) {
       "still shows it; it takes a pair switching as fast as it can to take a large share.",
       format_number(background));
   ctx.report().add(std::move(t));
+  alone_cpu_share_ = alone_cpu;
+  if (alone_cpu < context_switch::kC17MinAloneCpuShare) {
+    ctx.warn(fmt::format(
+        "C17: the busy loop got only {} of CPU {} when it ran alone: other tasks competed for "
+        "that CPU, so its losses are not the switches' alone (a quieter CPU: --cpu N)",
+        format_percent(alone_cpu), ctx.cpu()));
+  }
 }
 
 void ContextSwitchLesson::run_reference(LessonContext& ctx) {
@@ -688,7 +701,7 @@ void ContextSwitchLesson::judge(LessonContext& ctx) {
                            per_switch(Transport::futex, Partners::processes), median(y_.call),
                            goroutine_switch_ns()));
   ctx.verdict(v::judge_c17(lost_share_at_max_, forced_switches_at_max_,
-                           median(futex_threads.round_trip) / 2));
+                           median(futex_threads.round_trip) / 2, alone_cpu_share_));
 }
 
 }  // namespace

@@ -37,11 +37,13 @@ TEST_SUITE("lesson context-switch") {
 
   TEST_CASE("C17: a loss the switches account for confirms; none contradicts") {
     // 50% lost at 800k switches/s = 625 ns per switch, against 650 ns measured: confirmed.
-    CHECK(judge_c17(0.5, 800'000, 650).verdict == Verdict::confirmed);
+    CHECK(judge_c17(0.5, 800'000, 650, 1.0).verdict == Verdict::confirmed);
+    // The same numbers while other tasks took half the CPU from the loop alone: no verdict.
+    CHECK(judge_c17(0.5, 800'000, 650, 0.5).verdict == Verdict::nuanced);
     // The same loss with 100x fewer switches: 62.5 µs per switch, not the switches.
-    CHECK(judge_c17(0.5, 8'000, 650).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.03, 50'000, 650).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.01, 800'000, 650).verdict == Verdict::contradicted);
+    CHECK(judge_c17(0.5, 8'000, 650, 1.0).verdict == Verdict::nuanced);
+    CHECK(judge_c17(0.03, 50'000, 650, 1.0).verdict == Verdict::nuanced);
+    CHECK(judge_c17(0.01, 800'000, 650, 1.0).verdict == Verdict::contradicted);
   }
 
   TEST_CASE("the quick run fills the table, the goroutine slot and every verdict") {
