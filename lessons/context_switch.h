@@ -9,7 +9,7 @@
 //   round_trip_{futex,pipe}_{threads,processes}_ns        raw ping-pong round trips (trusted =
 //                                                         false when the counted switches or
 //                                                         the pair's CPU share say otherwise)
-//   busy_loop_alone_per_s ("1/s"), busy_loop_loss_{1k,10k,max}_percent ("%")     C17
+//   busy_loop_alone_per_ns ("1/ns"), busy_loop_loss_{1k,10k,max}_percent ("%")   C17
 //   perf_pipe_{processes,threads}_ns, reference_pipe_{processes,threads}_ns      --reference
 // tables: "switch_costs" (every figure, per switch by both subtractions, counted switches,
 // ratios), "switch_pressure" (C17), "reference" (--reference, or how to get perf).
