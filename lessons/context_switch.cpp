@@ -1,23 +1,21 @@
 // Lesson `context-switch` (C14-C17): the cost of one context switch on one pinned CPU, by
 // two ping-pongs (futex, pipe) between threads and between processes, next to a function call
 // and a bare system call; what a thread saves against a process; what switching takes from a
-// busy loop on the same CPU; and, with --reference, `perf bench sched pipe` in the same run.
+// busy loop on the same CPU (context_switch_pressure.cpp); and, with --reference,
+// `perf bench sched pipe` in the same run (context_switch_reference.cpp).
 
 #include "lessons/context_switch.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cmath>
 
+#include "lessons/context_switch_parts.h"
 #include "lessons/lesson.h"
 #include "os/affinity.h"
 #include "os/op_timer.h"
-#include "os/perf_bench.h"
 #include "os/pingpong.h"
-#include "os/switch_pressure.h"
 #include "os/sysinfo.h"
 #include "report/stats.h"
 #include "report/units.h"
@@ -26,14 +24,14 @@ namespace conc::lessons {
 
 namespace {
 
-using namespace std::chrono_literals;
+using context_switch::median;
+using context_switch::plus_minus;
 using os::Partners;
 using os::Transport;
 using report::format_ns;
 using report::format_number;
 using report::format_percent;
 using report::format_ratio;
-using report::Value;
 
 constexpr long kDefaultRoundTrips = 10'000;
 constexpr long kQuickRoundTrips = 2'000;
@@ -43,34 +41,11 @@ constexpr long kMaxRoundTrips = 10'000'000;
 constexpr long kCallBatch = 1'000'000;
 constexpr long kSyscallBatch = 20'000;
 constexpr long kPairBatch = 10'000;
-// C17: how long the busy loop runs per sample, and the paced rates.
-constexpr auto kPressureWindow = 80ms;
-constexpr auto kQuickPressureWindow = 40ms;
-constexpr std::array<double, 2> kPacedRates = {1'000, 10'000};
-// --reference: each perf run is sized to take about this long (three runs per kind).
-constexpr double kReferenceRunSeconds = 0.33;
-constexpr double kReferenceTolerance = 0.25;
-constexpr long kMinReferenceLoops = 10'000;
-constexpr long kMaxReferenceLoops = 5'000'000;
 
-double median(const std::vector<double>& v) {
-  return report::summarize(v).median;
-}
-
-// "±1.2%": half the p10-p90 range, relative to the median. Compact enough for the wide
-// tables; the measurement blocks carry the full p10-p90 and min-max.
-std::string plus_minus(const report::Stats& s) {
-  return "±" + format_number(report::relative_spread(s) / 2 * 100) + "%";
-}
 // a ÷ b, or "n/a" when either is not positive (a subtraction that noise turned negative).
 std::string ratio_text(double a, double b) {
   return a > 0 && b > 0 ? format_ratio(a / b) : std::string("n/a");
 }
-// The same for a share (a loss near zero): half the p10-p90 range in percentage points.
-std::string plus_minus_points(const report::Stats& s) {
-  return "±" + format_number((s.p90 - s.p10) / 2 * 100) + " pts";
-}
-
 // One yardstick sample: the fastest of kSubBatches batches of n / kSubBatches operations. A
 // preemption or an interrupt only ever adds time, and a short batch is less likely to be hit,
 // so the fastest batch is the operation's own cost (lmbench reports minimums for this reason).
@@ -142,13 +117,6 @@ std::optional<double> goroutine_switch_ns() {
 }
 constexpr const char* kGoroutineMissing = "not available yet (the runtime lands in issue 4)";
 
-struct PressureRow {
-  std::string key, label;
-  os::SwitchPressure pressure;
-  std::vector<os::BusyLoopSample> samples;
-  std::vector<double> loss;  // per round, against the loop alone in the same round
-};
-
 class ContextSwitchLesson final : public Lesson {
  public:
   std::string_view name() const override { return "context-switch"; }
@@ -172,8 +140,6 @@ class ContextSwitchLesson final : public Lesson {
   void time_everything(LessonContext& ctx, long round_trips, int rounds);
   void report_switch_costs(LessonContext& ctx);
   void explain_thread_saving(LessonContext& ctx);
-  void measure_pressure(LessonContext& ctx);
-  void run_reference(LessonContext& ctx);
   void explain_machine(LessonContext& ctx);
   void judge(LessonContext& ctx);
 
@@ -188,8 +154,7 @@ class ContextSwitchLesson final : public Lesson {
   bool reference_ = false;
   Yardsticks y_;
   std::vector<PingPongFigure> figures_;
-  std::vector<PressureRow> pressure_;
-  double lost_share_at_max_ = 0, forced_switches_at_max_ = 0, alone_cpu_share_ = 0;
+  context_switch::PressureOutcome pressure_;
 };
 
 void ContextSwitchLesson::run(LessonContext& ctx) {
@@ -233,9 +198,13 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   report_switch_costs(ctx);
   explain_thread_saving(ctx);
   LessonContext::check_interrupted();
-  measure_pressure(ctx);
+  pressure_ = context_switch::measure_switch_pressure(ctx);
   LessonContext::check_interrupted();
-  run_reference(ctx);
+  context_switch::compare_with_perf(
+      ctx, reference_,
+      {median(figure(Transport::pipe, Partners::threads).round_trip),
+       median(figure(Transport::pipe, Partners::processes).round_trip), median(y_.pipe_pair),
+       median(y_.getppid)});
   explain_machine(ctx);
   judge(ctx);
 }
@@ -441,221 +410,6 @@ void ContextSwitchLesson::explain_thread_saving(LessonContext& ctx) {
           goroutine_switch_ns() ? format_ns(*goroutine_switch_ns()) : kGoroutineMissing));
 }
 
-void ContextSwitchLesson::measure_pressure(LessonContext& ctx) {
-  const auto window = ctx.size(kPressureWindow, kQuickPressureWindow);
-  const int rounds = ctx.repeats(5, 3);
-  pressure_.clear();
-  pressure_.push_back({"alone", "loop alone", {}, {}, {}});
-  for (double rate : kPacedRates) {
-    os::SwitchPressure p{os::SwitchPressure::Kind::paced, rate};
-    pressure_.push_back({fmt::format("{}k", static_cast<int>(rate / 1000)),
-                         fmt::format("paced {}/s", format_number(rate)),
-                         p,
-                         {},
-                         {}});
-  }
-  pressure_.push_back({"max", "free ping-pong", {os::SwitchPressure::Kind::continuous, 0}, {}, {}});
-  for (int r = 0; r < rounds; ++r) {
-    for (std::size_t i = 0; i < pressure_.size(); ++i) {
-      LessonContext::check_interrupted();
-      PressureRow& row = pressure_[r % 2 == 0 ? i : pressure_.size() - 1 - i];
-      row.samples.push_back(os::run_busy_loop(ctx.cpu(), window, row.pressure));
-    }
-  }
-  const auto& alone = pressure_.front().samples;
-  for (auto& row : pressure_) {
-    for (std::size_t r = 0; r < row.samples.size(); ++r) {
-      row.loss.push_back(1 - row.samples[r].iterations_per_s / alone[r].iterations_per_s);
-    }
-  }
-
-  const os::PacingPlan low = os::plan_pacing(kPacedRates.front());
-  const os::PacingPlan high = os::plan_pacing(kPacedRates.back());
-  ctx.explain(
-      "C17: what switching takes from a busy loop",
-      fmt::format(
-          "A busy loop summing a 32 KiB array runs pinned to CPU {} for {} ms and counts its "
-          "work. Then the same loop, while a pair of threads pinned to the same CPU forces "
-          "switches: a pacer wakes on a timer and plays round trips with its partner "
-          "({} wake-ups/s × {} round trip for {}/s; {} × {} for {}/s), or the pair "
-          "ping-pongs without pause. The pair does nothing but switch, so whatever the loop "
-          "loses went to switching (and to the system calls that trigger it). Each setting "
-          "runs {} times, alternating with the loop alone; the loss is 1 − work with ÷ "
-          "work alone, in the same round. The switches are counted, not assumed.",
-          ctx.cpu(), window.count(), format_number(low.periods_per_s), low.round_trips,
-          format_number(kPacedRates.front()), format_number(high.periods_per_s), high.round_trips,
-          format_number(kPacedRates.back()), rounds));
-
-  auto column = [](const std::vector<os::BusyLoopSample>& samples, auto field) {
-    std::vector<double> v;
-    for (const auto& x : samples) {
-      v.push_back(x.*field);
-    }
-    return v;
-  };
-  const double background = median(column(alone, &os::BusyLoopSample::switches_per_s));
-  const double alone_cpu = median(column(alone, &os::BusyLoopSample::loop_cpu_share));
-  report::Table t{"switch_pressure",
-                  fmt::format("Busy loop on CPU {} under forced switches ({} rounds of {} ms)",
-                              ctx.cpu(), rounds, window.count()),
-                  {"setting", "switches/s", "loop work/ns", "work lost", "±", "loop CPU",
-                   "CPU lost", "CPU lost/switch"},
-                  {},
-                  ""};
-  const std::string none = "—";
-  for (const auto& row : pressure_) {
-    std::vector<double> per_ns;
-    for (double x : column(row.samples, &os::BusyLoopSample::iterations_per_s)) {
-      per_ns.push_back(x / 1e9);
-    }
-    const double switches = median(column(row.samples, &os::BusyLoopSample::switches_per_s));
-    const double cpu_share = median(column(row.samples, &os::BusyLoopSample::loop_cpu_share));
-    const auto loss = report::summarize(row.loss);
-    const double forced = switches - background;
-    const double cpu_lost = alone_cpu > 0 ? 1 - cpu_share / alone_cpu : 0;
-    const bool is_alone = row.key == "alone";
-    t.rows.push_back(
-        {row.label, format_number(switches), format_number(median(per_ns)),
-         is_alone ? none : format_percent(loss.median), is_alone ? none : plus_minus_points(loss),
-         format_percent(cpu_share), is_alone ? none : format_percent(cpu_lost),
-         !is_alone && forced > 0 && cpu_lost > 0 ? format_ns(cpu_lost * 1e9 / forced) : none});
-    if (is_alone) {
-      ctx.measure("busy_loop_alone_per_ns", "busy loop alone: words summed per ns", "1/ns", per_ns,
-                  fmt::format("a 32 KiB array summed over and over on CPU {}, {} ms per sample",
-                              ctx.cpu(), window.count()));
-    } else {
-      std::vector<double> percent;
-      for (double l : row.loss) {
-        percent.push_back(l * 100);
-      }
-      auto& m =
-          ctx.measure("busy_loop_loss_" + row.key + "_percent", "work lost, " + row.label, "%",
-                      percent, "1 − loop work with the pair ÷ loop work alone, same round");
-      if (alone_cpu < context_switch::kC17MinAloneCpuShare) {
-        m.trusted = false;
-        m.caveat = fmt::format("even alone, the loop got only {} of CPU {}: other tasks ran there",
-                               format_percent(alone_cpu), ctx.cpu());
-      }
-    }
-    if (row.key == "max") {
-      lost_share_at_max_ = loss.median;
-      forced_switches_at_max_ = forced;
-    }
-  }
-  t.note = fmt::format(
-      "switches/s: counted by every task of the experiment (getrusage) per second of the "
-      "loop's window; 'forced' = minus the {} counted with the loop alone (other tasks "
-      "preempting it). Work lost = 1 − loop work with ÷ loop work alone, same round (± half "
-      "its p10–p90, in percentage points). Loop CPU: the loop's CPU time ÷ window; CPU lost = 1 − "
-      "that ÷ the same "
-      "alone; CPU lost/switch = CPU lost × 1 s ÷ forced switches/s. At a few thousand "
-      "switches a second the loss hides in the noise of the work rate while the CPU time "
-      "still shows it; it takes a pair switching as fast as it can to take a large share.",
-      format_number(background));
-  ctx.report().add(std::move(t));
-  alone_cpu_share_ = alone_cpu;
-  if (alone_cpu < context_switch::kC17MinAloneCpuShare) {
-    ctx.warn(fmt::format(
-        "C17: the busy loop got only {} of CPU {} when it ran alone: other tasks competed for "
-        "that CPU, so its losses are not the switches' alone (a quieter CPU: --cpu N)",
-        format_percent(alone_cpu), ctx.cpu()));
-  }
-}
-
-void ContextSwitchLesson::run_reference(LessonContext& ctx) {
-  const int cpu = ctx.cpu();
-  if (!reference_) {
-    ctx.explain("Reference: perf bench sched pipe",
-                "Run with --reference to time `perf bench sched pipe` (the kernel developers' "
-                "own pipe ping-pong) pinned to the same CPU in the same run, beside the raw "
-                "pipe round trips above.");
-    return;
-  }
-  const std::string perf = os::find_in_path("perf");
-  if (perf.empty()) {
-    ctx.explain("Reference: perf bench sched pipe", os::how_to_install_perf());
-    ctx.warn("--reference: " + os::how_to_install_perf());
-    return;
-  }
-  const int rounds = ctx.quick() ? 2 : 3;
-  const double run_seconds = kReferenceRunSeconds * (ctx.quick() ? 1.0 / 3 : 1.0);
-  ctx.explain(
-      "Reference: perf bench sched pipe",
-      fmt::format(
-          "`perf bench sched pipe` is the kernel developers' own ping-pong: two processes (or "
-          "with -T two threads) pass an int over two pipes, and perf prints the mean time per "
-          "round trip (usecs/op) with nothing subtracted. conc-lab runs it pinned to CPU {} "
-          "as `taskset -c {}` would, {} times per kind, each run sized to about {} s, and "
-          "between perf's runs times its own raw pipe round trip with as many loops. Same "
-          "operations, same CPU, same minute: the two should agree within ±{}.",
-          cpu, cpu, rounds, format_number(run_seconds), format_percent(kReferenceTolerance)));
-  report::Table t{"reference",
-                  fmt::format("conc-lab and perf bench sched pipe on CPU {}, interleaved", cpu),
-                  {"partners", "perf /op", "±", "conc-lab rt", "±", "÷ perf", "±25%", "(a) lmbench",
-                   "(b) tsuna", "loops"},
-                  {},
-                  ""};
-  std::string command;
-  for (auto partners : {Partners::processes, Partners::threads}) {
-    const double rt_guess = median(figure(Transport::pipe, partners).round_trip);
-    const long loops = std::clamp(static_cast<long>(run_seconds * 1e9 / std::max(rt_guess, 1.0)),
-                                  kMinReferenceLoops, kMaxReferenceLoops);
-    const auto timeout =
-        std::chrono::milliseconds(10'000 + static_cast<long>(loops * rt_guess * 20 / 1e6));
-    std::vector<double> perf_ns, ours_ns;
-    std::string error;
-    for (int r = 0; r < rounds; ++r) {
-      LessonContext::check_interrupted();
-      const os::PerfRun run =
-          os::run_perf_sched_pipe(perf, cpu, loops, partners == Partners::threads, timeout);
-      command = run.command;
-      if (run.result) {
-        perf_ns.push_back(run.result->usecs_per_op * 1000);
-      } else {
-        error = run.error;
-      }
-      LessonContext::check_interrupted();
-      os::PingPongConfig c;
-      c.transport = Transport::pipe;
-      c.partners = partners;
-      c.cpu = cpu;
-      c.round_trips = loops;
-      c.warmup_round_trips = loops / 10;
-      c.timeout = timeout;
-      ours_ns.push_back(os::run_pingpong(c).reps.front().round_trip_ns);
-    }
-    const std::string kind = os::to_string(partners);
-    if (perf_ns.empty()) {
-      ctx.warn(fmt::format("perf bench sched pipe ({}) gave no figure: {}", kind, error));
-      continue;
-    }
-    const auto p =
-        ctx.measure("perf_pipe_" + kind + "_ns", "perf bench sched pipe, " + kind + " (per op)",
-                    "ns", perf_ns, fmt::format("{} (one op = one round trip)", command))
-            .stats;
-    const auto o = ctx.measure("reference_pipe_" + kind + "_ns",
-                               "conc-lab pipe round trip, " + kind, "ns", ours_ns,
-                               fmt::format("the ping-pong timer with {} round trips, each run "
-                                           "right after a perf run",
-                                           format_number(static_cast<double>(loops))))
-                       .stats;
-    const double ratio = o.median / p.median;
-    t.rows.push_back({kind, format_ns(p.median), plus_minus(p), format_ns(o.median), plus_minus(o),
-                      format_ratio(ratio),
-                      std::string(std::abs(ratio - 1) <= kReferenceTolerance ? "yes" : "no"),
-                      format_ns(os::per_switch_ns(o.median, 2 * median(y_.pipe_pair))),
-                      format_ns(os::per_switch_ns(o.median, 4 * median(y_.getppid))),
-                      static_cast<std::int64_t>(loops)});
-  }
-  t.note = fmt::format(
-      "perf /op and conc-lab rt: one round trip (2 switches + 4 pipe syscalls), medians of "
-      "the runs. Per switch from conc-lab's round trip: (a) minus 2 × the no-switch pipe "
-      "pair, (b) minus 4 × getppid, halved (baselines from the timing above). Last command: "
-      "{}",
-      command);
-  ctx.report().add(std::move(t));
-}
-
 void ContextSwitchLesson::explain_machine(LessonContext& ctx) {
   const os::SystemInfo info = os::collect_system_info(0);
   const double syscall = median(y_.getppid);
@@ -700,8 +454,8 @@ void ContextSwitchLesson::judge(LessonContext& ctx) {
   ctx.verdict(v::judge_c16(per_switch(Transport::futex, Partners::threads),
                            per_switch(Transport::futex, Partners::processes), median(y_.call),
                            goroutine_switch_ns()));
-  ctx.verdict(v::judge_c17(lost_share_at_max_, forced_switches_at_max_,
-                           median(futex_threads.round_trip) / 2, alone_cpu_share_));
+  ctx.verdict(v::judge_c17(pressure_.lost_share_at_max, pressure_.forced_switches_at_max,
+                           median(futex_threads.round_trip) / 2, pressure_.alone_cpu_share));
 }
 
 }  // namespace
