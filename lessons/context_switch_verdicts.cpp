@@ -1,0 +1,180 @@
+// The verdict rules of lesson `context-switch` (C14-C17): numbers in, ClaimVerdict out.
+// Thresholds are the named constants in context_switch.h, stated again in each `threshold`.
+
+#include <fmt/format.h>
+
+#include "lessons/context_switch.h"
+#include "report/units.h"
+
+namespace conc::lessons::context_switch {
+
+using report::ClaimVerdict;
+using report::format_ns;
+using report::format_number;
+using report::format_percent;
+using report::format_ratio;
+using report::Verdict;
+
+ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns) {
+  ClaimVerdict v{"C14", Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "the cheapest kernel switch measured (threads, futex, the lower of its two per-switch "
+      "figures) against a noinline function call: confirmed at {} calls or more, nuanced "
+      "from {} to {}, contradicted under {}",
+      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls),
+      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls));
+  if (thread_switch_ns <= 0 || call_ns <= 0) {
+    v.because = fmt::format(
+        "the subtraction left {} per switch against a {} call: run-to-run noise is larger than "
+        "the switch here, so this run cannot say",
+        format_ns(thread_switch_ns), format_ns(call_ns));
+    return v;
+  }
+  const double calls = thread_switch_ns / call_ns;
+  const std::string syscalls =
+      syscall_ns > 0
+          ? fmt::format(" and {} bare system calls ({} each)",
+                        format_number(thread_switch_ns / syscall_ns), format_ns(syscall_ns))
+          : std::string();
+  const std::string measured = fmt::format(
+      "one switch between two threads costs {}: the time of {} function calls ({} "
+      "each){}",
+      format_ns(thread_switch_ns), format_number(calls), format_ns(call_ns), syscalls);
+  if (calls >= kC14ExpensiveCalls) {
+    v.verdict = Verdict::confirmed;
+    v.because = measured +
+                ". A design that switches once per small piece of work spends most "
+                "of its time switching";
+  } else if (calls < kC14CheapCalls) {
+    v.verdict = Verdict::contradicted;
+    v.because = measured + ": as cheap as a handful of calls";
+  } else {
+    v.because = measured + ": dearer than a call, but not by orders of magnitude";
+  }
+  return v;
+}
+
+ClaimVerdict judge_c15(double futex_thread_ns, double futex_process_ns, double pipe_thread_ns,
+                       double pipe_process_ns) {
+  ClaimVerdict v{"C15", Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "process ÷ thread, per switch (no-switch baselines subtracted), over a futex and over "
+      "pipes: confirmed when both are at least {}, contradicted when both are under {}, "
+      "nuanced otherwise (on a VM these ratios move by about ±10% from run to run, so a gap "
+      "under 20% may not be there next time)",
+      format_ratio(kC15HeavierRatio), format_ratio(kC15LighterRatio));
+  if (futex_thread_ns <= 0 || futex_process_ns <= 0 || pipe_thread_ns <= 0 ||
+      pipe_process_ns <= 0) {
+    v.because = fmt::format(
+        "a per-switch figure came out at or below zero (futex: thread {}, process {}; pipe: "
+        "thread {}, process {}): the baseline and the round trip are too close to compare",
+        format_ns(futex_thread_ns), format_ns(futex_process_ns), format_ns(pipe_thread_ns),
+        format_ns(pipe_process_ns));
+    return v;
+  }
+  const double futex_ratio = futex_process_ns / futex_thread_ns;
+  const double pipe_ratio = pipe_process_ns / pipe_thread_ns;
+  const std::string measured = fmt::format(
+      "per switch, two processes cost {} against {} for two threads over a futex ({}), and {} "
+      "against {} over pipes ({})",
+      format_ns(futex_process_ns), format_ns(futex_thread_ns), format_ratio(futex_ratio),
+      format_ns(pipe_process_ns), format_ns(pipe_thread_ns), format_ratio(pipe_ratio));
+  if (futex_ratio >= kC15HeavierRatio && pipe_ratio >= kC15HeavierRatio) {
+    v.verdict = Verdict::confirmed;
+    v.because = measured + ": the address-space change is a large part of a process switch";
+  } else if (futex_ratio < kC15LighterRatio && pipe_ratio < kC15LighterRatio) {
+    v.verdict = Verdict::contradicted;
+    v.because = measured + ": processes switched faster than threads here";
+  } else {
+    const bool heavier_on_both = futex_ratio > 1 && pipe_ratio > 1;
+    v.because = measured +
+                (heavier_on_both ? ": heavier on both paths, but on one by less than 20%. "
+                                 : ": no clear difference on both paths. ") +
+                "The extra work of a process switch (a new page-table root, the TLB entries "
+                "of the other address space) is small here next to the kernel entry, "
+                "scheduling and exit that both kinds pay";
+  }
+  return v;
+}
+
+ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
+                       std::optional<double> user_switch_ns) {
+  ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "confirmed when a user-space switch (PC, registers and stack only: the runtime of "
+      "issue 4) costs at most 1/{} of a kernel thread switch; without one, nuanced while "
+      "threads save at least {} of the process switch (futex, per switch), contradicted "
+      "below that",
+      format_number(kC16UserSpaceFactor), format_percent(kC16MinSavedShare));
+  const double saved = process_switch_ns - thread_switch_ns;
+  const double share = process_switch_ns > 0 ? saved / process_switch_ns : 0;
+  const std::string saving = fmt::format(
+      "a thread switch costs {} against {} for a process switch: sharing the address space "
+      "saves {} per switch ({} of the process switch)",
+      format_ns(thread_switch_ns), format_ns(process_switch_ns), format_ns(saved),
+      format_percent(share));
+  if (user_switch_ns && *user_switch_ns > 0 &&
+      *user_switch_ns * kC16UserSpaceFactor <= thread_switch_ns) {
+    v.verdict = Verdict::confirmed;
+    v.because = fmt::format(
+        "{}; a user-space switch, which saves only PC, registers and stack, costs {}: {} "
+        "less than the kernel thread switch",
+        saving, format_ns(*user_switch_ns), format_ratio(thread_switch_ns / *user_switch_ns));
+    return v;
+  }
+  if (share < kC16MinSavedShare) {
+    v.verdict = Verdict::contradicted;
+    v.because = saving + ": a thread's context saved no measurable time here";
+    return v;
+  }
+  const std::string calls =
+      call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
+                  : std::string();
+  v.because = fmt::format(
+      "{}. Yet the thread switch still costs {}{}: its price is the trip through the kernel "
+      "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
+      saving, format_ns(thread_switch_ns), calls,
+      user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
+                                   format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
+                     : std::string("A switch of only PC, registers and stack, in user space, "
+                                   "is not measured yet (the runtime lands in issue 4)."));
+  return v;
+}
+
+ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_with_syscalls_ns,
+                       double alone_cpu_share) {
+  ClaimVerdict v{"C17", Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "at the highest switch rate: contradicted when the busy loop lost under {} of its work; "
+      "confirmed when it lost at least {} and the time lost per forced switch is within {} of "
+      "what one switch with its system calls costs in the ping-pong; nuanced otherwise, and "
+      "always nuanced when the loop alone got under {} of its CPU (other tasks competed)",
+      format_percent(kC17NoiseShare), format_percent(kC17MinShare), format_ratio(kC17Agreement),
+      format_percent(kC17MinAloneCpuShare));
+  const double lost_per_switch_ns = switches_per_s > 0 ? lost_share * 1e9 / switches_per_s : 0;
+  const double agreement =
+      switch_with_syscalls_ns > 0 ? lost_per_switch_ns / switch_with_syscalls_ns : 0;
+  const std::string measured = fmt::format(
+      "with {} switches/s forced on its CPU the busy loop did {} less work; that is {} lost "
+      "per switch, against {} for a switch with its system calls in the ping-pong",
+      format_number(switches_per_s), format_percent(lost_share), format_ns(lost_per_switch_ns),
+      format_ns(switch_with_syscalls_ns));
+  if (alone_cpu_share < kC17MinAloneCpuShare) {
+    v.because = fmt::format(
+        "{}. But even alone the loop got only {} of its CPU: other tasks competed for it, so "
+        "this run cannot pin its losses on the switches",
+        measured, format_percent(alone_cpu_share));
+  } else if (lost_share < kC17NoiseShare) {
+    v.verdict = Verdict::contradicted;
+    v.because = measured + ": no loss beyond noise";
+  } else if (lost_share >= kC17MinShare && agreement >= 1 / kC17Agreement &&
+             agreement <= kC17Agreement) {
+    v.verdict = Verdict::confirmed;
+    v.because = measured + ": the CPU time the program lost is the time spent switching";
+  } else {
+    v.because = measured + ": a loss, but not one the counted switches account for";
+  }
+  return v;
+}
+
+}  // namespace conc::lessons::context_switch
