@@ -1,0 +1,111 @@
+#include "os/task_parse.h"
+
+#include <charconv>
+#include <sstream>
+
+namespace conc::os {
+
+namespace {
+template <typename T>
+std::optional<T> number(std::string_view s) {
+  T v{};
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) {
+    return std::nullopt;
+  }
+  s.remove_prefix(b);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p == s.data()) {
+    return std::nullopt;
+  }
+  return v;
+}
+}  // namespace
+
+std::optional<TaskStat> parse_task_stat(std::string_view text) {
+  const auto close = text.rfind(')');
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  // After "pid (comm)" come fields 3 (state) onwards, separated by single spaces.
+  std::istringstream in{std::string(text.substr(close + 1))};
+  std::vector<std::string> fields;
+  for (std::string f; in >> f;) {
+    fields.push_back(std::move(f));
+  }
+  constexpr std::size_t kState = 0;        // field 3
+  constexpr std::size_t kMinorFaults = 7;  // field 10
+  constexpr std::size_t kProcessor = 36;   // field 39
+  if (fields.size() <= kProcessor || fields[kState].size() != 1) {
+    return std::nullopt;
+  }
+  TaskStat st;
+  st.state = fields[kState][0];
+  const auto cpu = number<int>(fields[kProcessor]);
+  const auto faults = number<long long>(fields[kMinorFaults]);
+  if (!cpu || !faults) {
+    return std::nullopt;
+  }
+  st.processor = *cpu;
+  st.minor_faults = *faults;
+  return st;
+}
+
+std::optional<Autogroup> parse_autogroup(std::string_view text) {
+  constexpr std::string_view kPrefix = "/autogroup-";
+  const auto at = text.find(kPrefix);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  text.remove_prefix(at + kPrefix.size());
+  const auto id = number<long long>(text);
+  if (!id) {
+    return std::nullopt;
+  }
+  Autogroup g;
+  g.id = *id;
+  constexpr std::string_view kNice = "nice";
+  if (const auto n = text.find(kNice); n != std::string_view::npos) {
+    g.nice = number<int>(text.substr(n + kNice.size())).value_or(0);
+  }
+  return g;
+}
+
+std::optional<TaskCount> parse_loadavg_tasks(std::string_view text) {
+  // "0.52 0.58 0.59 3/121 21907": the only field with a slash.
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto start = text.rfind(' ', slash);
+  const auto runnable =
+      number<long long>(text.substr(start == std::string_view::npos ? 0 : start + 1));
+  const auto total = number<long long>(text.substr(slash + 1));
+  if (!runnable || !total) {
+    return std::nullopt;
+  }
+  return TaskCount{*runnable, *total};
+}
+
+std::optional<std::size_t> find_mapping(const std::vector<Mapping>& maps, std::uint64_t address) {
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].start <= address && address < maps[i].end) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> guard_below(const std::vector<Mapping>& maps, std::size_t index) {
+  if (index >= maps.size()) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].end == maps[index].start && maps[i].perms.rfind("---", 0) == 0) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace conc::os
