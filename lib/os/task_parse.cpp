@@ -87,6 +87,19 @@ std::optional<TaskCount> parse_loadavg_tasks(std::string_view text) {
   return TaskCount{*runnable, *total};
 }
 
+std::optional<long long> parse_meminfo_kib(std::string_view text, std::string_view key) {
+  std::size_t at = 0;
+  while ((at = text.find(key, at)) != std::string_view::npos) {
+    const bool line_start = at == 0 || text[at - 1] == '\n';
+    const auto colon = at + key.size();
+    if (line_start && colon < text.size() && text[colon] == ':') {
+      return number<long long>(text.substr(colon + 1));
+    }
+    at = colon;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::size_t> find_mapping(const std::vector<Mapping>& maps, std::uint64_t address) {
   for (std::size_t i = 0; i < maps.size(); ++i) {
     if (maps[i].start <= address && address < maps[i].end) {

@@ -41,6 +41,17 @@ TEST_SUITE("task parsers") {
     CHECK_FALSE(parse_loadavg_tasks("2.96 4.11 2.28").has_value());
   }
 
+  TEST_CASE("meminfo: a field in KiB, whole keys only") {
+    const char* text =
+        "MemTotal:       24683656 kB\nMemFree:        20000000 kB\n"
+        "MemAvailable:   23693528 kB\nCommitLimit:    12341828 kB\nCommitted_AS:    1234 kB\n";
+    CHECK(parse_meminfo_kib(text, "MemAvailable") == 23693528);
+    CHECK(parse_meminfo_kib(text, "MemTotal") == 24683656);
+    CHECK(parse_meminfo_kib(text, "Committed_AS") == 1234);
+    CHECK(parse_meminfo_kib(text, "Mem") == std::nullopt);
+    CHECK(parse_meminfo_kib(text, "Free") == std::nullopt);
+  }
+
   TEST_CASE("a thread stack, its guard page, and an address between them") {
     const std::vector<Mapping> maps = {
         {0x7f0000000000, 0x7f0000001000, "---p", ""},

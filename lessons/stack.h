@@ -1,0 +1,117 @@
+#pragma once
+// Lesson `stack` (claims C09, C18, C21, C22): the stack limit as `ulimit -s` shows it, the
+// thread stack size glibc derives from it, what a stack reserves against what it touches,
+// overflowing a big and a small one, and what stops thread creation first on this machine.
+// Verdict rules and the layout drawing are pure functions (stack_verdicts.cpp).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/report.h"
+
+namespace conc::lessons {
+class LessonContext;
+}
+
+namespace conc::lessons::stack {
+
+inline constexpr std::uint64_t kKiB = 1024;
+inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+
+// C22: RLIMIT_STACK from getrlimit, and what a shell's `ulimit -s` / `ulimit -Hs` printed.
+struct StackLimitView {
+  std::optional<std::uint64_t> soft, hard;            // nullopt = unlimited
+  std::optional<std::string> shell_soft, shell_hard;  // nullopt = no shell ran
+};
+inline constexpr std::uint64_t kTypicalStackBytes = 8 * kMiB;
+// Confirmed when the soft limit is the typical 8 MiB and a shell's ulimit printed the same;
+// nuanced when the limit is something else (or no shell could be asked); contradicted when
+// the shell printed a value other than getrlimit's.
+report::ClaimVerdict judge_c22(const StackLimitView& v);
+
+// One overflow experiment: recursion on a thread stack of `stack_bytes` until it faulted.
+struct OverflowRun {
+  std::uint64_t stack_bytes = 0;
+  long depth = 0;                      // frames reached
+  double bytes_per_frame = 0;          // from the addresses of the first and the deepest frame
+  bool overflowed = false;             // ended by the fault, in any of the expected ways
+  std::string ended;                   // how the child ended, for people
+  std::optional<bool> fault_in_guard;  // nullopt when the fault address was not seen
+};
+
+// C21: a thread's stack is fixed when it is created.
+struct FixedStackView {
+  std::uint64_t default_stack = 0;  // pthread_getattr_default_np
+  std::uint64_t glibc_rule = 0;     // what glibc's rule gives for this RLIMIT_STACK
+  OverflowRun big, small;
+};
+// The depth ratio of the two overflows should match their size ratio within this factor.
+inline constexpr double kDepthRatioBand = 2.0;
+// Contradicted when a stack did not overflow or the small one got at least as deep; confirmed
+// when the depth ratio matches the size ratio (within kDepthRatioBand) and the default thread
+// stack follows glibc's rule; nuanced otherwise.
+report::ClaimVerdict judge_c21(const FixedStackView& v);
+
+// C09 (seen from the stack lesson): thread stacks are separate mappings, and running off one
+// faults in its guard page.
+// Contradicted when two threads' stacks share a mapping; confirmed when the overflow's fault
+// address fell in the guard page; nuanced when it was not seen (a sanitizer took the signal)
+// or fell elsewhere.
+report::ClaimVerdict judge_c09(bool stacks_distinct, const OverflowRun& overflow);
+
+// C18: one limit on the number of threads and how many more threads it would allow.
+struct ThreadCap {
+  std::string name;
+  std::optional<long long> more_threads;  // nullopt = no limit of this kind here
+  bool enforced = true;                   // RLIMIT_NPROC is not, for root
+  bool from_stack_size = false;           // the limit comes from reserving stack memory
+  std::string basis;                      // how the figure was worked out
+};
+// The index of the enforced cap that allows the fewest more threads.
+std::optional<std::size_t> first_cap(const std::vector<ThreadCap>& caps);
+
+struct AttemptView {
+  int requested = 0, created = 0;
+  int error = 0;  // errno of the failed pthread_create, 0 if all were created
+  double rss_per_thread = 0;
+  double maps_per_thread = 0;
+};
+inline constexpr long long kC10kThreads = 10'000;
+inline constexpr long long kFarThreads = 100'000;
+// With the first limit's headroom H (or the live attempt's count if it failed first):
+// H < kC10kThreads and the limit comes from stack size -> confirmed; H < kFarThreads -> nuanced
+// (a count cap, not the stack, stops threads); H >= kFarThreads -> contradicted.
+report::ClaimVerdict judge_c18(const std::vector<ThreadCap>& caps, const AttemptView& attempt);
+
+// A box in the drawn address-space layout.
+struct LayoutBox {
+  std::uint64_t start = 0, end = 0;
+  std::string label;               // "thread 1 stack (default size)"
+  std::string perms;               // "rw-p"
+  std::vector<std::string> notes;  // extra lines inside the box
+};
+// ASCII art of the boxes from high to low addresses, every line indented (the text renderer
+// keeps indented paragraphs verbatim). Adjacent boxes share a border; gaps show their size.
+std::string draw_layout(std::vector<LayoutBox> boxes);
+
+// The bounded live attempt: start up to `count` parked threads with `stack_bytes` stacks,
+// measure the process's RSS, size and mappings with all of them alive, release and join them.
+// A failed pthread_create (EAGAIN) ends the attempt and is reported, never thrown.
+struct HerdResult {
+  int requested = 0, created = 0;
+  int error = 0;
+  long long rss_before_kib = 0, rss_after_kib = 0;
+  long long size_before_kib = 0, size_after_kib = 0;
+  long long maps_before = 0, maps_after = 0;
+  std::vector<double> create_ns;
+};
+HerdResult start_parked_threads(int count, std::size_t stack_bytes);
+
+// The live experiment on limits (stack_limits.cpp), run by the lesson in stack.cpp.
+void thread_limits_experiment(LessonContext& ctx, int max_threads);
+// The cap for --max-threads: well below pid_max so the machine keeps free pids.
+int max_threads_cap();
+
+}  // namespace conc::lessons::stack

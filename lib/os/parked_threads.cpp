@@ -1,0 +1,52 @@
+#include "os/parked_threads.h"
+
+#include "os/interrupt.h"
+
+namespace conc::os {
+
+ParkedThreads::~ParkedThreads() {
+  join_all();
+}
+
+int ParkedThreads::start(std::function<void()> fn, Thread::Options options) {
+  Thread t;
+  const int err = Thread::start(t, std::move(fn), options);
+  if (err == 0) {
+    threads_.push_back(std::move(t));
+  }
+  return err;
+}
+
+void ParkedThreads::park() {
+  std::unique_lock lock(mutex_);
+  ++parked_;
+  changed_.notify_all();
+  changed_.wait(lock, [this] { return released_; });
+}
+
+bool ParkedThreads::wait_parked(std::size_t count, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mutex_);
+  while (parked_ < count) {
+    throw_if_interrupted();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    // Short waits so that Ctrl-C is seen within a fraction of a second.
+    changed_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+void ParkedThreads::release() {
+  std::lock_guard lock(mutex_);
+  released_ = true;
+  changed_.notify_all();
+}
+
+void ParkedThreads::join_all() {
+  release();
+  threads_.clear();  // each Thread joins in its destructor
+}
+
+}  // namespace conc::os
