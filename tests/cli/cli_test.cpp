@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -123,5 +124,62 @@ TEST_SUITE("cli") {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     CHECK(left.empty());
+  }
+}
+
+TEST_SUITE("cli: thread and stack lessons") {
+  TEST_CASE("another lesson's flag, negative counts and out-of-range values exit 2") {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"lesson", "thread", "--max-threads", "10"},
+          {"lesson", "stack", "--busy-threads", "4"},
+          {"lesson", "stack", "--threads", "4"},
+          {"lesson", "process", "--max-threads", "10"},
+          {"lesson", "stack", "--max-threads", "-5"},
+          {"lesson", "stack", "--max-threads", "0"},
+          {"lesson", "stack", "--max-threads", "100000"},
+          {"lesson", "stack", "--max-threads", "lots"},
+          {"lesson", "thread", "--busy-threads", "-1"},
+          {"lesson", "thread", "--threads", "1000"},
+          {"lesson", "thread", "--window-ms", "0"}}) {
+      const auto r = run_conc_lab(args);
+      CAPTURE(args[1]);
+      CAPTURE(args[2]);
+      CAPTURE(args[3]);
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.rfind("conc-lab: ", 0) == 0);
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      CHECK(r.err.size() < 200);
+      CHECK(r.out.empty());
+    }
+  }
+
+  TEST_CASE("the --max-threads bound is named in the message") {
+    const auto r = run_conc_lab({"lesson", "stack", "--max-threads", "100000"});
+    CHECK(r.err.find("1 to ") != std::string::npos);
+  }
+
+  TEST_CASE("stack --json: the soft limit in bytes is what getrlimit (and ulimit -s) gives") {
+    const std::string state =
+        "XDG_STATE_HOME=/tmp/conc-lab-cli-stack-" + std::to_string(::getpid());
+    const auto r = run_conc_lab({"lesson", "stack", "--quick", "--json"}, {state});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    rlimit rl{};
+    REQUIRE(::getrlimit(RLIMIT_STACK, &rl) == 0);
+    bool found = false;
+    for (const auto& m : doc["measurements"]) {
+      if (m["id"] == "rlimit_stack_soft_bytes") {
+        found = true;
+        CHECK(m["median"].get<double>() == static_cast<double>(rl.rlim_cur));
+      }
+    }
+    CHECK(found == (rl.rlim_cur != RLIM_INFINITY));
+    CHECK(doc["verdicts"].size() == 4);
+  }
+
+  TEST_CASE("a misspelt thread lesson is suggested") {
+    const auto r = run_conc_lab({"lesson", "thred"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "conc-lab: unknown lesson 'thred' (did you mean 'thread'?)\n");
   }
 }
