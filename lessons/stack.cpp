@@ -440,12 +440,13 @@ void StackLesson::reserved_vs_touched(LessonContext& ctx) {
                           "it is (alloca, so nothing in between is touched) and counts again. "
                           "Repeated with {} threads, one after the other.",
                           bytes_text(kTouchBytes), bytes_text(kSkipBytes), reps));
-  const auto& res = ctx.measure("thread_stack_reserved_bytes", "stack reserved (mapped)", "B",
-                                reserved, "pthread_getattr_np: the thread's stack size");
-  const auto& b =
+  // Copies: a later measure() may move the report's measurements.
+  const auto res = ctx.measure("thread_stack_reserved_bytes", "stack reserved (mapped)", "B",
+                               reserved, "pthread_getattr_np: the thread's stack size");
+  const auto b =
       ctx.measure("thread_stack_resident_at_start_bytes", "stack resident when the thread starts",
                   "B", before, "mincore() over the thread's stack, before the write");
-  const auto& g =
+  const auto g =
       ctx.measure("thread_stack_growth_16k_bytes", "resident growth after using 16 KiB", "B",
                   growth, "mincore() again after writing every 64th byte of 16 KiB");
   ctx.explain("", fmt::format("Of the {} reserved, {} were in memory at the start and {} more "
@@ -499,10 +500,11 @@ void StackLesson::overflow(LessonContext& ctx, bool stacks_distinct) {
          r->fault_in_guard ? std::string(*r->fault_in_guard ? "yes" : "no")
                            : std::string("not seen")});
   }
-  t.note =
+  t.note = fmt::format(
       "The frames fill almost the whole stack; what is missing holds the thread's own data "
-      "(TLS, glibc's thread descriptor) at the top. A frame is larger than its 192-byte local: "
-      "the return address, saved registers and alignment come with it.";
+      "(TLS, glibc's thread descriptor) at the top. A frame is larger than its {}-byte local: "
+      "the return address, saved registers and alignment come with it{}.",
+      kFramePadBytes, kAsan ? ", and AddressSanitizer's redzones in this build" : "");
   ctx.report().add(std::move(t));
   stack::FixedStackView v;
   v.default_stack = os::default_thread_stack_bytes();
