@@ -270,6 +270,7 @@ class StackLesson final : public Lesson {
                        fmt::format("Threads the live attempt may start (1-{}; default 2000, "
                                    "quick 500)",
                                    cap))
+            ->type_name("N")
             ->check(CLI::Range(1, cap));
   }
   void run(LessonContext& ctx) override;

@@ -64,6 +64,19 @@ std::optional<os::TaskStat> task_stat(pid_t tid) {
   return text ? os::parse_task_stat(*text) : std::nullopt;
 }
 
+const char* state_name(char state) {
+  switch (state) {
+    case 'R':
+      return "running";
+    case 'S':
+      return "sleeping: waiting for an event";
+    case 'D':
+      return "uninterruptible wait";
+    default:
+      return "see proc(5)";
+  }
+}
+
 class ThreadLesson final : public Lesson {
  public:
   std::string_view name() const override { return "thread"; }
@@ -75,12 +88,15 @@ class ThreadLesson final : public Lesson {
   }
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--threads", threads_, "Threads whose stacks are shown (2-16)")
+        ->type_name("N")
         ->check(CLI::Range(2, 16));
     cmd.add_option("--busy-threads", busy_threads_,
                    "Spinning threads of the many-thread process in the CPU-share test (2-16)")
+        ->type_name("N")
         ->check(CLI::Range(2, 16));
     cmd.add_option("--window-ms", window_ms_,
                    "Length of one CPU-share sample (20-1000 ms; default 100, quick 50)")
+        ->type_name("MS")
         ->check(CLI::Range(20, 1000));
   }
   void run(LessonContext& ctx) override;
@@ -456,9 +472,9 @@ void ThreadLesson::blocked_thread(LessonContext& ctx) {
   }
   tl.legend = fmt::format(
       "█ = the counter moved in that interval, · = it did not. The third thread was in state "
-      "'{}' (sleeping){} while blocked; the byte arrived at column {}.",
-      blocked_state, wchan.empty() || wchan == "0" ? "" : ", waiting in " + wchan,
-      blocked_intervals + 1);
+      "'{}' ({}){} while blocked; the byte arrived at column {}.",
+      blocked_state, state_name(blocked_state),
+      wchan.empty() || wchan == "0" ? "" : ", waiting in " + wchan, blocked_intervals + 1);
   ctx.report().add(std::move(tl));
   ctx.verdict(thread::judge_c11(p));
 }

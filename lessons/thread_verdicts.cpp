@@ -155,7 +155,8 @@ ClaimVerdict judge_c11(const ProgressView& p) {
       "the least active of {} workers progressed in {} of the intervals while the blocked "
       "thread counted {} steps, then {} steps once released",
       p.worker_active_fraction.size(), report::format_percent(least),
-      p.blocked_progress_while_blocked, p.blocked_progress_after_release);
+      report::format_count(p.blocked_progress_while_blocked),
+      report::format_count(p.blocked_progress_after_release));
   if (p.worker_active_fraction.empty() || least <= 0) {
     v.verdict = Verdict::contradicted;
     v.because = facts;
