@@ -27,6 +27,7 @@
 #include "os/error.h"
 #include "os/limits.h"
 #include "os/parked_threads.h"
+#include "os/pipe.h"
 #include "os/proc_read.h"
 #include "os/task_parse.h"
 #include "report/units.h"
@@ -68,41 +69,37 @@ std::string bytes_text(std::uint64_t b) {
 
 // Output of `sh -c 'ulimit -s; ulimit -Hs'`, run as a child; nullopt if no shell ran.
 std::optional<std::pair<std::string, std::string>> shell_ulimit() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return std::nullopt;
-  }
+  os::Pipe out;
   auto child = os::ChildProcess::spawn([&] {
-    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(out.write_fd(), STDOUT_FILENO);  // the copy survives exec; the original does not
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDERR_FILENO);
     ::execl("/bin/sh", "sh", "-c", "ulimit -s; ulimit -Hs", static_cast<char*>(nullptr));
     return 127;
   });
-  ::close(fds[1]);
-  std::string out;
-  const auto give_up = os::monotonic_ns() + 2'000'000'000;
+  out.close_write();  // EOF once the shell has exited
+  std::string text;
   char buf[256];
-  while (os::monotonic_ns() < give_up) {
-    pollfd p{fds[0], POLLIN, 0};
+  for (const auto give_up = os::monotonic_ns() + 2'000'000'000; os::monotonic_ns() < give_up;) {
+    LessonContext::check_interrupted();
+    pollfd p{out.read_fd(), POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) {
       continue;
     }
-    const auto n = ::read(fds[0], buf, sizeof buf);
+    const auto n = ::read(out.read_fd(), buf, sizeof buf);
     if (n <= 0) {
       break;
     }
-    out.append(buf, static_cast<std::size_t>(n));
+    text.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fds[0]);
   const auto status = child.wait_for(milliseconds(1000));
-  const auto nl = out.find('\n');
+  const auto nl = text.find('\n');
   if (!status || !status->exited || status->code != 0 || nl == std::string::npos) {
     return std::nullopt;
   }
-  auto second = out.substr(nl + 1);
+  auto second = text.substr(nl + 1);
   second = second.substr(0, second.find('\n'));
-  return std::pair{out.substr(0, nl), second};
+  return std::pair{text.substr(0, nl), second};
 }
 
 // ---- reserved against touched ------------------------------------------------------------
