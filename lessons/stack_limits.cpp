@@ -156,7 +156,7 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
           "The first pthread_create that fails (EAGAIN: a limit hit) ends it. Then every limit "
           "that could stop thread creation is worked out for this machine, from the figures "
           "just measured.",
-          count, report::format_bytes(static_cast<double>(kHerdStackBytes))));
+          report::format_count(count), report::format_bytes(static_cast<double>(kHerdStackBytes))));
   const auto herd = start_parked_threads(count, kHerdStackBytes);
   const double n = std::max(1, herd.created);
   AttemptView attempt;
