@@ -354,12 +354,12 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
   v.cpus = static_cast<int>(allowed.size());
   const double fair = static_cast<double>(phase) / n;
   v.pinned_min_run_fraction = 1e9;
-  report::Table t{
-      "cpu_phases",
-      "Time on a CPU per phase",
-      {"phase", "two or more running at once", "each thread's time on a CPU", "CPU changes"},
-      {},
-      ""};
+  report::Table t{"cpu_phases",
+                  "Time on a CPU per phase",
+                  {"phase", "two or more running at once", "each thread's time on a CPU",
+                   "CPU changes within the phase"},
+                  {},
+                  ""};
   for (int phase_no = 0; phase_no < 2; ++phase_no) {
     const auto& h = phase_no == 0 ? pinned : free_runs;
     const auto from = phase_no == 0 ? t0 : t1_free, to = phase_no == 0 ? t1 : t2;
