@@ -88,9 +88,11 @@ ClaimVerdict judge_c09(const std::vector<StackView>& stacks, std::uint64_t defau
   }
   const std::string gap_text =
       stacks.size() > 1
-          ? fmt::format("neighbouring threads' locals are at least {} apart against a {} stack",
-                        report::format_bytes(static_cast<double>(smallest_gap)),
-                        report::format_bytes(static_cast<double>(default_stack_bytes)))
+          ? fmt::format(
+                "neighbouring threads' locals are at least {} bytes apart, for a stack "
+                "size of {} bytes",
+                report::format_count(static_cast<std::int64_t>(smallest_gap)),
+                report::format_count(static_cast<std::int64_t>(default_stack_bytes)))
           : std::string("only one thread was looked at");
   if (stacks.empty() || !all_found || !distinct) {
     v.verdict = Verdict::contradicted;
