@@ -103,6 +103,8 @@ struct ParallelView {
   double pinned_parallel_fraction = 0;  // of the pinned phase
   double pinned_min_run_fraction = 0;   // the least any thread ran, of its fair share
   double free_parallel_fraction = 0;    // of the free phase
+  // Free phase: the share of the least busy CPU that other programs took (0 if unknown).
+  double others_on_least_busy_cpu = 0;
 };
 // Concurrency shown: pinned, every thread ran at least kMinFairShare of its fair share and
 // at most kMaxPinnedOverlap of the phase had two running at once. Parallelism shown: free,

@@ -183,6 +183,11 @@ void record_runs(std::vector<RunInterval>& out, std::int64_t until) {
   }
 }
 
+std::vector<os::CpuTimes> proc_stat_per_cpu() {
+  auto text = os::read_text_file("/proc/stat");
+  return text ? os::parse_proc_stat_per_cpu(*text) : std::vector<os::CpuTimes>{};
+}
+
 int migrations(const std::vector<RunInterval>& runs) {
   int n = 0;
   for (std::size_t i = 1; i < runs.size(); ++i) {
@@ -298,6 +303,7 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
   const auto t1_free = t1 + kWakeNs, t2 = t1_free + phase;
   std::vector<long> tids(static_cast<std::size_t>(n));
   std::atomic<int> unpin_failures{0};
+  std::vector<os::CpuTimes> stat_before, stat_after;
   {
     os::ParkedThreads group;
     for (int i = 0; i < n; ++i) {
@@ -316,7 +322,7 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
               unpin_failures.fetch_add(1);
             }
             // A running thread moves only when the periodic load balancer acts (here that
-            // can take 100 ms and more); a waking one is placed on an idle CPU at once.
+            // can take 100 ms to over a second); a waking one usually lands on an idle CPU.
             sleep_until(t1_free);
             record_runs(free_runs[k], t2);
             group.park();
@@ -326,6 +332,11 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
         throw std::system_error(err, std::generic_category(), "pthread_create");
       }
     }
+    // What the other programs did with each CPU during the free phase (ticks of /proc/stat).
+    sleep_until(t1_free);
+    stat_before = proc_stat_per_cpu();
+    sleep_until(t2);
+    stat_after = proc_stat_per_cpu();
     if (!group.wait_parked(static_cast<std::size_t>(n), milliseconds(2 * phase_ms + 3000))) {
       throw std::runtime_error("the spinning threads did not finish in time");
     }
@@ -378,15 +389,41 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
     t.rows.push_back({std::string(phase_no == 0 ? "pinned" : "free"), report::format_percent(par),
                       each, changes});
   }
+  // Other programs' share of each allowed CPU in the free phase: its busy ticks minus ours.
+  const double ns_per_tick = 1e9 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::string others;
+  double least = 1;
+  for (const int c : allowed) {
+    const auto k = static_cast<std::size_t>(c);
+    if (k >= stat_before.size() || k >= stat_after.size()) {
+      continue;
+    }
+    std::int64_t ours = 0;
+    for (const auto& runs : free_runs) {
+      for (const auto& r : runs) {
+        ours += r.cpu == c ? std::max<std::int64_t>(
+                                 0, std::min(r.end_ns, t2) - std::max(r.start_ns, t1_free))
+                           : 0;
+      }
+    }
+    const double busy = static_cast<double>(stat_after[k].busy - stat_before[k].busy) * ns_per_tick;
+    const double share =
+        std::clamp((busy - static_cast<double>(ours)) / static_cast<double>(phase), 0.0, 1.0);
+    least = std::min(least, share);
+    others +=
+        fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", c, report::format_percent(share));
+  }
+  v.others_on_least_busy_cpu = others.empty() ? 0 : least;
   t.note = fmt::format(
       "Pinned, the threads can only take turns: that is concurrency, and the time with two "
       "running at once is zero by construction. Free, the scheduler puts them on different "
-      "CPUs and they run at the same time: parallelism. (They sleep 1 ms in between because a "
-      "thread that wakes up is placed on an idle CPU at once, while a running one waits for "
-      "the periodic load balancer, which can take 100 ms and more.) Each phase lasted {} ms; a "
-      "fair share "
-      "of one CPU for {} threads is {} each.",
-      phase_ms, n, report::format_ns(fair));
+      "CPUs and they run at the same time: parallelism. (They sleep 1 ms in between because "
+      "the kernel usually places a waking thread on an idle CPU right away, while a running "
+      "one waits for the periodic load balancer, which here can take from 100 ms to over a "
+      "second.) Each phase lasted {} ms; a fair share of one CPU for {} threads is {} each. Other "
+      "programs used, during the free phase: {} "
+      "(/proc/stat ticks minus these threads' time).",
+      phase_ms, n, report::format_ns(fair), others.empty() ? std::string("unknown") : others);
   ctx.report().add(std::move(t));
   if (unpin_failures.load() > 0) {
     ctx.warn("a thread could not drop its CPU pin; the free phase ran pinned");

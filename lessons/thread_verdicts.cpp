@@ -312,8 +312,16 @@ ClaimVerdict judge_c13(const ParallelView& p) {
                 "(parallelism), same code";
   } else if (concurrent || parallel) {
     v.verdict = Verdict::nuanced;
-    v.because = facts + (p.cpus < 2 ? ": with one CPU allowed there is no parallelism to show"
-                                    : ": one of the two did not show (a busy machine?)");
+    if (p.cpus < 2) {
+      v.because = facts + ": with one CPU allowed there is no parallelism to show";
+    } else if (!parallel) {
+      v.because = facts + fmt::format(
+                              ": other programs kept even the least busy CPU {} busy, so there "
+                              "was no free CPU to run side by side on (run it on a quiet machine)",
+                              report::format_percent(p.others_on_least_busy_cpu));
+    } else {
+      v.because = facts + ": the pinned threads did not take clean turns";
+    }
   } else {
     v.verdict = Verdict::contradicted;
     v.because = facts;

@@ -1,5 +1,6 @@
 #include "os/task_parse.h"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -85,6 +86,29 @@ std::optional<TaskCount> parse_loadavg_tasks(std::string_view text) {
     return std::nullopt;
   }
   return TaskCount{*runnable, *total};
+}
+
+std::vector<CpuTimes> parse_proc_stat_per_cpu(std::string_view text) {
+  std::vector<CpuTimes> cpus;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = text.substr(0, nl);
+    if (line.size() > 3 && line.substr(0, 3) == "cpu" && line[3] >= '0' && line[3] <= '9') {
+      const auto space = line.find(' ');
+      const auto n = number<int>(line.substr(3, space - 3));
+      // The whole-machine parser reads the same fields once the label is plain "cpu".
+      const auto times = parse_proc_stat_cpu("cpu" + std::string(line.substr(space)));
+      if (n && *n >= 0 && times) {
+        cpus.resize(std::max<std::size_t>(cpus.size(), static_cast<std::size_t>(*n) + 1));
+        cpus[static_cast<std::size_t>(*n)] = *times;
+      }
+    }
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(nl + 1);
+  }
+  return cpus;
 }
 
 std::optional<long long> parse_meminfo_kib(std::string_view text, std::string_view key) {

@@ -1,7 +1,8 @@
 #pragma once
 // Pure parsers and lookups for the per-task views the thread and stack lessons need: a task's
 // state and last CPU (/proc/<pid>/task/<tid>/stat), its scheduler autogroup
-// (/proc/<pid>/autogroup), the system's task count (/proc/loadavg), the memory figures that
+// (/proc/<pid>/autogroup), the system's task count (/proc/loadavg), each CPU's busy time
+// (/proc/stat), the memory figures that
 // bound thread creation (/proc/meminfo), and which mapping of
 // /proc/<pid>/maps holds an address and whether a guard page sits right below it.
 // No I/O here, as in proc_parse.h: each is tested on canned text in tests/os/.
@@ -39,6 +40,10 @@ struct TaskCount {
   long long total = 0;
 };
 std::optional<TaskCount> parse_loadavg_tasks(std::string_view text);
+
+// The "cpuN ..." lines of /proc/stat: clock ticks per CPU, indexed by CPU number (a CPU
+// absent from the file has an entry of zeros).
+std::vector<CpuTimes> parse_proc_stat_per_cpu(std::string_view text);
 
 // One "Key:   123 kB" line of /proc/meminfo, in KiB (MemAvailable, CommitLimit...).
 std::optional<long long> parse_meminfo_kib(std::string_view text, std::string_view key);

@@ -41,6 +41,20 @@ TEST_SUITE("task parsers") {
     CHECK_FALSE(parse_loadavg_tasks("2.96 4.11 2.28").has_value());
   }
 
+  TEST_CASE("/proc/stat per CPU: busy and idle ticks by CPU number") {
+    const char* text =
+        "cpu  513661 0 24957 251334 250 0 575 1267 0 0\n"
+        "cpu0 266461 0 12905 115762 59 0 55 627 0 0\n"
+        "cpu1 247199 0 12051 135572 190 0 519 640 0 0\n"
+        "intr 123 4 5\nctxt 999\n";
+    const auto cpus = parse_proc_stat_per_cpu(text);
+    REQUIRE(cpus.size() == 2);
+    CHECK(cpus[0].busy == 266461 + 12905 + 0 + 55);
+    CHECK(cpus[0].idle == 115762 + 59);
+    CHECK(cpus[1].steal == 640);
+    CHECK(parse_proc_stat_per_cpu("cpu  1 2 3 4 5 6 7 8\n").empty());
+  }
+
   TEST_CASE("meminfo: a field in KiB, whole keys only") {
     const char* text =
         "MemTotal:       24683656 kB\nMemFree:        20000000 kB\n"
