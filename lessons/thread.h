@@ -103,9 +103,13 @@ struct ParallelView {
   double pinned_parallel_fraction = 0;  // of the pinned phase
   double pinned_min_run_fraction = 0;   // the least any thread ran, of its fair share
   double free_parallel_fraction = 0;    // of the free phase
-  // Free phase: the share of the least busy CPU that other programs took (0 if unknown).
-  double others_on_least_busy_cpu = 0;
+  // Free phase: the CPU other programs used most, and the share of it they took (-1, 0 if
+  // unknown).
+  int busiest_other_cpu = -1;
+  double busiest_other_share = 0;
 };
+// Above this share of a CPU taken by other programs, that CPU was not free for our threads.
+inline constexpr double kOtherBusyShare = 0.5;
 // Concurrency shown: pinned, every thread ran at least kMinFairShare of its fair share and
 // at most kMaxPinnedOverlap of the phase had two running at once. Parallelism shown: free,
 // at least kMinFreeOverlap of the phase had two running at once. Both: confirmed; one:

@@ -392,7 +392,6 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
   // Other programs' share of each allowed CPU in the free phase: its busy ticks minus ours.
   const double ns_per_tick = 1e9 / static_cast<double>(::sysconf(_SC_CLK_TCK));
   std::string others;
-  double least = 1;
   for (const int c : allowed) {
     const auto k = static_cast<std::size_t>(c);
     if (k >= stat_before.size() || k >= stat_after.size()) {
@@ -409,11 +408,13 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
     const double busy = static_cast<double>(stat_after[k].busy - stat_before[k].busy) * ns_per_tick;
     const double share =
         std::clamp((busy - static_cast<double>(ours)) / static_cast<double>(phase), 0.0, 1.0);
-    least = std::min(least, share);
+    if (share > v.busiest_other_share || v.busiest_other_cpu < 0) {
+      v.busiest_other_cpu = c;
+      v.busiest_other_share = share;
+    }
     others +=
         fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", c, report::format_percent(share));
   }
-  v.others_on_least_busy_cpu = others.empty() ? 0 : least;
   t.note = fmt::format(
       "Pinned, the threads can only take turns: that is concurrency, and the time with two "
       "running at once is zero by construction. Free, the scheduler puts them on different "

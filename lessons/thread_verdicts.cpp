@@ -294,9 +294,10 @@ ClaimVerdict judge_c13(const ParallelView& p) {
   v.threshold = fmt::format(
       "concurrent = pinned to one CPU, every thread ran at least {} of its fair share and at "
       "most {} of the time had two running at once; parallel = free, at least {} of the time "
-      "had two running at once. Both: confirmed; one: nuanced; none: contradicted",
+      "had two running at once. Both: confirmed; one: nuanced; none: contradicted. A CPU "
+      "counts as taken by other programs above {} of it",
       report::format_percent(kMinFairShare), report::format_percent(kMaxPinnedOverlap),
-      report::format_percent(kMinFreeOverlap));
+      report::format_percent(kMinFreeOverlap), report::format_percent(kOtherBusyShare));
   const bool concurrent =
       p.pinned_min_run_fraction >= kMinFairShare && p.pinned_parallel_fraction <= kMaxPinnedOverlap;
   const bool parallel = p.free_parallel_fraction >= kMinFreeOverlap;
@@ -314,11 +315,16 @@ ClaimVerdict judge_c13(const ParallelView& p) {
     v.verdict = Verdict::nuanced;
     if (p.cpus < 2) {
       v.because = facts + ": with one CPU allowed there is no parallelism to show";
-    } else if (!parallel) {
+    } else if (!parallel && p.busiest_other_share >= kOtherBusyShare) {
       v.because = facts + fmt::format(
-                              ": other programs kept even the least busy CPU {} busy, so there "
-                              "was no free CPU to run side by side on (run it on a quiet machine)",
-                              report::format_percent(p.others_on_least_busy_cpu));
+                              ": other programs kept CPU {} {} busy, so there was no second "
+                              "CPU free to run side by side on (try it on a quiet machine)",
+                              p.busiest_other_cpu, report::format_percent(p.busiest_other_share));
+    } else if (!parallel) {
+      v.because = facts +
+                  ": no CPU was busy with other programs, yet the threads kept sharing one: the "
+                  "kernel did not spread them within the phase (its load balancer moves running "
+                  "threads slowly)";
     } else {
       v.because = facts + ": the pinned threads did not take clean turns";
     }

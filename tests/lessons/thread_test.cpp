@@ -105,9 +105,12 @@ TEST_SUITE("lesson thread") {
 
   TEST_CASE("C13: turns when pinned and overlap when free confirm") {
     CHECK(judge_c13({2, 2, 0.0, 0.95, 0.9}).verdict == Verdict::confirmed);
-    const auto busy = judge_c13({2, 2, 0.0, 0.95, 0.05, 0.8});
+    const auto busy = judge_c13({2, 2, 0.0, 0.95, 0.05, 1, 0.8});
     CHECK(busy.verdict == Verdict::nuanced);
-    CHECK(busy.because.find("80.0%") != std::string::npos);  // what the other programs took
+    CHECK(busy.because.find("CPU 1 80.0% busy") != std::string::npos);  // others took it
+    const auto slow = judge_c13({2, 2, 0.0, 0.95, 0.05, 1, 0.1});
+    CHECK(slow.verdict == Verdict::nuanced);
+    CHECK(slow.because.find("load balancer") != std::string::npos);
     CHECK(judge_c13({2, 1, 0.0, 0.95, 0.0}).verdict == Verdict::nuanced);
     CHECK(judge_c13({2, 2, 0.5, 0.95, 0.0}).verdict == Verdict::contradicted);
   }
