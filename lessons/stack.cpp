@@ -24,11 +24,11 @@
 #include "lessons/lesson.h"
 #include "os/child.h"
 #include "os/clock.h"
-#include "os/error.h"
 #include "os/limits.h"
 #include "os/parked_threads.h"
 #include "os/pipe.h"
 #include "os/proc_read.h"
+#include "os/shared_memory.h"
 #include "os/task_parse.h"
 #include "report/units.h"
 
@@ -214,16 +214,8 @@ int overflow_child(OverflowShared* shared, std::size_t stack_bytes) {
 }
 
 stack::OverflowRun overflow_once(std::size_t stack_bytes) {
-  void* mem = ::mmap(nullptr, sizeof(OverflowShared), PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
-    os::throw_errno("mmap shared");
-  }
-  struct Unmap {
-    void* p;
-    ~Unmap() { ::munmap(p, sizeof(OverflowShared)); }
-  } unmap{mem};
-  auto* shared = new (mem) OverflowShared;
+  os::Shared<OverflowShared> shared_page;  // survives the child, whichever way it ends
+  OverflowShared* shared = &*shared_page;
   auto child = os::ChildProcess::spawn([&] { return overflow_child(shared, stack_bytes); });
   auto status = child.wait_for(kChildLimit);
   if (!status) {

@@ -2,14 +2,13 @@
 // bounded live attempt that starts a few thousand threads and measures what each one costs.
 
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
-#include <filesystem>
 
 #include "lessons/lesson.h"
 #include "lessons/stack.h"
@@ -19,6 +18,7 @@
 #include "os/proc_read.h"
 #include "os/task_parse.h"
 #include "os/text_file.h"
+#include "os/thread_caps.h"
 #include "report/units.h"
 
 namespace conc::lessons::stack {
@@ -36,38 +36,9 @@ constexpr std::uint64_t kUserAddressSpace = 1ULL << 47;
 // Each thread also has a kernel stack (THREAD_SIZE, 16 KiB on x86-64) besides its RSS.
 constexpr std::uint64_t kKernelStackBytes = 16 * kKiB;
 
-std::optional<long long> system_tasks() {
-  auto text = os::read_text_file("/proc/loadavg");
-  if (!text) {
-    return std::nullopt;
-  }
-  const auto t = os::parse_loadavg_tasks(*text);
-  return t ? std::optional(t->total) : std::nullopt;
-}
-
 std::optional<long long> meminfo_kib(const char* key) {
   auto text = os::read_text_file("/proc/meminfo");
   return text ? os::parse_meminfo_kib(*text, key) : std::nullopt;
-}
-
-// Tasks (threads) of processes owned by `uid`: what RLIMIT_NPROC counts.
-long long tasks_of_user(uid_t uid) {
-  long long n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const auto name = e.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    struct stat st {};
-    if (::stat(e.path().c_str(), &st) != 0 || st.st_uid != uid) {
-      continue;
-    }
-    if (auto s = os::read_status(static_cast<pid_t>(std::stol(name)))) {
-      n += s->threads.value_or(1);
-    }
-  }
-  return n;
 }
 
 // cgroup v1 keeps the pids controller in a hierarchy of its own: "N:pids:/path".
@@ -136,8 +107,9 @@ HerdResult start_parked_threads(int count, std::size_t stack_bytes) {
 }
 
 void thread_limits_experiment(LessonContext& ctx, int max_threads) {
-  const auto caps = os::read_task_caps();
-  const auto tasks = system_tasks();
+  auto input = os::read_thread_cap_input();
+  const auto& caps = input.caps;
+  const auto tasks = input.tasks_on_system;
   int count = max_threads;
   if (caps.pid_max && tasks) {
     // Leave at least half of the free pids to the rest of the machine.
@@ -228,49 +200,34 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
                     fmt::format("overcommit_memory = {}: untouched stack pages are not charged",
                                 overcommit.value_or(-1))});
   }
-  auto minus_tasks = [&](const std::optional<long long>& cap) -> std::optional<long long> {
-    if (!cap || !tasks) {
-      return std::nullopt;
-    }
-    return *cap - *tasks;
-  };
-  list.push_back({"kernel.threads-max", minus_tasks(caps.threads_max), true, false,
-                  fmt::format("{} - {} tasks on the system", caps.threads_max.value_or(0),
-                              tasks.value_or(0))});
-  list.push_back({"kernel.pid_max", minus_tasks(caps.pid_max), true, false,
-                  fmt::format("{} - {} tasks in use (every thread takes a pid)",
-                              caps.pid_max.value_or(0), tasks.value_or(0))});
-  // Counted before the attempt: the stacks of its ended threads stay mapped in glibc's cache,
-  // ready for new threads, so they take no more mappings.
-  const auto maps = herd.maps_before;
-  list.push_back(
-      {"vm.max_map_count",
-       caps.max_map_count ? std::optional(static_cast<long long>(
-                                static_cast<double>(*caps.max_map_count - maps) / maps_per_thread))
-                          : std::nullopt,
-       true, false,
-       fmt::format("({} - {} mappings in use) / {} per thread", caps.max_map_count.value_or(0),
-                   maps, report::format_number(maps_per_thread))});
-  const auto nproc = os::get_rlimit(RLIMIT_NPROC);
-  const bool root = ::geteuid() == 0;
-  const auto user_tasks = tasks_of_user(::getuid());
-  list.push_back(
-      {"RLIMIT_NPROC (ulimit -u)",
-       nproc.soft ? std::optional(static_cast<long long>(*nproc.soft) - user_tasks) : std::nullopt,
-       !root, false,
-       root ? fmt::format("{} - {} tasks of this user; not enforced for root",
-                          os::format_ulimit_count(nproc.soft), user_tasks)
-            : fmt::format("{} - {} tasks of this user", os::format_ulimit_count(nproc.soft),
-                          user_tasks)});
-  std::optional<long long> pids_room;
-  if (caps.cgroup_pids_max) {
-    pids_room = *caps.cgroup_pids_max - caps.cgroup_pids_current.value_or(0);
-  } else {
-    pids_room = cgroup_v1_pids_headroom();
+  // The limits that count tasks or mappings (os::thread_caps), with the mappings counted
+  // before the attempt: the stacks of its ended threads stay mapped in glibc's cache, ready
+  // for new threads, so they take no more mappings.
+  input.maps_in_use = herd.maps_before;
+  input.maps_per_thread = std::max(1, static_cast<int>(std::lround(maps_per_thread)));
+  for (const auto& c : os::thread_caps(input)) {
+    const bool maps = c.name == "max_map_count";
+    list.push_back({c.name, c.headroom, true, false,
+                    fmt::format("{} ({}) - {} {} in use{}", report::format_count(c.limit), c.where,
+                                report::format_count(c.in_use), maps ? "mappings" : "tasks",
+                                maps ? fmt::format(", / {} per thread", input.maps_per_thread)
+                                     : std::string())});
   }
-  list.push_back({"cgroup pids.max", pids_room, true, false,
-                  pids_room ? "pids.max - pids.current of this process's cgroup"
-                            : "no pids limit on this process's cgroup"});
+  if (!input.nproc_enforced) {
+    std::optional<long long> room;
+    if (input.nproc.soft && tasks) {
+      room = static_cast<long long>(*input.nproc.soft) - *tasks;
+    }
+    list.push_back({"RLIMIT_NPROC", room, false, false,
+                    fmt::format("ulimit -u = {}; not enforced for root",
+                                os::format_ulimit_count(input.nproc.soft))});
+  }
+  if (!caps.cgroup_pids_max) {
+    const auto v1 = cgroup_v1_pids_headroom();
+    list.push_back({"cgroup pids.max", v1, true, false,
+                    v1 ? "pids.max - pids.current of this process's cgroup (v1 hierarchy)"
+                       : "no pids limit on this process's cgroup"});
+  }
 
   const auto first = first_cap(list);
   report::Table t{"thread_caps",

@@ -72,22 +72,6 @@ std::optional<Autogroup> parse_autogroup(std::string_view text) {
   return g;
 }
 
-std::optional<TaskCount> parse_loadavg_tasks(std::string_view text) {
-  // "0.52 0.58 0.59 3/121 21907": the only field with a slash.
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    return std::nullopt;
-  }
-  const auto start = text.rfind(' ', slash);
-  const auto runnable =
-      number<long long>(text.substr(start == std::string_view::npos ? 0 : start + 1));
-  const auto total = number<long long>(text.substr(slash + 1));
-  if (!runnable || !total) {
-    return std::nullopt;
-  }
-  return TaskCount{*runnable, *total};
-}
-
 std::vector<CpuTimes> parse_proc_stat_per_cpu(std::string_view text) {
   std::vector<CpuTimes> cpus;
   while (!text.empty()) {

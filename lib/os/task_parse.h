@@ -1,7 +1,7 @@
 #pragma once
 // Pure parsers and lookups for the per-task views the thread and stack lessons need: a task's
 // state and last CPU (/proc/<pid>/task/<tid>/stat), its scheduler autogroup
-// (/proc/<pid>/autogroup), the system's task count (/proc/loadavg), each CPU's busy time
+// (/proc/<pid>/autogroup), each CPU's busy time
 // (/proc/stat), the memory figures that
 // bound thread creation (/proc/meminfo), and which mapping of
 // /proc/<pid>/maps holds an address and whether a guard page sits right below it.
@@ -32,14 +32,6 @@ struct Autogroup {
   int nice = 0;
 };
 std::optional<Autogroup> parse_autogroup(std::string_view text);
-
-// /proc/loadavg's fourth field "running/total": scheduling entities (threads) that are
-// runnable now / that exist on the whole system.
-struct TaskCount {
-  long long runnable = 0;
-  long long total = 0;
-};
-std::optional<TaskCount> parse_loadavg_tasks(std::string_view text);
 
 // The "cpuN ..." lines of /proc/stat: clock ticks per CPU, indexed by CPU number (a CPU
 // absent from the file has an entry of zeros).

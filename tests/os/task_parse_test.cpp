@@ -33,14 +33,6 @@ TEST_SUITE("task parsers") {
     CHECK_FALSE(parse_autogroup("/autogroup-x nice 0").has_value());
   }
 
-  TEST_CASE("loadavg: runnable and total tasks") {
-    const auto t = parse_loadavg_tasks("2.96 4.11 2.28 6/109 23426\n");
-    REQUIRE(t.has_value());
-    CHECK(t->runnable == 6);
-    CHECK(t->total == 109);
-    CHECK_FALSE(parse_loadavg_tasks("2.96 4.11 2.28").has_value());
-  }
-
   TEST_CASE("/proc/stat per CPU: busy and idle ticks by CPU number") {
     const char* text =
         "cpu  513661 0 24957 251334 250 0 575 1267 0 0\n"
