@@ -71,28 +71,6 @@ void sleep_checked(std::int64_t ns) {
   }
 }
 
-// Pins the calling thread for the lesson's duration and gives it back all allowed CPUs after.
-class PinnedHere {
- public:
-  PinnedHere(int cpu, std::vector<int> restore) : restore_(std::move(restore)) {
-    if (cpu >= 0) {
-      os::pin_current_thread(cpu);
-    }
-  }
-  ~PinnedHere() {
-    try {
-      os::unpin_current_thread(restore_);
-    } catch (const std::exception&) {
-      // the CPU set we started with cannot vanish; nothing sensible to do
-    }
-  }
-  PinnedHere(const PinnedHere&) = delete;
-  PinnedHere& operator=(const PinnedHere&) = delete;
-
- private:
-  std::vector<int> restore_;
-};
-
 double percentile(std::vector<std::int64_t> v, double p) {
   if (v.empty()) {
     return 0;
@@ -498,7 +476,7 @@ void C10kLesson::run(LessonContext& ctx) {
       break;
     }
   }
-  PinnedHere pinned(reader_cpu, ctx.allowed_cpus());
+  const os::ScopedPin pinned(reader_cpu, ctx.allowed_cpus());
   s.baseline_tasks = tasks_now();
 
   // Calibration: the slice two busy threads really get sizes every window.

@@ -41,25 +41,6 @@ const std::vector<std::int64_t> kCrossoverJobsNs = {10 * kUs, 30 * kUs, 100 * kU
 const std::vector<std::int64_t> kQuickCrossoverJobsNs = {10 * kUs, 100 * kUs, 1 * kMs, 10 * kMs};
 constexpr int kCrossoverRepeats = 9, kQuickCrossoverRepeats = 3;
 
-// Temporarily pins the calling thread; threads it creates meanwhile would inherit the pin, so
-// the threaded runs happen outside such a scope.
-class PinScope {
- public:
-  PinScope(int cpu, const std::vector<int>& all) : all_(all) { os::pin_current_thread(cpu); }
-  ~PinScope() {
-    try {
-      os::unpin_current_thread(all_);
-    } catch (const std::exception&) {
-      // the CPU set we started with cannot vanish
-    }
-  }
-  PinScope(const PinScope&) = delete;
-  PinScope& operator=(const PinScope&) = delete;
-
- private:
-  std::vector<int> all_;
-};
-
 struct PieceResult {
   std::uint64_t value = 0;
   std::int64_t cpu_ns = 0;
@@ -177,7 +158,7 @@ class ConcurrencyVsParallelismLesson final : public Lesson {
 };
 
 double ConcurrencyVsParallelismLesson::calibrate_unit_ns(LessonContext& ctx) const {
-  PinScope pin(ctx.cpu(), ctx.allowed_cpus());
+  const os::ScopedPin pin(ctx.cpu(), ctx.allowed_cpus());
   constexpr int kUnits = 20'000;
   std::uint64_t x = os::spin_work(1, kUnits * kRoundsPerUnit);  // warm-up
   std::vector<double> per_unit;
@@ -233,7 +214,7 @@ void ConcurrencyVsParallelismLesson::run(LessonContext& ctx) {
     const bool trace = r == repeats - 1;
     LessonContext::check_interrupted();
     {
-      PinScope pin(ctx.cpu(), ctx.allowed_cpus());
+      const os::ScopedPin pin(ctx.cpu(), ctx.allowed_cpus());
       last[0] = run_sequential(job, trace);
     }
     LessonContext::check_interrupted();

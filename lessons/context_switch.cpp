@@ -59,26 +59,6 @@ double fastest_batch(TimeBatch time_batch, long n) {
   return best;
 }
 
-// Pins the calling thread to one CPU for a scope; lets it run on `allowed` again after.
-class PinnedHere {
- public:
-  PinnedHere(int cpu, std::vector<int> allowed) : allowed_(std::move(allowed)) {
-    os::pin_current_thread(cpu);
-  }
-  ~PinnedHere() {
-    try {
-      os::unpin_current_thread(allowed_);
-    } catch (const std::exception&) {
-      // The thread keeps running pinned: slower lessons afterwards, never a wrong figure.
-    }
-  }
-  PinnedHere(const PinnedHere&) = delete;
-  PinnedHere& operator=(const PinnedHere&) = delete;
-
- private:
-  std::vector<int> allowed_;
-};
-
 // The yardsticks, one sample per round.
 struct Yardsticks {
   std::vector<double> call, getppid, pipe_pair, futex_private, futex_shared;
@@ -222,7 +202,7 @@ void ContextSwitchLesson::time_everything(LessonContext& ctx, long round_trips, 
     {
       // On the ping-pong's CPU, like the ping-pongs; unpinned again before they start, so
       // that this thread, their supervisor, does not wake up on the CPU they measure.
-      const PinnedHere pinned(ctx.cpu(), ctx.allowed_cpus());
+      const os::ScopedPin pinned(ctx.cpu(), ctx.allowed_cpus());
       y_.call.push_back(
           fastest_batch([](long n) { return os::time_function_calls(n); }, kCallBatch));
       y_.getppid.push_back(

@@ -49,6 +49,25 @@ void unpin_current_thread(const std::vector<int>& cpus) {
   }
 }
 
+ScopedPin::ScopedPin(int cpu, std::vector<int> restore) : restore_(std::move(restore)) {
+  if (cpu >= 0) {
+    pin_current_thread(cpu);
+    pinned_ = true;
+  }
+}
+
+ScopedPin::~ScopedPin() {
+  if (!pinned_) {
+    return;
+  }
+  try {
+    unpin_current_thread(restore_);
+  } catch (const std::exception&) {
+    // The set we started with cannot vanish; at worst the thread stays pinned, which makes
+    // later experiments slower, never wrong.
+  }
+}
+
 int current_cpu() {
   return sched_getcpu();
 }

@@ -17,6 +17,20 @@ int default_cpu();
 void pin_current_thread(int cpu);
 // Lets the calling thread run on every CPU in `cpus` again.
 void unpin_current_thread(const std::vector<int>& cpus);
+// Pins the calling thread to `cpu` for a scope (no pin when cpu < 0), then lets it run on
+// `restore` again, on every path out of the scope.
+class ScopedPin {
+ public:
+  ScopedPin(int cpu, std::vector<int> restore);
+  ~ScopedPin();
+  ScopedPin(const ScopedPin&) = delete;
+  ScopedPin& operator=(const ScopedPin&) = delete;
+
+ private:
+  bool pinned_ = false;
+  std::vector<int> restore_;
+};
+
 // The CPU the calling thread runs on right now (sched_getcpu).
 int current_cpu();
 // "0-3,6" style text for a CPU list.

@@ -171,8 +171,18 @@ void render_table(std::string& out, const Table& t, const Painter& p, int width)
   }
 }
 
-// For a duration unit, the divisor and unit that suit `typical`; other units are kept.
+// For a duration or a size, the divisor and unit that suit `typical`; other units are kept.
 std::pair<double, std::string> display_unit(const std::string& unit, double typical) {
+  if (unit == "B") {
+    const double b = std::fabs(typical);
+    if (b >= 1024.0 * 1024 * 1024) {
+      return {1024.0 * 1024 * 1024, "GiB"};
+    }
+    if (b >= 1024.0 * 1024) {
+      return {1024.0 * 1024, "MiB"};
+    }
+    return b >= 1024 ? std::pair{1024.0, std::string("KiB")} : std::pair{1.0, std::string("B")};
+  }
   double ns_per_unit = 0;
   if (unit == "ns") {
     ns_per_unit = 1;
@@ -206,9 +216,12 @@ void render_measurements(std::string& out, const std::vector<const Measurement*>
     const auto [scale, unit] = display_unit(m->unit, m->stats.median);
     auto v = [&, s = scale](double x) { return format_number(x / s); };
     const std::string suffix = unit.empty() ? "" : " " + unit;
+    // One sample has no spread to show.
+    const bool single = m->stats.n <= 1;
     rows.push_back({m->label + (m->trusted ? "" : " (!)"), v(m->stats.median) + suffix,
-                    v(m->stats.p10) + " – " + v(m->stats.p90),
-                    v(m->stats.min) + " – " + v(m->stats.max), std::to_string(m->stats.n)});
+                    single ? "—" : v(m->stats.p10) + " – " + v(m->stats.p90),
+                    single ? "—" : v(m->stats.min) + " – " + v(m->stats.max),
+                    std::to_string(m->stats.n)});
   }
   render_table_rows(out, header, rows, {false, true, true, true, true}, p);
   std::string methods;
