@@ -119,7 +119,8 @@ class C10kLesson final : public Lesson {
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--threads", threads_, "Busy-thread counts to run, e.g. 1,10,100 (1-10000)")
         ->delimiter(',')
-        ->check(CLI::Range(1, kMaxThreadsOption));
+        ->type_name("LIST")
+        ->check(whole_number(1, kMaxThreadsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (about 2.5 more minutes here)");
   }

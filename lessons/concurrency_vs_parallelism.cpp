@@ -147,7 +147,8 @@ class ConcurrencyVsParallelismLesson final : public Lesson {
   std::vector<std::string_view> claims() const override { return {"C01", "C02", "C03", "C13"}; }
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--tasks", tasks_, "Pieces (and threads) the job is cut into (1-64)")
-        ->check(CLI::Range(1, kMaxTasks));
+        ->type_name("K")
+        ->check(whole_number(1, kMaxTasks));
   }
   void run(LessonContext& ctx) override;
 

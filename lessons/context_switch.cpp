@@ -110,7 +110,8 @@ class ContextSwitchLesson final : public Lesson {
            fmt::format("Ping-pong round trips per repetition ({}-{}; default {}, {} "
                        "with --quick)",
                        kMinRoundTrips, kMaxRoundTrips, kDefaultRoundTrips, kQuickRoundTrips))
-        ->check(CLI::Range(kMinRoundTrips, kMaxRoundTrips));
+        ->type_name("N")
+        ->check(whole_number(kMinRoundTrips, kMaxRoundTrips));
     cmd.add_flag("--reference", reference_,
                  "Also run `perf bench sched pipe` pinned to the same CPU, in the same run");
   }

@@ -1,12 +1,53 @@
 #include "lessons/lesson.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 
 #include "lessons/environment.h"
 #include "os/affinity.h"
 #include "os/interrupt.h"
 
 namespace conc::lessons {
+
+namespace {
+// A plain decimal integer: optional minus sign, digits, nothing else.
+std::optional<long long> parse_decimal(const std::string& text) {
+  if (text.empty() || text.size() > 18) {
+    return std::nullopt;
+  }
+  const std::size_t start = text[0] == '-' ? 1 : 0;
+  if (start == text.size() || text.find_first_not_of("0123456789", start) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(text);
+}
+}  // namespace
+
+CLI::Validator whole_number(long long lo, long long hi) {
+  const std::string bounds = fmt::format("from {} to {}", lo, hi);
+  return CLI::Validator(
+      [lo, hi, bounds](std::string& value) -> std::string {
+        const auto v = parse_decimal(value);
+        if (!v) {
+          return "'" + value + "' is not a whole number " + bounds;
+        }
+        if (*v < lo || *v > hi) {
+          return value + " is out of range: give a whole number " + bounds;
+        }
+        return "";
+      },
+      bounds, "whole number");
+}
+
+void LessonContext::progress(const std::string& text) const {
+  if (options_.progress) {
+    std::fprintf(stderr, "conc-lab: %s\n", text.c_str());
+    std::fflush(stderr);
+  }
+}
 
 LessonContext::LessonContext(const CommonOptions& options, report::Report& report)
     : options_(options), report_(report), allowed_cpus_(os::allowed_cpus()) {
@@ -53,7 +94,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                    "Same method at the smallest honest size (fewer repetitions, smaller counts)");
   command.add_option("--repeat", options.repeat, "Measured repetitions per figure")
       ->type_name("N")
-      ->check(CLI::Range(1, 1000));
+      ->check(whole_number(1, 1000));
   const auto cpus = os::allowed_cpus();
   command
       .add_option("--cpu", options.cpu,
@@ -62,12 +103,11 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       ->type_name("N")
       ->check(CLI::Validator(
           [cpus](std::string& value) -> std::string {
-            int c = -1;
-            try {
-              c = std::stoi(value);
-            } catch (const std::exception&) {
+            const auto parsed = parse_decimal(value);
+            if (!parsed || *parsed < 0 || *parsed > 1'000'000) {
               return "'" + value + "' is not a CPU number";
             }
+            const int c = static_cast<int>(*parsed);
             if (std::find(cpus.begin(), cpus.end(), c) == cpus.end()) {
               return "CPU " + value +
                      " is not one this process may use (allowed: " + os::format_cpu_list(cpus) +

@@ -24,6 +24,7 @@ struct CommonOptions {
   int repeat = 0;  // 0 = the lesson's own default
   int cpu = -1;    // -1 = the first allowed CPU
   bool no_color = false;
+  bool progress = false;  // not an option: the app sets it when stderr is a terminal
 };
 
 class LessonContext {
@@ -51,6 +52,10 @@ class LessonContext {
   void verdict(report::ClaimVerdict v);
   void warn(std::string text);
 
+  // One line on stderr while the lesson runs (when the app asked for progress): for a long
+  // experiment, say what is coming before it starts. Never part of the report.
+  void progress(const std::string& text) const;
+
   // Throws os::Interrupted after Ctrl-C; call between the steps of every long experiment.
   static void check_interrupted();
 
@@ -74,6 +79,11 @@ class Lesson {
 
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
+
+// A validator for whole numbers written in decimal, from lo to hi. CLI11's own range check says
+// "Value abc not in range" for text that is no number at all, and would let "0x10" through;
+// this one says "'abc' is not a whole number from 1 to 1000". Use it for every count option.
+CLI::Validator whole_number(long long lo, long long hi);
 
 // --json, --quick, --repeat N, --cpu N, --no-color.
 void add_common_options(CLI::App& command, CommonOptions& options);

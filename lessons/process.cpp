@@ -248,7 +248,7 @@ class ProcessLesson final : public Lesson {
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--threads", threads_, "Threads to start in the fresh process (1-64)")
         ->type_name("N")
-        ->check(CLI::Range(1, kMaxThreads));
+        ->check(whole_number(1, kMaxThreads));
   }
   void run(LessonContext& ctx) override;
 

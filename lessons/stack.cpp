@@ -260,7 +260,7 @@ class StackLesson final : public Lesson {
                                    "quick 500)",
                                    cap))
             ->type_name("N")
-            ->check(CLI::Range(1, cap));
+            ->check(whole_number(1, cap));
   }
   void run(LessonContext& ctx) override;
 

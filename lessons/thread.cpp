@@ -89,15 +89,15 @@ class ThreadLesson final : public Lesson {
   void add_options(CLI::App& cmd) override {
     cmd.add_option("--threads", threads_, "Threads whose stacks are shown (2-16)")
         ->type_name("N")
-        ->check(CLI::Range(2, 16));
+        ->check(whole_number(2, 16));
     cmd.add_option("--busy-threads", busy_threads_,
                    "Spinning threads of the many-thread process in the CPU-share test (2-16)")
         ->type_name("N")
-        ->check(CLI::Range(2, 16));
+        ->check(whole_number(2, 16));
     cmd.add_option("--window-ms", window_ms_,
                    "Length of one CPU-share sample (20-1000 ms; default 100, quick 50)")
         ->type_name("MS")
-        ->check(CLI::Range(20, 1000));
+        ->check(whole_number(20, 1000));
   }
   void run(LessonContext& ctx) override;
 

@@ -112,6 +112,31 @@ std::vector<std::string> Commands::command_names() const {
   return names;
 }
 
+bool Commands::lesson_has_option(const std::string& lesson, const std::string& flag) const {
+  // CLI11 2.1 has no non-throwing subcommand lookup: walk the tree.
+  for (const CLI::App* group : app_.get_subcommands({})) {
+    if (group->get_name() != "lesson") {
+      continue;
+    }
+    for (const CLI::App* cmd : group->get_subcommands({})) {
+      if (cmd->get_name() == lesson) {
+        return cmd->get_option_no_throw(flag) != nullptr;
+      }
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Commands::lessons_with_option(const std::string& flag) const {
+  std::vector<std::string> owners;
+  for (const auto& l : lessons_) {
+    if (lesson_has_option(std::string(l->name()), flag)) {
+      owners.emplace_back(l->name());
+    }
+  }
+  return owners;
+}
+
 int Commands::run() {
   return selected_ ? selected_() : print_syllabus();
 }
@@ -177,7 +202,9 @@ int Commands::run_claims() const {
 }
 
 int Commands::run_lesson(lessons::Lesson& lesson) const {
-  const report::Report r = lessons::run_lesson(lesson, lesson_options_);
+  lessons::CommonOptions options = lesson_options_;
+  options.progress = ::isatty(2) == 1;
+  const report::Report r = lessons::run_lesson(lesson, options);
   print_report(r, lesson_options_.json, lesson_options_.no_color);
   std::fflush(stdout);
   // The ledger is a convenience: failing to update it must not fail the lesson.

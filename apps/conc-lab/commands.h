@@ -25,6 +25,9 @@ class Commands {
   // Names the lesson command accepts (for "did you mean").
   std::vector<std::string> lesson_names() const;
   std::vector<std::string> command_names() const;
+  // Whether lesson `lesson` takes `flag` ("--threads"), and which lessons take it.
+  bool lesson_has_option(const std::string& lesson, const std::string& flag) const;
+  std::vector<std::string> lessons_with_option(const std::string& flag) const;
 
  private:
   struct OutputOptions {

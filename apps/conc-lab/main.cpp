@@ -26,19 +26,55 @@ void start_interrupt_watchdog() {
     while (::poll(&pfd, 1, -1) < 0) {
     }
     ::poll(nullptr, 0, kInterruptGraceMs);
-    static const char kMsg[] = "\nconc-lab: interrupted\n";
+    // Worded apart from the normal "interrupted" so a test can tell that the lesson did not
+    // stop by itself.
+    static const char kMsg[] =
+        "\nconc-lab: interrupted (forced: the lesson did not stop in time)\n";
     [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
     ::_exit(128 + conc::os::interrupt_signal());
   }).detach();
 }
 
-// "conc-lab lesson stack --help": where to read about the command the user typed.
+// "conc-lab lesson stack --help": where to read about the command the user typed. Called after
+// unknown_name() has vetted the names, so argv[1] (and a lesson in argv[2]) are real ones.
 std::string help_hint(int argc, char** argv) {
   std::string hint = "conc-lab";
-  for (int i = 1; i < argc && i <= 2 && argv[i][0] != '-'; ++i) {
-    hint += std::string(" ") + argv[i];
+  if (argc >= 2 && argv[1][0] != '-') {
+    hint += std::string(" ") + argv[1];
+    if (std::string(argv[1]) == "lesson" && argc >= 3 && argv[2][0] != '-') {
+      hint += std::string(" ") + argv[2];
+    }
   }
   return hint + " --help";
+}
+
+// `conc-lab lesson c10k --max-threads 10`: name the lesson the flag belongs to, rather than
+// CLI11's "arguments were not expected: 10 --max-threads".
+std::optional<std::string> foreign_flag(int argc, char** argv, const conc::app::Commands& cmds) {
+  if (argc < 4 || std::string(argv[1]) != "lesson") {
+    return std::nullopt;
+  }
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0 || arg == "--") {
+      continue;
+    }
+    const std::string flag = arg.substr(0, arg.find('='));
+    if (cmds.lesson_has_option(argv[2], flag)) {
+      continue;
+    }
+    const auto owners = cmds.lessons_with_option(flag);
+    std::string msg = flag + " is not an option of lesson " + argv[2];
+    if (!owners.empty()) {
+      std::string list;
+      for (const auto& o : owners) {
+        list += (list.empty() ? "" : ", ") + o;
+      }
+      msg += " (it belongs to: " + list + ")";
+    }
+    return msg + " (see " + help_hint(argc, argv) + ")";
+  }
+  return std::nullopt;
 }
 
 int usage_error(const std::string& message) {
@@ -100,6 +136,11 @@ int main(int argc, char** argv) {
       return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
       return app.exit(e);
+    } catch (const CLI::ExtrasError& e) {
+      if (auto message = foreign_flag(argc, argv, commands)) {
+        return usage_error(*message);
+      }
+      return usage_error(std::string(e.what()) + " (see " + help_hint(argc, argv) + ")");
     } catch (const CLI::ParseError& e) {
       return usage_error(std::string(e.what()) + " (see " + help_hint(argc, argv) + ")");
     }
@@ -110,8 +151,13 @@ int main(int argc, char** argv) {
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "conc-lab: %s\n", e.what());
     return conc::app::kExitOsFailure;
-  } catch (const std::exception& e) {
+  } catch (const std::logic_error& e) {
     std::fprintf(stderr, "conc-lab: internal error: %s\n", e.what());
+    return conc::app::kExitOsFailure;
+  } catch (const std::exception& e) {
+    // An experiment that could not be carried out here (a child that never reported, a
+    // deadline passed): not a usage error, not a bug in conc-lab either.
+    std::fprintf(stderr, "conc-lab: %s\n", e.what());
     return conc::app::kExitOsFailure;
   }
 }

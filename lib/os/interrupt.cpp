@@ -4,8 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "os/error.h"
 
@@ -46,6 +49,17 @@ void throw_if_interrupted() {
   if (interrupted()) {
     throw Interrupted();
   }
+}
+
+void sleep_interruptible(long long ns) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns);
+  for (auto now = std::chrono::steady_clock::now(); now < end;
+       now = std::chrono::steady_clock::now()) {
+    throw_if_interrupted();
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(end - now, std::chrono::milliseconds(50)));
+  }
+  throw_if_interrupted();
 }
 
 int interrupt_fd() {

@@ -18,6 +18,10 @@ void install_interrupt_handler();
 bool interrupted();
 // Throws Interrupted when the flag is set. Call it between steps of every long experiment.
 void throw_if_interrupted();
+// Sleeps `ns` nanoseconds in steps of at most 50 ms, throwing Interrupted as soon as Ctrl-C
+// has been seen: the way to wait inside an experiment.
+void sleep_interruptible(long long ns);
+
 // A file descriptor that becomes readable when a signal arrives (the watchdog polls it).
 int interrupt_fd();
 // Which signal arrived (0 if none): the exit status is 128 + it.

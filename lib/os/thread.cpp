@@ -10,17 +10,10 @@ namespace conc::os {
 namespace {
 struct Start {
   std::function<void()> fn;
-  int cpu;
 };
 
 void* trampoline(void* arg) {
   std::unique_ptr<Start> start(static_cast<Start*>(arg));
-  if (start->cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(start->cpu, &set);
-    sched_setaffinity(0, sizeof set, &set);
-  }
   start->fn();
   return nullptr;
 }
@@ -52,7 +45,18 @@ int Thread::start(Thread& out, std::function<void()> fn, Options options) {
       return err;
     }
   }
-  auto* start = new Start{std::move(fn), options.cpu};
+  // The affinity is part of the creation: the thread never runs a single instruction elsewhere,
+  // and a CPU that cannot be used fails pthread_create instead of being ignored.
+  if (options.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(options.cpu, &set);
+    if (int err = pthread_attr_setaffinity_np(&attr, sizeof set, &set); err != 0) {
+      pthread_attr_destroy(&attr);
+      return err;
+    }
+  }
+  auto* start = new Start{std::move(fn)};
   pthread_t handle{};
   const int err = pthread_create(&handle, &attr, trampoline, start);
   pthread_attr_destroy(&attr);

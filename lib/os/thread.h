@@ -15,7 +15,7 @@ class Thread {
  public:
   struct Options {
     std::size_t stack_bytes = 0;  // 0: the default (pthread_getattr_default_np)
-    int cpu = -1;                 // >= 0: pin the new thread to this CPU before fn runs
+    int cpu = -1;  // >= 0: the new thread is created pinned to this CPU (an unusable CPU fails)
   };
 
   Thread() = default;

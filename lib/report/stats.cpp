@@ -28,6 +28,10 @@ Stats summarize(std::vector<double> samples) {
   return s;
 }
 
+double median(std::vector<double> samples) {
+  return summarize(std::move(samples)).median;
+}
+
 double relative_spread(const Stats& s) {
   return s.median == 0 ? 0 : (s.p90 - s.p10) / s.median;
 }

@@ -20,6 +20,9 @@ struct Stats {
 // an even count is the mean of the two middle samples. An empty input gives n == 0 and zeros.
 Stats summarize(std::vector<double> samples);
 
+// The median alone (see summarize for the interpolation); 0 for no samples.
+double median(std::vector<double> samples);
+
 // The p-th percentile (0..100) of already sorted samples; precondition: !sorted.empty().
 double percentile_of_sorted(const std::vector<double>& sorted, double p);
 

@@ -212,9 +212,17 @@ void render_measurements(std::string& out, const std::vector<const Measurement*>
   std::vector<std::string> header{"measured", "median", "p10 – p90", "min – max", "n"};
   std::vector<std::vector<std::string>> rows;
   for (const auto* m : ms) {
-    // Durations are scaled to one unit per row, chosen by the median: "1.23 µs", not "1,234 ns".
+    // Durations and sizes are scaled to one unit per row, chosen by the median ("1.23 µs", not
+    // "1,234 ns"); a spread figure that the row's unit would show as 0.0023 or 12,345 carries
+    // its own unit instead.
     const auto [scale, unit] = display_unit(m->unit, m->stats.median);
-    auto v = [&, s = scale](double x) { return format_number(x / s); };
+    auto v = [&, s = scale, u = unit](double x) {
+      const auto [own_scale, own_unit] = display_unit(m->unit, x);
+      if (own_unit == u || x == 0) {
+        return format_number(x / s);
+      }
+      return format_number(x / own_scale) + " " + own_unit;
+    };
     const std::string suffix = unit.empty() ? "" : " " + unit;
     // One sample has no spread to show.
     const bool single = m->stats.n <= 1;
@@ -224,11 +232,25 @@ void render_measurements(std::string& out, const std::vector<const Measurement*>
                     std::to_string(m->stats.n)});
   }
   render_table_rows(out, header, rows, {false, true, true, true, true}, p);
-  std::string methods;
+  // One line per distinct method, naming every figure measured that way.
+  std::vector<std::pair<std::string, std::string>> by_method;  // method, labels
   for (const auto* m : ms) {
-    if (!m->method.empty()) {
-      methods += "· " + m->label + ": " + m->method + "\n";
+    if (m->method.empty()) {
+      continue;
     }
+    auto it = std::find_if(by_method.begin(), by_method.end(),
+                           [&](const auto& e) { return e.first == m->method; });
+    if (it == by_method.end()) {
+      by_method.emplace_back(m->method, m->label);
+    } else {
+      it->second += "; " + m->label;
+    }
+  }
+  std::string methods;
+  for (const auto& [method, labels] : by_method) {
+    methods += "· " + labels + ": " + method + "\n";
+  }
+  for (const auto* m : ms) {
     if (!m->trusted) {
       methods += "(!) " + m->label + ": " + m->caveat + "\n";
     }

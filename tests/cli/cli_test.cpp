@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -104,19 +106,27 @@ TEST_SUITE("cli") {
     CHECK(found);
   }
 
-  TEST_CASE("Ctrl-C ends a lesson and leaves no child behind") {
-    const int pid = conc::testing::start_conc_lab({"lesson", "process", "--repeat", "1000"});
-    // Wait until the lesson has children of its own, so that there is something to leave.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (conc::testing::session_members(pid).size() < 2 &&
-           std::chrono::steady_clock::now() < give_up) {
+  // Ctrl-C once `underway(pid)` holds; the lesson must stop by itself (not through the
+  // watchdog's forced exit) with status 130, and leave no process of its session behind.
+  void interrupt_when(const std::vector<std::string>& args,
+                      const std::function<bool(int)>& underway) {
+    const std::string err = "/tmp/conc-lab-sigint-" + std::to_string(::getpid()) + ".err";
+    const int pid = conc::testing::start_conc_lab(args, err);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool seen = false;
+    while (!(seen = underway(pid)) && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
+    CHECK_MESSAGE(seen, "the lesson never got under way");
     ::kill(pid, SIGINT);
     const int code = conc::testing::wait_exit(pid);
     CHECK(code == 130);
+    const std::string said = conc::testing::slurp(err);
+    CHECK(said.find("conc-lab: interrupted") != std::string::npos);
+    CHECK(said.find("forced") == std::string::npos);
     // Children killed by PR_SET_PDEATHSIG are reaped by init; give that a moment.
     std::vector<int> left;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 200; ++i) {
       left = conc::testing::session_members(pid);
       if (left.empty()) {
         break;
@@ -124,6 +134,22 @@ TEST_SUITE("cli") {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     CHECK(left.empty());
+    std::remove(err.c_str());
+  }
+
+  TEST_CASE("Ctrl-C during the process lesson's forks leaves no child behind") {
+    interrupt_when({"lesson", "process", "--repeat", "1000"},
+                   [](int pid) { return conc::testing::session_members(pid).size() >= 2; });
+  }
+
+  TEST_CASE("Ctrl-C during context-switch's process ping-pong leaves no child behind") {
+    interrupt_when({"lesson", "context-switch"},
+                   [](int pid) { return conc::testing::session_members(pid).size() >= 2; });
+  }
+
+  TEST_CASE("Ctrl-C with 1,000 busy threads ends c10k") {
+    interrupt_when({"lesson", "c10k", "--threads", "1000"},
+                   [](int pid) { return conc::testing::thread_count(pid) >= 500; });
   }
 }
 

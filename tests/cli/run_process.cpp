@@ -76,7 +76,7 @@ Finished run_conc_lab(const std::vector<std::string>& args, const std::vector<st
   return f;
 }
 
-int start_conc_lab(const std::vector<std::string>& args) {
+int start_conc_lab(const std::vector<std::string>& args, const std::string& stderr_file) {
   std::vector<std::string> argv{CONC_LAB_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   auto cargv = c_strings(argv);
@@ -84,8 +84,9 @@ int start_conc_lab(const std::vector<std::string>& args) {
   if (pid == 0) {
     ::setsid();
     const int devnull = ::open("/dev/null", O_WRONLY);
+    const int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
+    ::dup2(err, 2);
     ::execv(cargv[0], cargv.data());
     ::_exit(127);
   }
@@ -121,6 +122,23 @@ std::vector<int> session_members(int sid) {
     }
   }
   return pids;
+}
+
+int thread_count(int pid) {
+  std::error_code ec;
+  int n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace conc::testing

@@ -16,11 +16,16 @@ struct Finished {
 Finished run_conc_lab(const std::vector<std::string>& args,
                       const std::vector<std::string>& env = {});
 
-// Starts it in a session of its own (setsid) and returns its pid without waiting.
-int start_conc_lab(const std::vector<std::string>& args);
+// Starts it in a session of its own (setsid), stderr to `stderr_file`, and returns its pid
+// without waiting.
+int start_conc_lab(const std::vector<std::string>& args, const std::string& stderr_file);
 // Waits for a started process; returns its exit code (128 + signal when killed).
 int wait_exit(int pid);
 // Pids of processes still in the session led by `sid`.
 std::vector<int> session_members(int sid);
+// Number of threads of a process (entries in /proc/<pid>/task); 0 when it is gone.
+int thread_count(int pid);
+// A whole file; "" if unreadable.
+std::string slurp(const std::string& path);
 
 }  // namespace conc::testing

@@ -31,6 +31,7 @@ TEST_SUITE("lessons smoke") {
           CHECK_MESSAGE(m.contains(key), key);
         }
         CHECK(m["n"].get<int>() > 0);
+        CHECK_MESSAGE(!m["method"].get<std::string>().empty(), "no method for ", m["id"]);
       }
       std::set<std::string> judged;
       for (const auto& v : doc["verdicts"]) {
