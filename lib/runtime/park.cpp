@@ -1,0 +1,111 @@
+// The primitives' side of the scheduler (sched.h): begin_wait / park / claim_wake / ready,
+// and the goroutine-facing calls yield(), goroutine_id(), worker_index().
+#include <exception>
+
+#include "runtime/panic.h"
+#include "runtime/sched.h"
+
+namespace conc::rt::detail {
+
+// --- the primitives' side ------------------------------------------------------------------
+
+std::uint64_t begin_wait(Fiber* g) {
+  const std::uint64_t seq = ++g->park_seq;
+  g->wait_token.store(seq << 2, std::memory_order_relaxed);
+  g->fired = nullptr;
+  return seq;
+}
+
+bool claim_wake(Fiber* g, std::uint64_t seq) {
+  std::uint64_t expected = seq << 2;
+  return g->wait_token.compare_exchange_strong(expected, expected | 1, std::memory_order_acq_rel);
+}
+
+Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg) {
+  Worker* w = current_worker();
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  if (g == nullptr) {
+    fatal("a blocking operation was called outside a goroutine");
+  }
+  Scheduler* s = w->sched;
+  g->wait_reason = reason;
+  g->wait_object = object;
+  if (s->shutting_down()) {
+    // The program is ending: unwind instead of sleeping. Nobody can have claimed us yet: the
+    // wakers need the lock we still hold.
+    std::uint64_t token = g->park_seq << 2;
+    g->wait_token.compare_exchange_strong(token, token | 3);
+    if (unlock != nullptr) {
+      unlock(arg);
+    }
+    return Wake::cancelled;
+  }
+  if (s->config.trace) [[unlikely]] {
+    s->trace(w, EventKind::block, g->id);
+  }
+  Fiber* next = s->pick_local(w);
+  w->after = AfterSwitch::parked;
+  w->after_fiber = g;
+  w->after_unlock = unlock;
+  w->after_arg = arg;
+  s->switch_to(w, g, next);
+  return (g->wait_token.load(std::memory_order_acquire) & 3) == 3 ? Wake::cancelled : Wake::normal;
+}
+
+std::uint32_t random_below(std::uint32_t n) {
+  Worker* w = current_worker();
+  w->rng ^= w->rng << 13;
+  w->rng ^= w->rng >> 7;
+  w->rng ^= w->rng << 17;
+  return static_cast<std::uint32_t>(((w->rng >> 32) * n) >> 32);  // Lemire's multiply-shift
+}
+
+void ready(Fiber* g) {
+  g->sched->ready(g, current_worker());
+}
+
+void throw_cancelled() {
+  if (std::uncaught_exceptions() > 0) {
+    fatal("a goroutine blocked in a destructor while the program was being unwound");
+  }
+  throw Cancelled{};
+}
+
+}  // namespace conc::rt::detail
+
+namespace conc::rt {
+
+void yield() {
+  using namespace detail;
+  Worker* w = current_worker();
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  if (g == nullptr) {
+    fatal("yield() called outside a goroutine");
+  }
+  if (w->sched->shutting_down()) {
+    throw_cancelled();
+  }
+  Fiber* next = w->sched->pick_local(w);
+  if (next == nullptr) {
+    return;  // nothing else to run here
+  }
+  w->after = AfterSwitch::yielded;
+  w->after_fiber = g;
+  w->sched->switch_to(w, g, next);
+}
+
+bool in_goroutine() {
+  return detail::current_fiber() != nullptr;
+}
+
+std::uint64_t goroutine_id() {
+  detail::Fiber* g = detail::current_fiber();
+  return g == nullptr ? 0 : g->id;
+}
+
+int worker_index() {
+  detail::Worker* w = detail::current_worker();
+  return w == nullptr ? -1 : w->index;
+}
+
+}  // namespace conc::rt

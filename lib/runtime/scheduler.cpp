@@ -1,0 +1,551 @@
+// The scheduler: W worker threads running goroutines (Go's G/M/P collapsed into goroutine and
+// worker: a worker is an OS thread that owns a run queue).
+//
+// Design, in five points:
+//   1. Run queues. Each worker has a runnext slot (one fiber), a bounded lock-free ring of 256
+//      (runq.h) and shares one global queue. A goroutine readied by a running goroutine goes to
+//      the readier's runnext: a ping-pong pair, or a producer and its consumer, keep handing
+//      the worker to each other with one switch and no other thread involved. New goroutines
+//      and yields go to the ring; the global queue takes overflow, goroutines readied by
+//      non-worker threads (timers), and is polled every 61st pick for fairness (as Go does).
+//   2. Switches. A goroutine that blocks switches directly to the next runnable goroutine of
+//      its worker (one switch, not two through a scheduler stack); only when there is none
+//      does it switch to the worker's own loop, which steals or sleeps. Whatever must wait
+//      until the old goroutine's registers are saved (releasing the lock of the object it
+//      waits on, re-queueing a yielder, freeing a dead fiber) is left in Worker::after and run
+//      by the context that resumes: that is what makes "publish waiter, then switch" race-free.
+//   3. Stealing. A worker without work becomes "spinning" (at most half the busy workers
+//      spin), makes 4 passes over the other workers in random order taking half of a victim's
+//      ring, and takes a victim's runnext only if the victim has not switched for a while (the
+//      slot is stale, not a handoff about to happen). Then it sleeps on its own futex word.
+//   4. Wake policy. Waking a sleeping worker is a futex syscall, ~1-5 µs on this VM: 20-50
+//      goroutine switches. A worker is woken only when (a) work was queued beyond runnext (a
+//      new goroutine, a displaced runnext, a yield, overflow, the global queue) and (b) no
+//      worker is already spinning (a spinner will find it) and (c) some worker sleeps. A
+//      single handoff never wakes anyone: its goroutine runs here as soon as this one blocks.
+//      The monitor thread (timer.cpp) pokes a sleeper if work sat in a queue for a whole
+//      stall-check period, so nothing waits forever behind a goroutine that never blocks.
+//   5. Cooperative. No preemption: a goroutine keeps its worker until it blocks, yields or
+//      returns; the monitor reports one that ran longer than Config::stall_threshold.
+//
+// Rejected alternatives:
+//   - One global queue under a lock (Go before 1.1): every spawn and wake-up contends on it.
+//   - Waking an idle worker on every ready() (Go's wakep on every runqput): a futex wake per
+//     channel handoff; the woken worker finds nothing and sleeps again. Measured here it turns
+//     a 150 ns ping-pong into microseconds (see peers/CAVEATS.md on Boost's spinning).
+//   - Idle workers that spin forever (Boost.Fiber's default): burns a CPU the OS or the other
+//     helpers need on a 2-CPU machine, and still pays cross-CPU cache traffic per handoff.
+//   - Switching through a scheduler context on every block (Go's mcall(park_m)): two switches
+//     per handoff instead of one; we do it only when the worker has nothing else to run.
+//   - Never migrating goroutines (marl): simpler TLS story, but one worker stays overloaded
+//     while another idles. We migrate, and handle thread-locals (current_worker below).
+//
+// Invariants:
+//   - a fiber is in at most one run queue, and in a run queue only when runnable;
+//   - Worker::current is the fiber whose stack the worker's thread is executing (null: the
+//     worker's own loop);
+//   - a waiting fiber's context is saved before any waker can find it: its object's lock is
+//     released only in the after-switch hook;
+//   - n_spinning counts workers looking for work (including one woken and not yet running);
+//     a worker in `idle` sleeps or is about to, and has an empty ring and runnext.
+//
+// Following one go(fn) from spawn to completion: rt::go() moves fn onto the new goroutine's
+// stack (program.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
+// (or a thief's steal()) takes it; switch_to() resumes its Context, which starts in
+// fiber_entry(): run the after-switch hook, call fn, then exit_current() switches away for
+// good with AfterSwitch::exited, and the next context's hook returns the fiber and its stack
+// to a free list (free_fiber).
+#include <cxxabi.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "runtime/sanitizer.h"
+#include "runtime/sched.h"
+#include "runtime/timer.h"
+
+namespace conc::rt::detail {
+
+namespace {
+
+thread_local Worker* tls_worker = nullptr;
+
+constexpr int kStealRounds = 4;
+constexpr int kStaleSpins = 200;  // pauses a thief waits before taking a victim's runnext
+
+void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
+            nullptr, nullptr, 0);
+}
+void futex_wake(std::atomic<std::uint32_t>* word) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+            nullptr, 0);
+}
+
+// libstdc++'s per-thread exception state; __cxa_get_globals is declared `const`, so the
+// compiler could reuse its result across a switch: read it through a barrier.
+__attribute__((noinline)) EhState* eh_globals() {
+  auto* p = reinterpret_cast<EhState*>(abi::__cxa_get_globals());
+  asm volatile("" ::: "memory");
+  return p;
+}
+
+std::uint64_t next_random(Worker* w) {
+  w->rng ^= w->rng << 13;
+  w->rng ^= w->rng >> 7;
+  w->rng ^= w->rng << 17;
+  return w->rng;
+}
+
+void check_stack(Fiber* g) {
+  if (!g->stack.guarded && *stack_canary(g->stack) != kStackCanary) {
+    fatal_stack_overflow(g->id, "the canary below its stack was overwritten");
+  }
+  char probe;
+  if (reinterpret_cast<std::byte*>(&probe) < g->stack.lo) {
+    fatal_stack_overflow(g->id, "its stack pointer is below its stack");
+  }
+}
+
+}  // namespace
+
+// Thread-locals and migration. A goroutine may block on one worker and resume on another, so
+// "this thread's worker" can change across any call that may switch. Compilers assume a
+// thread's TLS block never moves while a function runs and may compute the address of
+// tls_worker once and reuse it after the switch (GCC does, at -O2): the goroutine would then
+// read the previous thread's worker. Every read therefore goes through this non-inlined
+// function whose asm barrier also keeps it from being treated as pure, and callers re-read it
+// after anything that may switch instead of keeping the pointer.
+__attribute__((noinline)) Worker* current_worker() {
+  Worker* w = tls_worker;
+  asm volatile("" ::: "memory");
+  return w;
+}
+void set_current_worker(Worker* w) {
+  tls_worker = w;
+}
+
+Fiber* current_fiber() {
+  Worker* w = current_worker();
+  return w == nullptr ? nullptr : w->current.load(std::memory_order_relaxed);
+}
+
+Fiber* current_fiber_checked(const char* what) {
+  Fiber* g = current_fiber();
+  if (g == nullptr) {
+    std::fprintf(stderr, "conc::rt: fatal error: %s called outside a goroutine\n", what);
+    std::abort();
+  }
+  return g;
+}
+
+void fatal(const char* message) {
+  std::fprintf(stderr, "conc::rt: fatal error: %s\n", message);
+  std::abort();
+}
+
+Worker::Worker(Scheduler* s, int i)
+    : sched(s), index(i), rng(0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(i + 1)) {}
+
+// --- switching ---------------------------------------------------------------------------
+
+void Scheduler::switch_to(Worker* w, Fiber* from, Fiber* to) {
+  if (from != nullptr) {
+    check_stack(from);
+  }
+  Context* from_ctx = from != nullptr ? &from->ctx : &w->sched_ctx;
+  Context* to_ctx = to != nullptr ? &to->ctx : &w->sched_ctx;
+  w->current.store(to, std::memory_order_relaxed);
+  w->current_id.store(to != nullptr ? to->id : 0, std::memory_order_relaxed);
+  w->n_switches.store(w->n_switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (to != nullptr) {
+    to->state.store(FiberState::running, std::memory_order_relaxed);
+    w->n_run.store(w->n_run.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (w->index < 64) {
+      const std::uint64_t bit = std::uint64_t{1} << w->index;
+      const std::uint64_t mask = to->ran_on_mask.load(std::memory_order_relaxed);
+      if ((mask & bit) == 0) {
+        to->ran_on_mask.store(mask | bit, std::memory_order_relaxed);
+      }
+    }
+    if (config.trace) [[unlikely]] {
+      trace(w, EventKind::run, to->id);
+    }
+  }
+  EhState* eh = eh_globals();
+  (from != nullptr ? from->eh : w->sched_eh) = *eh;
+  *eh = to != nullptr ? to->eh : w->sched_eh;
+
+  const bool dying =
+      from != nullptr && from->state.load(std::memory_order_relaxed) == FiberState::dead;
+  void** fake = from != nullptr ? &from->asan_fake_stack : &w->sched_asan_fake_stack;
+  if (to != nullptr) {
+    asan_start_switch(dying ? nullptr : fake, to->stack.lo, to->stack.size());
+    tsan_switch_to(to->tsan_fiber);
+  } else {
+    asan_start_switch(dying ? nullptr : fake, w->native_stack_lo, w->native_stack_size);
+    tsan_switch_to(w->sched_tsan_fiber);
+  }
+  context_switch(from_ctx, to_ctx);
+  // Resumed, perhaps on another worker: `w` is stale from here on.
+  asan_finish_switch(*fake);
+  Worker* now = current_worker();
+  now->sched->run_after_switch(now);
+}
+
+void Scheduler::run_after_switch(Worker* w) {
+  const AfterSwitch what = w->after;
+  if (what == AfterSwitch::nothing) {
+    return;
+  }
+  w->after = AfterSwitch::nothing;
+  Fiber* g = w->after_fiber;
+  switch (what) {
+    case AfterSwitch::parked: {
+      const std::uint64_t seq = g->park_seq;
+      g->state.store(FiberState::waiting, std::memory_order_seq_cst);
+      if (w->after_unlock != nullptr) {
+        w->after_unlock(w->after_arg);
+      }
+      // Pairs with begin_shutdown(): either it saw us waiting, or we see it shutting down.
+      if (shutting_down()) {
+        std::uint64_t token = seq << 2;
+        if (g->wait_token.compare_exchange_strong(token, token | 3)) {
+          ready(g, w);
+        }
+      }
+      break;
+    }
+    case AfterSwitch::yielded:
+      push_local(w, g);
+      break;
+    case AfterSwitch::exited:
+      free_fiber(w, g);
+      break;
+    case AfterSwitch::nothing:
+      break;
+  }
+}
+
+// --- run queues --------------------------------------------------------------------------
+
+Fiber* Scheduler::pick_local(Worker* w) {
+  if (++w->tick % 61 == 0 && global_size.load(std::memory_order_relaxed) > 0) {
+    if (Fiber* g = pop_global(w)) {
+      return g;
+    }
+  }
+  if (w->runnext.load(std::memory_order_relaxed) != nullptr) {
+    if (Fiber* g = w->runnext.exchange(nullptr, std::memory_order_acquire)) {
+      return g;
+    }
+  }
+  if (Fiber* g = w->runq.pop()) {
+    return g;
+  }
+  if (global_size.load(std::memory_order_relaxed) > 0) {
+    return pop_global(w);
+  }
+  return nullptr;
+}
+
+void Scheduler::push_local(Worker* w, Fiber* g) {
+  g->state.store(FiberState::runnable, std::memory_order_relaxed);
+  if (!w->runq.push(g)) {
+    Fiber* batch[RunQueue::kCapacity / 2 + 1];
+    const std::uint32_t n = w->runq.take_half(batch);
+    std::lock_guard lock(global_lock);
+    for (std::uint32_t i = 0; i <= n; ++i) {
+      Fiber* f = i < n ? batch[i] : g;
+      f->next = nullptr;
+      (global_tail != nullptr ? global_tail->next : global_head) = f;
+      global_tail = f;
+    }
+    global_size.fetch_add(n + 1, std::memory_order_relaxed);
+  }
+  if (workers.size() > 1) {
+    maybe_wake();
+  }
+}
+
+void Scheduler::push_global(Fiber* g) {
+  g->state.store(FiberState::runnable, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(global_lock);
+    g->next = nullptr;
+    (global_tail != nullptr ? global_tail->next : global_head) = g;
+    global_tail = g;
+    global_size.fetch_add(1, std::memory_order_seq_cst);
+  }
+  maybe_wake();
+}
+
+// Takes one fiber and moves a fair share of the rest into w's ring (Go's globrunqget).
+Fiber* Scheduler::pop_global(Worker* w) {
+  std::lock_guard lock(global_lock);
+  if (global_head == nullptr) {
+    return nullptr;
+  }
+  const std::size_t size = global_size.load(std::memory_order_relaxed);
+  std::size_t n = std::min<std::size_t>(size / workers.size() + 1, RunQueue::kCapacity / 2);
+  Fiber* first = global_head;
+  global_head = first->next;
+  std::size_t taken = 1;
+  while (taken < n && global_head != nullptr) {
+    Fiber* g = global_head;
+    if (!w->runq.push(g)) {
+      break;
+    }
+    global_head = g->next;
+    ++taken;
+  }
+  if (global_head == nullptr) {
+    global_tail = nullptr;
+  }
+  global_size.fetch_sub(taken, std::memory_order_relaxed);
+  return first;
+}
+
+void Scheduler::ready(Fiber* g, Worker* w) {
+  if (config.trace) [[unlikely]] {
+    Fiber* by = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+    trace(w, EventKind::unblock, g->id, by != nullptr ? by->id : 0);
+  }
+  if (w == nullptr || w->sched != this) {
+    ready_from_outside(g);
+    return;
+  }
+  if (w->current.load(std::memory_order_relaxed) == nullptr) {
+    push_local(w, g);  // from the worker's own loop: no handoff to favour
+    return;
+  }
+  g->state.store(FiberState::runnable, std::memory_order_relaxed);
+  if (Fiber* old = w->runnext.exchange(g, std::memory_order_acq_rel)) {
+    push_local(w, old);
+  }
+}
+
+void Scheduler::ready_from_outside(Fiber* g) {
+  push_global(g);
+}
+
+// --- waking and sleeping workers -----------------------------------------------------------
+
+void Scheduler::maybe_wake() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the spinner's re-check
+  if (n_spinning.load(std::memory_order_relaxed) == 0 &&
+      n_idle.load(std::memory_order_relaxed) > 0) {
+    wake_one();
+  }
+}
+
+void Scheduler::wake_one() {
+  int expected = 0;
+  if (!n_spinning.compare_exchange_strong(expected, 1)) {
+    return;  // someone is already looking for work
+  }
+  Worker* v = nullptr;
+  {
+    std::lock_guard lock(idle_mu);
+    if (!idle.empty()) {
+      v = idle.back();
+      idle.pop_back();
+      n_idle.fetch_sub(1);
+    }
+  }
+  if (v == nullptr) {
+    n_spinning.fetch_sub(1);
+    return;
+  }
+  v->woken_spinning = true;
+  v->futex_word.store(1, std::memory_order_release);
+  futex_wake(&v->futex_word);
+}
+
+void Scheduler::wake_worker(Worker* v) {
+  futex_wake(&v->futex_word);
+}
+
+void Scheduler::wake_all() {
+  std::lock_guard lock(idle_mu);
+  for (Worker* v : idle) {
+    v->futex_word.store(1, std::memory_order_release);
+    futex_wake(&v->futex_word);
+  }
+  n_idle.fetch_sub(static_cast<int>(idle.size()));
+  idle.clear();
+}
+
+namespace {
+
+// A thief's attempt on one victim: half its ring, or its runnext if the victim has not
+// switched during a short wait (a goroutine that readied it and keeps running).
+Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
+  if (victim->runq.steal_into(thief->runq) > 0) {
+    thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+    return thief->runq.pop();
+  }
+  if (!take_runnext || victim->runnext.load(std::memory_order_relaxed) == nullptr) {
+    return nullptr;
+  }
+  const std::uint64_t before = victim->n_switches.load(std::memory_order_relaxed);
+  for (int i = 0; i < kStaleSpins; ++i) {
+    cpu_relax();
+  }
+  if (victim->n_switches.load(std::memory_order_relaxed) != before) {
+    return nullptr;  // the victim is switching: its runnext is a handoff, leave it
+  }
+  Fiber* g = victim->runnext.load(std::memory_order_acquire);
+  if (g != nullptr && victim->runnext.compare_exchange_strong(g, nullptr)) {
+    thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+    return g;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Fiber* Scheduler::find_work(Worker* w) {
+  for (;;) {
+    if (stopping.load(std::memory_order_acquire)) {
+      return nullptr;
+    }
+    if (Fiber* g = pick_local(w)) {
+      if (w->woken_spinning) {
+        stop_spinning(w);
+      }
+      return g;
+    }
+    if (!w->woken_spinning && workers.size() > 1) {
+      const int busy = static_cast<int>(workers.size()) - n_idle.load();
+      if (2 * n_spinning.load() < busy) {
+        n_spinning.fetch_add(1);
+        w->woken_spinning = true;
+      }
+    }
+    if (w->woken_spinning) {
+      if (Fiber* g = steal(w)) {
+        stop_spinning(w);
+        return g;
+      }
+    }
+    if (Fiber* g = sleep(w)) {
+      return g;
+    }
+  }
+}
+
+Fiber* Scheduler::steal(Worker* w) {
+  const std::size_t n = workers.size();
+  for (int round = 0; round < kStealRounds; ++round) {
+    const std::size_t start = next_random(w) % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      Worker* victim = workers[(start + i) % n].get();
+      if (victim == w) {
+        continue;
+      }
+      if (Fiber* g = steal_from(w, victim, round == kStealRounds - 1)) {
+        if (config.trace) [[unlikely]] {
+          trace(w, EventKind::steal, g->id, static_cast<std::uint64_t>(victim->index));
+        }
+        return g;
+      }
+    }
+    if (Fiber* g = pop_global(w)) {
+      return g;
+    }
+  }
+  return nullptr;
+}
+
+void Scheduler::stop_spinning(Worker* w) {
+  w->woken_spinning = false;
+  if (n_spinning.fetch_sub(1) == 1) {
+    maybe_wake();  // we were the last one looking: there may be more work for a sleeper
+  }
+}
+
+bool Scheduler::any_work_visible() {
+  if (global_size.load() > 0) {
+    return true;
+  }
+  for (auto& v : workers) {
+    if (v->runq.size() > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Registers w as idle and sleeps until woken. Returns a fiber if it found work instead.
+Fiber* Scheduler::sleep(Worker* w) {
+  bool deadlock = false;
+  {
+    std::lock_guard lock(idle_mu);
+    if (stopping.load() || global_size.load() > 0) {
+      return nullptr;  // find_work() looks again
+    }
+    w->futex_word.store(0, std::memory_order_relaxed);
+    idle.push_back(w);
+    n_idle.fetch_add(1);
+    deadlock = detect_deadlock_locked();
+  }
+  if (w->woken_spinning) {
+    w->woken_spinning = false;
+    n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
+  }
+  if (deadlock || any_work_visible()) {
+    if (!leave_idle(w)) {
+      wait_for_wake(w);  // someone already took us off the list to wake us: consume it
+    }
+    if (deadlock) {
+      handle_deadlock(w);
+    }
+    return nullptr;
+  }
+  wait_for_wake(w);
+  if (w->must_handle_deadlock) {
+    w->must_handle_deadlock = false;
+    handle_deadlock(w);
+  }
+  return nullptr;
+}
+
+bool Scheduler::leave_idle(Worker* w) {
+  std::lock_guard lock(idle_mu);
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    if (idle[i] == w) {
+      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+      n_idle.fetch_sub(1);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Scheduler::wait_for_wake(Worker* w) {
+  w->n_parks.store(w->n_parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  while (w->futex_word.load(std::memory_order_acquire) == 0) {
+    futex_wait(&w->futex_word, 0);
+  }
+}
+
+void Scheduler::worker_loop(Worker* w) {
+  for (;;) {
+    run_after_switch(w);
+    Fiber* g = find_work(w);
+    if (g == nullptr) {
+      return;
+    }
+    switch_to(w, nullptr, g);
+  }
+}
+
+}  // namespace conc::rt::detail

@@ -1,0 +1,157 @@
+// select (Go's runtime/select.go, selectgo), in numbered steps.
+//
+// Invariants:
+//   - the channels of a select are locked in address order (the same total order every select
+//     and every single-channel operation agrees with), so two selects cannot deadlock on locks;
+//   - all of a select's waiters carry the same goroutine and wait seq: the first waker to
+//     claim that seq wins, every other waiter of the select is a loser its waker skips;
+//   - when the select returns, none of its waiters is linked in any queue (step 6).
+#include "runtime/select.h"
+
+#include "runtime/sched.h"
+
+namespace conc::rt::detail {
+
+namespace {
+
+struct LockSet {
+  ChanCore** locks;
+  int n;
+};
+
+void lock_all(const LockSet& s) {
+  for (int i = 0; i < s.n; ++i) {
+    s.locks[i]->lock_.lock();
+  }
+}
+
+void unlock_all(void* arg) {
+  const auto* s = static_cast<const LockSet*>(arg);
+  for (int i = s->n; i-- > 0;) {
+    s->locks[i]->lock_.unlock();
+  }
+}
+
+}  // namespace
+
+std::uint32_t random_below(std::uint32_t n);  // park.cpp: the worker's generator
+
+int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, SelectScratch scratch) {
+  Fiber* g = current_fiber_checked("select");
+
+  // 1. Poll order: a uniformly random permutation of the non-nil cases (inside-out
+  //    Fisher-Yates), so that among ready cases each is equally likely to be taken.
+  int* poll = scratch.order;
+  int np = 0;
+  for (int i = 0; i < n; ++i) {
+    if (cases[i].chan == nullptr) {
+      continue;
+    }
+    const int j = static_cast<int>(random_below(static_cast<std::uint32_t>(np + 1)));
+    poll[np] = poll[j];
+    poll[j] = i;
+    ++np;
+  }
+  if (np == 0) {
+    if (has_default) {
+      return -1;
+    }
+    begin_wait(g);  // select {}: only the end of the program wakes us
+    park(WaitReason::select_no_cases, nullptr, nullptr, nullptr);
+    throw_cancelled();
+  }
+
+  // 2. Lock order: the distinct channels sorted by address (insertion sort: n is small).
+  LockSet set{scratch.locks, 0};
+  for (int k = 0; k < np; ++k) {
+    ChanCore* c = cases[poll[k]].chan;
+    int i = set.n;
+    while (i > 0 && set.locks[i - 1] > c) {
+      --i;
+    }
+    if (i > 0 && set.locks[i - 1] == c) {
+      continue;
+    }
+    for (int m = set.n; m > i; --m) {
+      set.locks[m] = set.locks[m - 1];
+    }
+    set.locks[i] = c;
+    ++set.n;
+  }
+  lock_all(set);
+
+  // 3. Pass 1: in poll order, take the first case that can proceed now.
+  for (int k = 0; k < np; ++k) {
+    const int i = poll[k];
+    SelectCase& c = cases[i];
+    Fiber* wake = nullptr;
+    if (c.is_send) {
+      if (c.chan->closed_locked()) {
+        unlock_all(&set);
+        throw Panic("send on closed channel");
+      }
+      if (!c.chan->try_send_locked(c.elem, &wake)) {
+        continue;
+      }
+    } else {
+      const int r = c.chan->try_recv_locked(c.elem, &wake);
+      if (r == 0) {
+        continue;
+      }
+      *recv_ok = r > 0;
+    }
+    unlock_all(&set);
+    if (wake != nullptr) {
+      ready(wake);
+    }
+    return i;
+  }
+
+  // 4. Nothing ready: the default case, if there is one.
+  if (has_default) {
+    unlock_all(&set);
+    return -1;
+  }
+
+  // 5. Pass 2: a waiter on every channel, all for the same wait; park until one fires.
+  const std::uint64_t seq = begin_wait(g);
+  for (int k = 0; k < np; ++k) {
+    const int i = poll[k];
+    Waiter& w = scratch.waiters[i];
+    w.g = g;
+    w.seq = seq;
+    w.elem = cases[i].elem;
+    w.case_index = i;
+    w.is_send = cases[i].is_send;
+    w.success = false;
+    cases[i].chan->enqueue_locked(&w);
+    scratch.objects[k] = &cases[i].chan->info();
+  }
+  g->wait_objects = scratch.objects;
+  g->n_wait_objects = np;
+  const Wake how = park(WaitReason::select, scratch.objects[0], &unlock_all, &set);
+  g->wait_objects = nullptr;
+  g->n_wait_objects = 0;
+
+  // 6. Pass 3: take our waiters out of every queue they are still in (the fired one was
+  //    unlinked by its waker; losers may have been dropped by other wakers already).
+  lock_all(set);
+  for (int k = 0; k < np; ++k) {
+    const int i = poll[k];
+    cases[i].chan->dequeue_locked(&scratch.waiters[i]);
+  }
+  unlock_all(&set);
+  if (how == Wake::cancelled) {
+    throw_cancelled();
+  }
+
+  // 7. The case that fired. A woken send that did not succeed was woken by close().
+  Waiter* fired = g->fired;
+  if (fired->is_send && !fired->success) {
+    throw Panic("send on closed channel");
+  }
+  *recv_ok = fired->success;
+  return fired->case_index;
+}
+
+}  // namespace conc::rt::detail

@@ -1,0 +1,61 @@
+#pragma once
+// Internal: a goroutine's entry in an object's wait queue (Go's sudog). A goroutine and the
+// objects it waits on are many-to-many (a select waits on several channels; a channel has
+// many waiters), so a wait needs its own node. Waiters live on the waiting goroutine's stack
+// and are linked only while it is parked; every field is guarded by the lock of the object
+// whose queue holds the waiter.
+
+#include <cstdint>
+
+namespace conc::rt::detail {
+
+struct Fiber;
+
+struct Waiter {
+  Fiber* g = nullptr;
+  std::uint64_t seq = 0;  // the wait this entry belongs to (claim_wake)
+  void* elem = nullptr;   // send: the value to take; receive: storage to construct into
+  Waiter* next = nullptr;
+  Waiter* prev = nullptr;
+  Waiter* wake_next = nullptr;  // close(): the batch to ready after unlocking
+  bool linked = false;
+  bool success = false;  // set by the waker: false = woken by close()
+  int case_index = -1;   // select: which case this waiter stands for
+  bool is_send = false;
+};
+
+// FIFO of waiters. Not thread-safe: the owner's lock guards it.
+class WaitQueue {
+ public:
+  bool empty() const { return head_ == nullptr; }
+  Waiter* front() const { return head_; }
+
+  void push(Waiter* w) {
+    w->next = nullptr;
+    w->prev = tail_;
+    (tail_ != nullptr ? tail_->next : head_) = w;
+    tail_ = w;
+    w->linked = true;
+  }
+
+  void remove(Waiter* w) {
+    if (!w->linked) {
+      return;
+    }
+    (w->prev != nullptr ? w->prev->next : head_) = w->next;
+    (w->next != nullptr ? w->next->prev : tail_) = w->prev;
+    w->next = w->prev = nullptr;
+    w->linked = false;
+  }
+
+  // Unlinks waiters from the front until one whose wake this caller wins, and returns it with
+  // its goroutine's `fired` pointing at it. Losers (a select that fired elsewhere, or a
+  // goroutine being cancelled) are dropped: their owner finds them unlinked.
+  Waiter* pop_claimed();  // wait.cpp
+
+ private:
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+};
+
+}  // namespace conc::rt::detail
