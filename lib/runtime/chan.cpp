@@ -17,7 +17,7 @@ namespace {
 std::atomic<std::uint64_t> next_object_id{1};
 }  // namespace
 
-ChanCore::ChanCore(std::size_t capacity, const ElemOps* ops, std::source_location where)
+ChanCore::ChanCore(std::size_t capacity, const ElemOps* ops, SourceLocation where)
     : cap_(capacity),
       ops_(ops),
       stride_((ops->size + ops->align - 1) / ops->align * ops->align),
@@ -110,10 +110,9 @@ void ChanCore::send(void* elem) {
   me.elem = elem;
   me.is_send = true;
   sendq_.push(&me);
-  if (park(WaitReason::chan_send, &info_, &SpinLock::unlock_fn, &lock_) == Wake::cancelled) {
-    lock_.lock();
-    sendq_.remove(&me);
-    lock_.unlock();
+  LeaveQueue leave{&lock_, &sendq_, &me};
+  if (park(WaitReason::chan_send, &info_, &SpinLock::unlock_fn, &lock_, {&leave_queue, &leave}) ==
+      Wake::cancelled) {
     throw_cancelled();
   }
   if (!me.success) {
@@ -138,10 +137,9 @@ bool ChanCore::recv(void* elem) {
   me.seq = begin_wait(g);
   me.elem = elem;
   recvq_.push(&me);
-  if (park(WaitReason::chan_recv, &info_, &SpinLock::unlock_fn, &lock_) == Wake::cancelled) {
-    lock_.lock();
-    recvq_.remove(&me);
-    lock_.unlock();
+  LeaveQueue leave{&lock_, &recvq_, &me};
+  if (park(WaitReason::chan_recv, &info_, &SpinLock::unlock_fn, &lock_, {&leave_queue, &leave}) ==
+      Wake::cancelled) {
     throw_cancelled();
   }
   return me.success;
@@ -227,13 +225,13 @@ void block_forever(int reason) {
 
 namespace conc::rt {
 
-ObjectInfo::ObjectInfo(const char* kind_name, std::source_location loc)
+ObjectInfo::ObjectInfo(const char* kind_name, SourceLocation loc)
     : kind(kind_name),
       id(detail::next_object_id.fetch_add(1, std::memory_order_relaxed)),
       file(loc.file_name()),
       line(loc.line()) {}
 
-Chan<Time> after(std::chrono::nanoseconds d, std::source_location where) {
+Chan<Time> after(std::chrono::nanoseconds d, SourceLocation where) {
   Chan<Time> c(1, where);
   detail::Fiber* g = detail::current_fiber_checked("after()");
   const std::int64_t deadline = g->sched->now_ns() + std::max<std::int64_t>(d.count(), 0);

@@ -23,8 +23,8 @@
 #include <memory>
 #include <new>
 #include <optional>
-#include <source_location>
 #include <utility>
+#include "runtime/source_location.h"
 
 #include "runtime/object_info.h"
 #include "runtime/panic.h"
@@ -65,7 +65,7 @@ struct Slot {
 // The type-erased channel (Go's hchan); select works on these.
 class ChanCore {
  public:
-  ChanCore(std::size_t capacity, const ElemOps* ops, std::source_location where);
+  ChanCore(std::size_t capacity, const ElemOps* ops, SourceLocation where);
   ~ChanCore();
   ChanCore(const ChanCore&) = delete;
   ChanCore& operator=(const ChanCore&) = delete;
@@ -121,7 +121,7 @@ template <class T>
 class Chan {
  public:
   Chan() = default;  // the nil channel
-  explicit Chan(std::size_t capacity, std::source_location where = std::source_location::current())
+  explicit Chan(std::size_t capacity, SourceLocation where = SourceLocation::current())
       : core_(std::make_shared<detail::ChanCore>(capacity, &detail::kElemOps<T>, where)) {}
 
   // Blocks until delivered (see the table above). Panics on a closed channel.
@@ -181,7 +181,6 @@ using Time = std::chrono::steady_clock::time_point;
 
 // A channel (capacity 1) that receives the time once d has passed (Go's time.After). Its timer
 // counts as pending work: goroutines waiting on it are not reported as deadlocked.
-Chan<Time> after(std::chrono::nanoseconds d,
-                 std::source_location where = std::source_location::current());
+Chan<Time> after(std::chrono::nanoseconds d, SourceLocation where = SourceLocation::current());
 
 }  // namespace conc::rt

@@ -94,9 +94,8 @@ void Scheduler::recheck_deadlock() {
     v = idle.back();
     idle.pop_back();
     n_idle.fetch_sub(1);
-    v->must_handle_deadlock = true;
   }
-  v->futex_word.store(1, std::memory_order_release);
+  v->futex_word.store(kWokeDeadlock, std::memory_order_release);
   wake_worker(v);
 }
 
@@ -110,7 +109,7 @@ void Scheduler::handle_deadlock(Worker* w) {
       result.report = std::move(report);
     }
   }
-  begin_shutdown();
+  begin_shutdown(Ending::unwind);
 }
 
 std::string Scheduler::deadlock_report() {

@@ -79,7 +79,8 @@ struct Fiber {
   const ObjectInfo* wait_object = nullptr;
   const ObjectInfo* const* wait_objects = nullptr;  // select: every channel it waits on
   int n_wait_objects = 0;
-  std::uint64_t readied_by = 0;
+  void (*cleanup_fn)(void*) = nullptr;  // takes its waiter(s) out of queues (see sched.h)
+  void* cleanup_arg = nullptr;
 
   const TaskOps* task_ops = nullptr;
   void* task = nullptr;  // the closure, on this stack just under the Fiber

@@ -1,16 +1,16 @@
 #pragma once
 // What the deadlock report says about a runtime object a goroutine waits on: its kind, a
-// number, where it was created (a std::source_location default argument on each constructor)
+// number, where it was created (a SourceLocation default argument on each constructor)
 // and, for mutexes, the goroutine that last locked it (for the wait-for cycle).
 
 #include <atomic>
 #include <cstdint>
-#include <source_location>
+#include "runtime/source_location.h"
 
 namespace conc::rt {
 
 struct ObjectInfo {
-  ObjectInfo(const char* kind_name, std::source_location loc);
+  ObjectInfo(const char* kind_name, SourceLocation loc);
   const char* kind;  // "chan", "Mutex", "RWMutex", "Cond", "WaitGroup", "Once"
   std::uint64_t id;
   const char* file;

@@ -4,6 +4,7 @@
 
 #include "runtime/panic.h"
 #include "runtime/sched.h"
+#include "runtime/wait.h"
 
 namespace conc::rt::detail {
 
@@ -21,7 +22,8 @@ bool claim_wake(Fiber* g, std::uint64_t seq) {
   return g->wait_token.compare_exchange_strong(expected, expected | 1, std::memory_order_acq_rel);
 }
 
-Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg) {
+Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg,
+          Cleanup cleanup) {
   Worker* w = current_worker();
   Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
   if (g == nullptr) {
@@ -30,13 +32,21 @@ Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), vo
   Scheduler* s = w->sched;
   g->wait_reason = reason;
   g->wait_object = object;
-  if (s->shutting_down()) {
-    // The program is ending: unwind instead of sleeping. Nobody can have claimed us yet: the
-    // wakers need the lock we still hold.
+  g->cleanup_fn = cleanup.fn;
+  g->cleanup_arg = cleanup.arg;
+  if (const Ending ending = s->ending(); ending != Ending::none) {
+    // The program is ending: do not sleep. Nobody can have claimed us yet (wakers need the
+    // lock we still hold); claim ourselves, leave the queue, then stop or unwind.
     std::uint64_t token = g->park_seq << 2;
     g->wait_token.compare_exchange_strong(token, token | 3);
     if (unlock != nullptr) {
       unlock(arg);
+    }
+    if (cleanup.fn != nullptr) {
+      cleanup.fn(cleanup.arg);
+    }
+    if (ending == Ending::abandon) {
+      s->exit_abandoned(w, g);
     }
     return Wake::cancelled;
   }
@@ -50,6 +60,13 @@ Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), vo
   w->after_arg = arg;
   s->switch_to(w, g, next);
   return (g->wait_token.load(std::memory_order_acquire) & 3) == 3 ? Wake::cancelled : Wake::normal;
+}
+
+void leave_queue(void* arg) {
+  auto* e = static_cast<LeaveQueue*>(arg);
+  e->lock->lock();
+  e->queue->remove(e->waiter);
+  e->lock->unlock();
 }
 
 std::uint32_t random_below(std::uint32_t n) {
@@ -82,7 +99,10 @@ void yield() {
   if (g == nullptr) {
     fatal("yield() called outside a goroutine");
   }
-  if (w->sched->shutting_down()) {
+  if (const Ending ending = w->sched->ending(); ending != Ending::none) {
+    if (ending == Ending::abandon) {
+      w->sched->exit_abandoned(w, g);
+    }
     throw_cancelled();
   }
   Fiber* next = w->sched->pick_local(w);

@@ -6,8 +6,9 @@
 //   - live counts goroutines spawned and not yet freed; run() returns only at live == 0;
 //   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
 //     either idle in exactly one free list (a worker's or shared_free) or in use;
-//   - once shutting_down is set it stays set, and every goroutine that parks afterwards, or
-//     was waiting then, is unwound (begin_shutdown / run_after_switch / park);
+//   - once the program is ending (ending_ != none) it stays so, and no goroutine sleeps again:
+//     abandon reclaims the parked ones and stops the others at their next park or yield;
+//     unwind resumes the parked ones one at a time, newest first (sched.h);
 //   - the first panic or deadlock decides the outcome; later ones do not overwrite it.
 #include <pthread.h>
 #include <sched.h>
@@ -84,7 +85,7 @@ void fiber_entry(void* arg) {
   }
   g->task_ops->destroy(g->task);
   if (g->id == 1) {
-    s->begin_shutdown();  // main returned: the program ends, as in Go
+    s->begin_shutdown(Ending::abandon);  // main returned: the program ends, as in Go
   }
   s->exit_current(current_worker(), g);
 }
@@ -177,6 +178,9 @@ RunResult Scheduler::finish() {
 
 Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
                         Worker* w) {
+  if (shutting_down()) {
+    return nullptr;  // the program is ending: a new goroutine would never run
+  }
   Fiber* g = new_fiber(w);
   const std::size_t align = std::max<std::size_t>(ops->align, 16);
   const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
@@ -240,6 +244,10 @@ Fiber* Scheduler::new_fiber(Worker* w) {
 }
 
 void Scheduler::free_fiber(Worker* w, Fiber* g) {
+  if (!g->started) {
+    g->task_ops->destroy(g->task);  // discarded before it ran: release what it captured
+    g->started = true;
+  }
   tsan_destroy_fiber(g->tsan_fiber);
   g->tsan_fiber = nullptr;
   g->state.store(FiberState::idle, std::memory_order_relaxed);
@@ -259,6 +267,8 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
   if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
     stopping.store(true, std::memory_order_release);
     wake_all();
+  } else if (ending() == Ending::unwind) {
+    unwind_next(w);
   }
 }
 
@@ -286,29 +296,79 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
                       std::to_string(g->spawn_line) + "\n";
     }
   }
-  begin_shutdown();
+  begin_shutdown(Ending::abandon);  // as in Go, a panic ends every goroutine
 }
 
-void Scheduler::begin_shutdown() {
-  if (!shutting_down_.exchange(true, std::memory_order_seq_cst)) {
-    cancel_waiting();
-  }
-}
-
-void Scheduler::cancel_waiting() {
-  std::lock_guard lock(fibers_mu);
-  for (Fiber* g : all_fibers) {
-    try_cancel(g);
-  }
-}
-
-void Scheduler::try_cancel(Fiber* g) {
-  if (g->state.load(std::memory_order_seq_cst) != FiberState::waiting) {
+void Scheduler::begin_shutdown(Ending how) {
+  int expected = static_cast<int>(Ending::none);
+  if (!ending_.compare_exchange_strong(expected, static_cast<int>(how))) {
     return;
   }
-  std::uint64_t token = g->wait_token.load(std::memory_order_acquire);
-  if ((token & 3) == 0 && g->wait_token.compare_exchange_strong(token, token | 3)) {
-    ready(g, current_worker());
+  if (how == Ending::abandon) {
+    abandon_waiting();
+  } else {
+    start_unwinding();
+  }
+}
+
+// Parked goroutines stop where they are: claimed (no waker can ready them any more) and their
+// fiber reclaimed without running another instruction. Their waiters may stay linked in
+// objects that are already gone (main's locals): nothing touches those objects again.
+void Scheduler::abandon_waiting() {
+  std::lock_guard lock(fibers_mu);
+  for (Fiber* g : all_fibers) {
+    if (g->state.load(std::memory_order_seq_cst) == FiberState::waiting) {
+      abandon_parked(current_worker(), g, g->wait_token.load() >> 2);
+    }
+  }
+}
+
+void Scheduler::abandon_parked(Worker* w, Fiber* g, std::uint64_t seq) {
+  std::uint64_t token = seq << 2;
+  if (g->wait_token.compare_exchange_strong(token, token | 3)) {
+    g->state.store(FiberState::dead, std::memory_order_relaxed);
+    free_fiber(w, g);
+  }
+}
+
+void Scheduler::exit_abandoned(Worker* w, Fiber* g) {
+  exit_current(w, g);
+}
+
+// Deadlock: every goroutine is parked and every object alive. Take every waiter out of its
+// queues now, then resume the goroutines one by one, newest first.
+void Scheduler::start_unwinding() {
+  std::lock_guard lock(fibers_mu);
+  for (Fiber* g : all_fibers) {
+    if (g->state.load() != FiberState::waiting) {
+      continue;
+    }
+    std::uint64_t token = g->wait_token.load();
+    if ((token & 3) == 0 && g->wait_token.compare_exchange_strong(token, token | 3)) {
+      if (g->cleanup_fn != nullptr) {
+        g->cleanup_fn(g->cleanup_arg);
+      }
+      unwind_order.push_back(g);
+    }
+  }
+  std::sort(unwind_order.begin(), unwind_order.end(),
+            [](Fiber* a, Fiber* b) { return a->id > b->id; });
+  if (!unwind_order.empty()) {
+    unwind_next_index = 1;
+    ready(unwind_order[0], current_worker());
+  }
+}
+
+void Scheduler::unwind_next(Worker* w) {
+  Fiber* g = nullptr;
+  {
+    std::lock_guard lock(fibers_mu);
+    if (unwind_next_index < unwind_order.size()) {
+      g = unwind_order[unwind_next_index++];
+    }
+  }
+  if (g != nullptr) {
+    ready(g, w);
   }
 }
 
@@ -327,12 +387,12 @@ RuntimeStats stats() {
                       p.guard_budget};
 }
 
-void detail::spawn(const TaskOps* ops, void* fn, std::source_location where) {
+void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
   Worker* w = current_worker();
   if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
     fatal("go() called outside a goroutine (start the program with rt::run)");
   }
-  w->sched->spawn(ops, fn, where.file_name(), where.line(), w);
+  w->sched->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
 }
 
 std::uint64_t goroutine_on_stack(const std::byte* top) {

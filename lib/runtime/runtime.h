@@ -19,17 +19,17 @@
 #include <cstdint>
 #include <functional>
 #include <new>
-#include <source_location>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
+#include "runtime/source_location.h"
 
 namespace conc::rt {
 
 struct Config {
-  int workers = 0;                      // worker threads (GOMAXPROCS); 0 = the CPUs allowed
-  std::size_t stack_size = 256 * 1024;  // reserved per goroutine; committed only when touched
+  int workers = 0;                     // worker threads (GOMAXPROCS); 0 = the CPUs allowed
+  std::size_t stack_size = 64 * 1024;  // reserved per goroutine; committed only when touched
   std::chrono::milliseconds stall_threshold{10};  // report goroutines running longer; 0 = off
   bool trace = false;                             // record scheduling events (RunResult::trace)
   std::size_t trace_capacity = 1 << 16;           // events kept per worker
@@ -98,14 +98,14 @@ struct TaskOps {
   void (*destroy)(void*);
   void (*move_to)(void* dst, void* src);
 };
-void spawn(const TaskOps* ops, void* fn, std::source_location where);
+void spawn(const TaskOps* ops, void* fn, SourceLocation where);
 }  // namespace detail
 
 // Starts fn() as a new goroutine. The callable is moved to the top of the goroutine's own
 // stack: no heap allocation. Precondition: called from a goroutine (inside run()).
 // Memory ordering: everything the caller wrote before go() is visible to fn.
 template <class F>
-void go(F&& fn, std::source_location where = std::source_location::current()) {
+void go(F&& fn, SourceLocation where = SourceLocation::current()) {
   using Fn = std::decay_t<F>;
   static constexpr detail::TaskOps ops{
       sizeof(Fn), alignof(Fn), [](void* p) { (*static_cast<Fn*>(p))(); },

@@ -8,8 +8,20 @@
 //                                waker can resume g before it has really stopped
 //   claim_wake(g, seq)           a waker that found the waiter wins the right to wake it
 //   ready(g)                     ... and makes it runnable
-// park() returns Wake::cancelled when the program is ending and g must unwind instead: the
-// primitive removes its waiter (under the object's lock) and calls throw_cancelled().
+// park() also takes a Cleanup: how to take g's waiter(s) out of the object's queues. When a
+// deadlock ends the program, the scheduler runs every parked goroutine's cleanup while all
+// objects are still alive, and only then resumes them with Wake::cancelled: the primitive then
+// just calls throw_cancelled(), touching nothing, and the goroutine unwinds.
+//
+// How a program ends (Scheduler::Ending):
+//   abandon  main returned or a panic escaped a goroutine. As in Go, every other goroutine
+//            simply stops: parked ones are reclaimed where they are, queued ones are
+//            discarded, running ones stop at their next park or yield. None of their code runs
+//            again (destructors neither: objects they own on the heap are not freed). Their
+//            stacks return to the pool.
+//   unwind   a deadlock: every goroutine is parked and every object alive. Goroutines are
+//            resumed one at a time, newest first (children before the parents whose locals
+//            they reference), with a cancellation that unwinds their stacks.
 
 #include <sys/types.h>
 
@@ -30,6 +42,19 @@ namespace conc::rt::detail {
 class Timers;
 
 enum class Wake { normal, cancelled };
+
+struct Cleanup {
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+};
+
+enum class Ending : int { none, abandon, unwind };
+
+// A sleeping worker's futex word: why it was woken.
+inline constexpr std::uint32_t kAsleep = 0;
+inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning by the waker
+inline constexpr std::uint32_t kWokeStop = 2;      // the program is stopping, or look again
+inline constexpr std::uint32_t kWokeDeadlock = 3;  // handle the deadlock the monitor found
 
 // What a context switch leaves for the context it resumes to do (Go's park_m/unlockf): work
 // that must wait until the previous goroutine's registers are saved.
@@ -63,7 +88,6 @@ class Worker {
   std::uint32_t tick = 0;
   std::uint64_t rng;
   bool woken_spinning = false;
-  bool must_handle_deadlock = false;  // set by the monitor before waking this worker
   std::atomic<std::uint32_t> futex_word{0};
 
   Fiber* free_fibers = nullptr;  // dead fibers kept for reuse (Go's gfree)
@@ -87,7 +111,8 @@ class Scheduler {
   // --- used by the primitives -------------------------------------------------------------
   void ready(Fiber* g, Worker* w);
   void ready_from_outside(Fiber* g);  // from a thread that is not a worker (timers)
-  bool shutting_down() const { return shutting_down_.load(std::memory_order_seq_cst); }
+  bool shutting_down() const { return ending() != Ending::none; }
+  Ending ending() const { return static_cast<Ending>(ending_.load(std::memory_order_seq_cst)); }
   Timers& timers() { return *timers_; }
   std::int64_t now_ns() const;
   void trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other = 0);
@@ -99,6 +124,7 @@ class Scheduler {
   Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
   void worker_loop(Worker* w);
   Fiber* pick_local(Worker* w);
+  Fiber* pick_queued(Worker* w);
   void switch_to(Worker* w, Fiber* from, Fiber* to);
   void run_after_switch(Worker* w);
   [[noreturn]] void exit_current(Worker* w, Fiber* g);
@@ -108,7 +134,7 @@ class Scheduler {
   void stop_spinning(Worker* w);
   bool any_work_visible();
   bool leave_idle(Worker* w);
-  void wait_for_wake(Worker* w);
+  std::uint32_t wait_for_wake(Worker* w);
   void push_local(Worker* w, Fiber* g);
   void push_global(Fiber* g);
   Fiber* pop_global(Worker* w);
@@ -120,9 +146,12 @@ class Scheduler {
   Fiber* new_fiber(Worker* w);
 
   void record_panic(Fiber* g, const std::string& message);
-  void begin_shutdown();
-  void cancel_waiting();
-  void try_cancel(Fiber* g);
+  void begin_shutdown(Ending how);
+  void abandon_waiting();
+  void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
+  [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
+  void start_unwinding();
+  void unwind_next(Worker* w);
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
   void recheck_deadlock();
@@ -152,7 +181,9 @@ class Scheduler {
   std::size_t shared_free_count = 0;
 
   // program state
-  std::atomic<bool> shutting_down_{false};
+  std::atomic<int> ending_{0};
+  std::vector<Fiber*> unwind_order;  // deadlock: parked goroutines, newest first (fibers_mu)
+  std::size_t unwind_next_index = 0;
   std::atomic<bool> stopping{false};
   std::mutex result_mu;
   RunResult result;
@@ -168,7 +199,8 @@ Fiber* current_fiber();
 Fiber* current_fiber_checked(const char* what);  // fatal outside a goroutine
 
 std::uint64_t begin_wait(Fiber* g);
-Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg);
+Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg,
+          Cleanup cleanup = {});
 bool claim_wake(Fiber* g, std::uint64_t seq);
 void ready(Fiber* g);
 [[noreturn]] void throw_cancelled();

@@ -76,7 +76,8 @@ namespace {
 thread_local Worker* tls_worker = nullptr;
 
 constexpr int kStealRounds = 4;
-constexpr int kStaleSpins = 200;  // pauses a thief waits before taking a victim's runnext
+constexpr int kStaleSpins = 200;           // pauses a thief waits before taking a victim's runnext
+constexpr std::uint32_t kWakeBacklog = 2;  // queued goroutines (beyond runnext) that wake a sleeper
 
 void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
   ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
@@ -212,12 +213,10 @@ void Scheduler::run_after_switch(Worker* w) {
       if (w->after_unlock != nullptr) {
         w->after_unlock(w->after_arg);
       }
-      // Pairs with begin_shutdown(): either it saw us waiting, or we see it shutting down.
-      if (shutting_down()) {
-        std::uint64_t token = seq << 2;
-        if (g->wait_token.compare_exchange_strong(token, token | 3)) {
-          ready(g, w);
-        }
+      // Pairs with abandon_waiting(): either it saw us waiting, or we see the program ending.
+      // (A deadlock cannot start while we run: every worker would have to be idle.)
+      if (ending() == Ending::abandon) {
+        abandon_parked(w, g, seq);
       }
       break;
     }
@@ -235,6 +234,17 @@ void Scheduler::run_after_switch(Worker* w) {
 // --- run queues --------------------------------------------------------------------------
 
 Fiber* Scheduler::pick_local(Worker* w) {
+  for (;;) {
+    Fiber* g = pick_queued(w);
+    if (g == nullptr || ending() != Ending::abandon) [[likely]] {
+      return g;
+    }
+    g->state.store(FiberState::dead, std::memory_order_relaxed);  // the program has ended
+    free_fiber(w, g);
+  }
+}
+
+Fiber* Scheduler::pick_queued(Worker* w) {
   if (++w->tick % 61 == 0 && global_size.load(std::memory_order_relaxed) > 0) {
     if (Fiber* g = pop_global(w)) {
       return g;
@@ -268,7 +278,9 @@ void Scheduler::push_local(Worker* w, Fiber* g) {
     }
     global_size.fetch_add(n + 1, std::memory_order_relaxed);
   }
-  if (workers.size() > 1) {
+  // One queued goroutine runs here at this worker's next switch; moving it to a sleeping
+  // worker costs a futex wake-up and a cross-CPU handoff per message. Wake for a backlog.
+  if (workers.size() > 1 && w->runq.size() >= kWakeBacklog) {
     maybe_wake();
   }
 }
@@ -362,8 +374,7 @@ void Scheduler::wake_one() {
     n_spinning.fetch_sub(1);
     return;
   }
-  v->woken_spinning = true;
-  v->futex_word.store(1, std::memory_order_release);
+  v->futex_word.store(kWokeSpinning, std::memory_order_release);
   futex_wake(&v->futex_word);
 }
 
@@ -374,7 +385,7 @@ void Scheduler::wake_worker(Worker* v) {
 void Scheduler::wake_all() {
   std::lock_guard lock(idle_mu);
   for (Worker* v : idle) {
-    v->futex_word.store(1, std::memory_order_release);
+    v->futex_word.store(kWokeStop, std::memory_order_release);
     futex_wake(&v->futex_word);
   }
   n_idle.fetch_sub(static_cast<int>(idle.size()));
@@ -385,8 +396,20 @@ namespace {
 
 // A thief's attempt on one victim: half its ring, or its runnext if the victim has not
 // switched during a short wait (a goroutine that readied it and keeps running).
+bool victim_is_stuck(Worker* victim) {
+  const std::uint64_t before = victim->n_switches.load(std::memory_order_relaxed);
+  for (int i = 0; i < kStaleSpins; ++i) {
+    cpu_relax();
+  }
+  return victim->n_switches.load(std::memory_order_relaxed) == before;
+}
+
+// A lone queued goroutine on a worker that keeps switching is about to run there: taking it
+// would turn its handoffs into cross-CPU wake-ups. Thieves take it only from a stuck worker.
 Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
-  if (victim->runq.steal_into(thief->runq) > 0) {
+  const std::uint32_t queued = victim->runq.size();
+  if ((queued >= 2 || (queued == 1 && take_runnext && victim_is_stuck(victim))) &&
+      victim->runq.steal_into(thief->runq) > 0) {
     thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
     return thief->runq.pop();
@@ -394,11 +417,7 @@ Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
   if (!take_runnext || victim->runnext.load(std::memory_order_relaxed) == nullptr) {
     return nullptr;
   }
-  const std::uint64_t before = victim->n_switches.load(std::memory_order_relaxed);
-  for (int i = 0; i < kStaleSpins; ++i) {
-    cpu_relax();
-  }
-  if (victim->n_switches.load(std::memory_order_relaxed) != before) {
+  if (!victim_is_stuck(victim)) {
     return nullptr;  // the victim is switching: its runnext is a handoff, leave it
   }
   Fiber* g = victim->runnext.load(std::memory_order_acquire);
@@ -484,35 +503,35 @@ bool Scheduler::any_work_visible() {
   return false;
 }
 
-// Registers w as idle and sleeps until woken. Returns a fiber if it found work instead.
+// Registers w as idle and sleeps until woken. The waker says why through the futex word:
+// kWokeSpinning (it counted us in n_spinning: look for work), kWokeStop (stop or re-check),
+// kWokeDeadlock (the monitor found a deadlock for us to handle).
 Fiber* Scheduler::sleep(Worker* w) {
+  if (w->woken_spinning) {
+    w->woken_spinning = false;
+    n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
+  }
   bool deadlock = false;
   {
     std::lock_guard lock(idle_mu);
     if (stopping.load() || global_size.load() > 0) {
       return nullptr;  // find_work() looks again
     }
-    w->futex_word.store(0, std::memory_order_relaxed);
+    w->futex_word.store(kAsleep, std::memory_order_relaxed);
     idle.push_back(w);
     n_idle.fetch_add(1);
     deadlock = detect_deadlock_locked();
   }
-  if (w->woken_spinning) {
-    w->woken_spinning = false;
-    n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
-  }
+  std::uint32_t why = kWokeStop;
   if (deadlock || any_work_visible()) {
     if (!leave_idle(w)) {
-      wait_for_wake(w);  // someone already took us off the list to wake us: consume it
+      why = wait_for_wake(w);  // someone already took us off the list to wake us: consume it
     }
-    if (deadlock) {
-      handle_deadlock(w);
-    }
-    return nullptr;
+  } else {
+    why = wait_for_wake(w);
   }
-  wait_for_wake(w);
-  if (w->must_handle_deadlock) {
-    w->must_handle_deadlock = false;
+  w->woken_spinning = why == kWokeSpinning;
+  if (deadlock || why == kWokeDeadlock) {
     handle_deadlock(w);
   }
   return nullptr;
@@ -530,11 +549,13 @@ bool Scheduler::leave_idle(Worker* w) {
   return false;
 }
 
-void Scheduler::wait_for_wake(Worker* w) {
+std::uint32_t Scheduler::wait_for_wake(Worker* w) {
   w->n_parks.store(w->n_parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  while (w->futex_word.load(std::memory_order_acquire) == 0) {
-    futex_wait(&w->futex_word, 0);
+  std::uint32_t why;
+  while ((why = w->futex_word.load(std::memory_order_acquire)) == kAsleep) {
+    futex_wait(&w->futex_word, kAsleep);
   }
+  return why;
 }
 
 void Scheduler::worker_loop(Worker* w) {
@@ -543,6 +564,11 @@ void Scheduler::worker_loop(Worker* w) {
     Fiber* g = find_work(w);
     if (g == nullptr) {
       return;
+    }
+    if (ending() == Ending::abandon) [[unlikely]] {  // stolen after the program ended
+      g->state.store(FiberState::dead, std::memory_order_relaxed);
+      free_fiber(w, g);
+      continue;
     }
     switch_to(w, nullptr, g);
   }

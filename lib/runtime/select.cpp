@@ -129,24 +129,55 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
   }
   g->wait_objects = scratch.objects;
   g->n_wait_objects = np;
-  const Wake how = park(WaitReason::select, scratch.objects[0], &unlock_all, &set);
+  struct Leave {
+    SelectCase* cases;
+    int* poll;
+    int np;
+    Waiter* waiters;
+  } leave{cases, poll, np, scratch.waiters};
+  auto leave_fn = [](void* arg) {  // on cancellation: out of every queue (step 6's slow form)
+    auto* l = static_cast<Leave*>(arg);
+    for (int k = 0; k < l->np; ++k) {
+      ChanCore* c = l->cases[l->poll[k]].chan;
+      c->lock_.lock();
+      c->dequeue_locked(&l->waiters[l->poll[k]]);
+      c->lock_.unlock();
+    }
+  };
+  const Wake how =
+      park(WaitReason::select, scratch.objects[0], &unlock_all, &set, {leave_fn, &leave});
+  if (how == Wake::cancelled) {
+    g->wait_objects = nullptr;
+    g->n_wait_objects = 0;
+    throw_cancelled();
+  }
   g->wait_objects = nullptr;
   g->n_wait_objects = 0;
 
   // 6. Pass 3: take our waiters out of every queue they are still in (the fired one was
   //    unlinked by its waker; losers may have been dropped by other wakers already).
-  lock_all(set);
-  for (int k = 0; k < np; ++k) {
-    const int i = poll[k];
-    cases[i].chan->dequeue_locked(&scratch.waiters[i]);
-  }
-  unlock_all(&set);
-  if (how == Wake::cancelled) {
-    throw_cancelled();
+  //    A channel whose only waiter of ours is the one that fired needs no locking: the waker
+  //    unlinked it before claiming us.
+  Waiter* fired = g->fired;
+  for (int l = 0; l < set.n; ++l) {
+    ChanCore* c = set.locks[l];
+    bool others = false;
+    for (int k = 0; k < np; ++k) {
+      others = others || (cases[poll[k]].chan == c && &scratch.waiters[poll[k]] != fired);
+    }
+    if (!others) {
+      continue;
+    }
+    c->lock_.lock();
+    for (int k = 0; k < np; ++k) {
+      if (cases[poll[k]].chan == c) {
+        c->dequeue_locked(&scratch.waiters[poll[k]]);
+      }
+    }
+    c->lock_.unlock();
   }
 
   // 7. The case that fired. A woken send that did not succeed was woken by close().
-  Waiter* fired = g->fired;
   if (fired->is_send && !fired->success) {
     throw Panic("send on closed channel");
   }

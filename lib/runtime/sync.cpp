@@ -78,7 +78,7 @@ constexpr int kPausesPerRound = 30;
 
 // --- Mutex ---------------------------------------------------------------------------------
 
-Mutex::Mutex(std::source_location where) : info_("Mutex", where) {}
+Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
 void Mutex::lock() {
   std::uint32_t expected = 0;
@@ -147,7 +147,7 @@ void Mutex::unlock() {
 
 // --- RWMutex -------------------------------------------------------------------------------
 
-RWMutex::RWMutex(std::source_location where) : info_("RWMutex", where) {}
+RWMutex::RWMutex(SourceLocation where) : info_("RWMutex", where) {}
 
 void RWMutex::rlock() {
   lock_.lock();
@@ -246,7 +246,7 @@ void RWMutex::unlock() {
 
 // --- Cond ----------------------------------------------------------------------------------
 
-Cond::Cond(Mutex& m, std::source_location where) : mutex_(m), info_("Cond", where) {}
+Cond::Cond(Mutex& m, SourceLocation where) : mutex_(m), info_("Cond", where) {}
 
 void Cond::wait() {
   lock_.lock();
@@ -285,7 +285,7 @@ void Cond::broadcast() {
 
 // --- WaitGroup -----------------------------------------------------------------------------
 
-WaitGroup::WaitGroup(std::source_location where) : info_("WaitGroup", where) {}
+WaitGroup::WaitGroup(SourceLocation where) : info_("WaitGroup", where) {}
 
 void WaitGroup::add(std::int64_t delta) {
   const std::int64_t v = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;

@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <source_location>
 #include <utility>
+#include "runtime/source_location.h"
 
 #include "runtime/object_info.h"
 #include "runtime/spinlock.h"
@@ -24,7 +24,7 @@ namespace conc::rt {
 // acquires it. Satisfies Lockable, so std::lock_guard / std::unique_lock work.
 class Mutex {
  public:
-  explicit Mutex(std::source_location where = std::source_location::current());
+  explicit Mutex(SourceLocation where = SourceLocation::current());
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
@@ -49,7 +49,7 @@ class Mutex {
 // happens-before the lock() it lets through.
 class RWMutex {
  public:
-  explicit RWMutex(std::source_location where = std::source_location::current());
+  explicit RWMutex(SourceLocation where = SourceLocation::current());
   RWMutex(const RWMutex&) = delete;
   RWMutex& operator=(const RWMutex&) = delete;
 
@@ -75,7 +75,7 @@ class RWMutex {
 // woken wait() returns (it relocks the mutex, which is the real synchronisation).
 class Cond {
  public:
-  explicit Cond(Mutex& m, std::source_location where = std::source_location::current());
+  explicit Cond(Mutex& m, SourceLocation where = SourceLocation::current());
   Cond(const Cond&) = delete;
   Cond& operator=(const Cond&) = delete;
 
@@ -96,7 +96,7 @@ class Cond {
 // Memory ordering: the function's effects are visible to every call() that returns.
 class Once {
  public:
-  explicit Once(std::source_location where = std::source_location::current()) : mutex_(where) {}
+  explicit Once(SourceLocation where = SourceLocation::current()) : mutex_(where) {}
 
   template <class F>
   void call(F&& f) {
@@ -130,7 +130,7 @@ class Once {
 // Memory ordering: everything before a done() happens-before the wait() it releases returns.
 class WaitGroup {
  public:
-  explicit WaitGroup(std::source_location where = std::source_location::current());
+  explicit WaitGroup(SourceLocation where = SourceLocation::current());
   WaitGroup(const WaitGroup&) = delete;
   WaitGroup& operator=(const WaitGroup&) = delete;
 

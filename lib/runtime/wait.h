@@ -58,4 +58,14 @@ class WaitQueue {
   Waiter* tail_ = nullptr;
 };
 
+class SpinLock;
+
+// The usual Cleanup (sched.h) of a single wait: take `waiter` out of `queue` under `lock`.
+struct LeaveQueue {
+  SpinLock* lock;
+  WaitQueue* queue;
+  Waiter* waiter;
+};
+void leave_queue(void* leave_queue_arg);  // park.cpp
+
 }  // namespace conc::rt::detail
