@@ -84,6 +84,7 @@ void fiber_entry(void* arg) {
     }
   }
   g->task_ops->destroy(g->task);
+  g->task = nullptr;
   if (g->id == 1) {
     s->begin_shutdown(Ending::abandon);  // main returned: the program ends, as in Go
   }
@@ -244,9 +245,11 @@ Fiber* Scheduler::new_fiber(Worker* w) {
 }
 
 void Scheduler::free_fiber(Worker* w, Fiber* g) {
-  if (!g->started) {
-    g->task_ops->destroy(g->task);  // discarded before it ran: release what it captured
-    g->started = true;
+  if (g->task != nullptr) {
+    // Stopped or discarded when the program ended: its frames are abandoned, but the closure
+    // is the runtime's to release (what it captured by value is freed).
+    g->task_ops->destroy(g->task);
+    g->task = nullptr;
   }
   tsan_destroy_fiber(g->tsan_fiber);
   g->tsan_fiber = nullptr;

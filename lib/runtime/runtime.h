@@ -13,6 +13,14 @@
 // yields or returns. Go preempts a goroutine that ran 10 ms (by signal since Go 1.14); a C++
 // runtime cannot safely interrupt arbitrary code, so conc::rt instead reports such a goroutine
 // (RunResult::stalls) and leaves it running. Blocking OS calls block the worker thread.
+//
+// How a program ends, as in Go: when main returns (or a panic escapes a goroutine) every other
+// goroutine stops where it is and never runs again: parked ones at once, running ones at their
+// next park or yield. Their stacks come back; their destructors do not run. As with threads,
+// objects main shares with them by reference must therefore outlive run() if those goroutines
+// may still be running when main returns, and a channel or mutex a stopped goroutine was
+// waiting on must not be used by a later run(). After a deadlock, instead, every goroutine is
+// unwound (destructors run), newest first.
 
 #include <chrono>
 #include <cstddef>

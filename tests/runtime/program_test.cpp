@@ -32,10 +32,11 @@ TEST_SUITE("program endings") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
       std::uint64_t culprit = 0;
+      // Main is stopped where it waits (its destructors never run): what it owns lives outside.
+      Chan<int> c(0);
+      WaitGroup wg;
       const RunResult r = run_checked(w, [&] {
-        Chan<int> c(0);
         c.close();
-        WaitGroup wg;
         wg.add(1);
         go([&] {
           culprit = goroutine_id();

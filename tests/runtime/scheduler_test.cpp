@@ -80,8 +80,10 @@ TEST_SUITE("scheduler") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
       std::atomic<int> after{0};
+      // Outlives run(): goroutines still running when main returns may touch it until their
+      // next park, exactly as threads may touch what main shares with them.
+      Chan<int> never(0);
       const RunResult r = run_checked(w, [&] {
-        Chan<int> never(0);
         for (int i = 0; i < 10; ++i) {
           go([&] {
             never.recv();
