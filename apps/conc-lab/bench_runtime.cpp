@@ -50,6 +50,9 @@ long long vm_rss() {
   return status_bytes(read_self_status(), "VmRSS");
 }
 
+// The scheduler's counters of the last program a benchmark ran (reported in extra).
+nlohmann::ordered_json last_counters;
+
 rt::Config config_for(int workers) {
   rt::Config c;
   c.workers = workers;  // 0: every allowed CPU, as Go's default GOMAXPROCS
@@ -64,6 +67,9 @@ BenchResult base(const std::string& name, long long n, int workers) {
       workers == 0 ? static_cast<int>(std::thread::hardware_concurrency()) : workers;
   r.extra["numcpu"] = static_cast<int>(std::thread::hardware_concurrency());
   r.extra["switch_backend"] = rt::context_backend();
+  if (!last_counters.is_null()) {
+    r.extra["worker_counters"] = last_counters;
+  }
   return r;
 }
 
@@ -72,6 +78,13 @@ void run_program(int workers, F&& main_fn) {
   const rt::RunResult r = rt::run(std::forward<F>(main_fn), config_for(workers));
   if (r.outcome != rt::Outcome::completed) {
     throw std::runtime_error("benchmark program did not complete:\n" + r.report);
+  }
+  last_counters = nlohmann::ordered_json::array();
+  for (const rt::WorkerStats& w : r.workers) {
+    last_counters.push_back({{"run", w.goroutines_run},
+                             {"switches", w.switches},
+                             {"steals", w.steals},
+                             {"sleeps", w.parks}});
   }
 }
 

@@ -39,8 +39,8 @@ ChanCore::~ChanCore() {
   }
 }
 
-bool ChanCore::try_send_locked(void* elem, Fiber** to_wake) {
-  if (Waiter* r = recvq_.pop_claimed()) {  // a receiver is waiting: hand over directly
+bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
+  if (Waiter* r = recvq_.pop_claimed(from_outside)) {  // a receiver is waiting: hand over directly
     ops_->move_construct(r->elem, elem);
     r->success = true;
     *to_wake = r->g;
@@ -90,20 +90,24 @@ void ChanCore::dequeue_locked(Waiter* w) {
 }
 
 void ChanCore::send(void* elem) {
+  Worker* w = current_worker();  // read once: valid until something switches
   lock_.lock();
   if (closed_) {
-    lock_.unlock();
+    unlock();
     throw Panic("send on closed channel");
   }
   Fiber* wake = nullptr;
   if (try_send_locked(elem, &wake)) {
-    lock_.unlock();
+    unlock();
     if (wake != nullptr) {
-      ready(wake);
+      ready_from(w, wake);
     }
     return;
   }
-  Fiber* g = current_fiber_checked("Chan::send");
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  if (g == nullptr) {
+    fatal("Chan::send blocked outside a goroutine");
+  }
   Waiter me;
   me.g = g;
   me.seq = begin_wait(g);
@@ -111,8 +115,8 @@ void ChanCore::send(void* elem) {
   me.is_send = true;
   sendq_.push(&me);
   LeaveQueue leave{&lock_, &sendq_, &me};
-  if (park(WaitReason::chan_send, &info_, &SpinLock::unlock_fn, &lock_, {&leave_queue, &leave}) ==
-      Wake::cancelled) {
+  if (park_on(w, WaitReason::chan_send, &info_, &ChanCore::unlock_fn, this,
+              {&leave_queue, &leave}) == Wake::cancelled) {
     throw_cancelled();
   }
   if (!me.success) {
@@ -121,25 +125,29 @@ void ChanCore::send(void* elem) {
 }
 
 bool ChanCore::recv(void* elem) {
+  Worker* w = current_worker();
   lock_.lock();
   Fiber* wake = nullptr;
   const int r = try_recv_locked(elem, &wake);
   if (r != 0) {
-    lock_.unlock();
+    unlock();
     if (wake != nullptr) {
-      ready(wake);
+      ready_from(w, wake);
     }
     return r > 0;
   }
-  Fiber* g = current_fiber_checked("Chan::recv");
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  if (g == nullptr) {
+    fatal("Chan::recv blocked outside a goroutine");
+  }
   Waiter me;
   me.g = g;
   me.seq = begin_wait(g);
   me.elem = elem;
   recvq_.push(&me);
   LeaveQueue leave{&lock_, &recvq_, &me};
-  if (park(WaitReason::chan_recv, &info_, &SpinLock::unlock_fn, &lock_, {&leave_queue, &leave}) ==
-      Wake::cancelled) {
+  if (park_on(w, WaitReason::chan_recv, &info_, &ChanCore::unlock_fn, this,
+              {&leave_queue, &leave}) == Wake::cancelled) {
     throw_cancelled();
   }
   return me.success;
@@ -148,12 +156,12 @@ bool ChanCore::recv(void* elem) {
 bool ChanCore::try_send(void* elem) {
   lock_.lock();
   if (closed_) {
-    lock_.unlock();
+    unlock();
     throw Panic("send on closed channel");
   }
   Fiber* wake = nullptr;
   const bool sent = try_send_locked(elem, &wake);
-  lock_.unlock();
+  unlock();
   if (wake != nullptr) {
     ready(wake);
   }
@@ -163,8 +171,8 @@ bool ChanCore::try_send(void* elem) {
 bool ChanCore::try_send_value(void* elem) {
   lock_.lock();
   Fiber* wake = nullptr;
-  const bool sent = !closed_ && try_send_locked(elem, &wake);
-  lock_.unlock();
+  const bool sent = !closed_ && try_send_locked(elem, &wake, /*from_outside=*/true);
+  unlock();
   if (wake != nullptr) {
     ready(wake);
   }
@@ -175,7 +183,7 @@ ChanStatus ChanCore::try_recv(void* elem) {
   lock_.lock();
   Fiber* wake = nullptr;
   const int r = try_recv_locked(elem, &wake);
-  lock_.unlock();
+  unlock();
   if (wake != nullptr) {
     ready(wake);
   }
@@ -185,7 +193,7 @@ ChanStatus ChanCore::try_recv(void* elem) {
 void ChanCore::close() {
   lock_.lock();
   if (closed_) {
-    lock_.unlock();
+    unlock();
     throw Panic("close of closed channel");
   }
   closed_ = true;
@@ -198,7 +206,7 @@ void ChanCore::close() {
       batch = w;
     }
   }
-  lock_.unlock();
+  unlock();
   while (batch != nullptr) {
     Waiter* next = batch->wake_next;  // read first: once readied, the waiter may be gone
     ready(batch->g);
@@ -209,7 +217,7 @@ void ChanCore::close() {
 std::size_t ChanCore::len() {
   lock_.lock();
   const std::size_t n = count_;
-  lock_.unlock();
+  unlock();
   return n;
 }
 

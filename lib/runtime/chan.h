@@ -18,8 +18,10 @@
 // close() happens-before a receive that returns nullopt because of it; for capacity C, the
 // k-th receive happens-before the (k+C)-th send completes (the counting-semaphore idiom).
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <optional>
@@ -82,12 +84,14 @@ class ChanCore {
 
   // For select (lock_ held): complete without blocking if possible; *to_wake is the
   // goroutine to ready once unlocked. recv returns 1 (value), -1 (closed, drained), 0 (block).
-  bool try_send_locked(void* elem, Fiber** to_wake);
+  bool try_send_locked(void* elem, Fiber** to_wake, bool from_outside = false);
   int try_recv_locked(void* elem, Fiber** to_wake);
   void enqueue_locked(Waiter* w);
   void dequeue_locked(Waiter* w);
   bool closed_locked() const { return closed_; }
   SpinLock lock_;
+  void unlock() { lock_.unlock(); }
+  static void unlock_fn(void* core) { static_cast<ChanCore*>(core)->unlock(); }
 
  private:
   void* slot(std::size_t i) { return buf_ + i * stride_; }

@@ -81,7 +81,18 @@ void context_init(Context* ctx, void* stack_lo, std::size_t stack_size, ContextE
 
 // Saves the caller into `from` and resumes `to`; returns when someone switches back to `from`.
 // Memory: everything written before the switch is visible to the resumed context (same thread).
+#if defined(CONC_CONTEXT_UCONTEXT)
 void context_switch(Context* from, Context* to);
+#else
+}  // namespace conc::rt
+extern "C" void conc_rt_context_switch(conc::rt::Context* from, conc::rt::Context* to);
+namespace conc::rt {
+// Inline: one call level less between a goroutine and the switch (every return above the
+// switch is a likely misprediction after it, so the stack there is kept shallow).
+inline void context_switch(Context* from, Context* to) {
+  conc_rt_context_switch(from, to);
+}
+#endif
 
 // "asm" or "ucontext": which backend this build uses (for reports and lessons).
 const char* context_backend();

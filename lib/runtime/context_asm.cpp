@@ -4,7 +4,6 @@
 
 #include "runtime/context.h"
 
-extern "C" void conc_rt_context_switch(conc::rt::Context* from, conc::rt::Context* to);
 extern "C" void conc_rt_context_trampoline();
 
 namespace conc::rt {
@@ -25,10 +24,6 @@ void context_init(Context* ctx, void* stack_lo, std::size_t stack_size, ContextE
   ctx->x19 = reinterpret_cast<std::uint64_t>(arg);
   ctx->x20 = reinterpret_cast<std::uint64_t>(entry);
 #endif
-}
-
-void context_switch(Context* from, Context* to) {
-  conc_rt_context_switch(from, to);
 }
 
 const char* context_backend() {

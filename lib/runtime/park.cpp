@@ -24,7 +24,11 @@ bool claim_wake(Fiber* g, std::uint64_t seq) {
 
 Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg,
           Cleanup cleanup) {
-  Worker* w = current_worker();
+  return park_on(current_worker(), reason, object, unlock, arg, cleanup);
+}
+
+Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlock)(void*),
+             void* arg, Cleanup cleanup) {
   Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
   if (g == nullptr) {
     fatal("a blocking operation was called outside a goroutine");
@@ -69,8 +73,7 @@ void leave_queue(void* arg) {
   e->lock->unlock();
 }
 
-std::uint32_t random_below(std::uint32_t n) {
-  Worker* w = current_worker();
+std::uint32_t random_below(Worker* w, std::uint32_t n) {
   w->rng ^= w->rng << 13;
   w->rng ^= w->rng >> 7;
   w->rng ^= w->rng << 17;

@@ -30,6 +30,7 @@ namespace conc::rt::detail {
 namespace {
 
 constexpr std::size_t kFiberBatch = 32;
+constexpr std::uint32_t kSpawnBackpressure = RunQueue::kCapacity / 2;
 constexpr std::size_t kMinStack = 16 * 1024;
 constexpr std::size_t kMinFrames = 8 * 1024;  // stack left for frames under the closure
 
@@ -134,6 +135,7 @@ RunResult Scheduler::run(std::function<void()> main_fn) {
   spawn(&kMainOps, &main_fn, "main", 0, workers[0].get());
   auto worker_main = [this](Worker* w) {
     set_current_worker(w);
+    w->eh_globals = eh_globals();
     AltSignalStack alt;
     w->sched_tsan_fiber = tsan_current_fiber();
     native_stack(&w->native_stack_lo, &w->native_stack_size);
@@ -307,22 +309,30 @@ void Scheduler::begin_shutdown(Ending how) {
   if (!ending_.compare_exchange_strong(expected, static_cast<int>(how))) {
     return;
   }
-  if (how == Ending::abandon) {
-    abandon_waiting();
-  } else {
+  if (how == Ending::unwind) {
     start_unwinding();
   }
+  // abandon: the last worker to go idle reclaims the parked goroutines (sleep()).
 }
 
 // Parked goroutines stop where they are: claimed (no waker can ready them any more) and their
 // fiber reclaimed without running another instruction. Their waiters may stay linked in
 // objects that are already gone (main's locals): nothing touches those objects again.
+// Called by the last worker to go idle: no goroutine runs any more (queued ones are discarded),
+// so the only possible competing claim is a timer's (a CAS, like ours).
 void Scheduler::abandon_waiting() {
-  std::lock_guard lock(fibers_mu);
-  for (Fiber* g : all_fibers) {
-    if (g->state.load(std::memory_order_seq_cst) == FiberState::waiting) {
-      abandon_parked(current_worker(), g, g->wait_token.load() >> 2);
+  Worker* w = current_worker();
+  std::vector<Fiber*> parked;
+  {
+    std::lock_guard lock(fibers_mu);
+    for (Fiber* g : all_fibers) {
+      if (g->state.load(std::memory_order_relaxed) == FiberState::waiting) {
+        parked.push_back(g);
+      }
     }
+  }
+  for (Fiber* g : parked) {
+    abandon_parked(w, g, g->wait_token.load() >> 2);
   }
 }
 
@@ -395,7 +405,16 @@ void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
   if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
     fatal("go() called outside a goroutine (start the program with rt::run)");
   }
-  w->sched->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
+  Scheduler* s = w->sched;
+  s->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
+  // Spawn backpressure: a goroutine that spawns faster than its worker runs them lets the
+  // queued ones run once the ring is half full. They then exit onto warm stacks that the next
+  // spawns reuse, instead of every spawn touching a fresh stack page (a page fault, then cache
+  // and TLB misses, at 100,000 goroutines). Go instead spills to its global queue; a yield
+  // here is invisible to Go semantics, where any point may be a scheduling point.
+  if (w->runq.size() >= kSpawnBackpressure) {
+    yield();
+  }
 }
 
 std::uint64_t goroutine_on_stack(const std::byte* top) {

@@ -75,6 +75,7 @@ class Worker {
   RunQueue runq;
   Context sched_ctx{};  // the worker's own loop, on the thread's native stack
   EhState sched_eh;
+  EhState* eh_globals = nullptr;  // the thread's libstdc++ exception state
   void* sched_tsan_fiber = nullptr;
   void* sched_asan_fake_stack = nullptr;
   const void* native_stack_lo = nullptr;
@@ -195,15 +196,25 @@ class Scheduler {
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
 Worker* current_worker();
 void set_current_worker(Worker* w);
+EhState* eh_globals();  // the calling thread's exception-handling state
 Fiber* current_fiber();
 Fiber* current_fiber_checked(const char* what);  // fatal outside a goroutine
 
 std::uint64_t begin_wait(Fiber* g);
 Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg,
           Cleanup cleanup = {});
+// The same for a caller that already holds its worker (read before anything that may switch).
+Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlock)(void*),
+             void* arg, Cleanup cleanup = {});
+// ready() from a goroutine running on w (or from outside any worker when w is null).
+inline void ready_from(Worker* w, Fiber* g);
 bool claim_wake(Fiber* g, std::uint64_t seq);
 void ready(Fiber* g);
 [[noreturn]] void throw_cancelled();
 [[noreturn]] void fatal(const char* message);
+
+inline void ready_from(Worker* w, Fiber* g) {
+  g->sched->ready(g, w);
+}
 
 }  // namespace conc::rt::detail

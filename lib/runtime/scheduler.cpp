@@ -90,11 +90,15 @@ void futex_wake(std::atomic<std::uint32_t>* word) {
 
 // libstdc++'s per-thread exception state; __cxa_get_globals is declared `const`, so the
 // compiler could reuse its result across a switch: read it through a barrier.
+}  // namespace
+
 __attribute__((noinline)) EhState* eh_globals() {
   auto* p = reinterpret_cast<EhState*>(abi::__cxa_get_globals());
   asm volatile("" ::: "memory");
   return p;
 }
+
+namespace {
 
 std::uint64_t next_random(Worker* w) {
   w->rng ^= w->rng << 13;
@@ -178,7 +182,7 @@ void Scheduler::switch_to(Worker* w, Fiber* from, Fiber* to) {
       trace(w, EventKind::run, to->id);
     }
   }
-  EhState* eh = eh_globals();
+  EhState* eh = w->eh_globals;  // this thread's: cached at worker start (see eh_globals())
   (from != nullptr ? from->eh : w->sched_eh) = *eh;
   *eh = to != nullptr ? to->eh : w->sched_eh;
 
@@ -209,14 +213,12 @@ void Scheduler::run_after_switch(Worker* w) {
   switch (what) {
     case AfterSwitch::parked: {
       const std::uint64_t seq = g->park_seq;
-      g->state.store(FiberState::waiting, std::memory_order_seq_cst);
+      (void)seq;
+      // Relaxed: readers are the object's wakers (ordered by its lock, released just below)
+      // and the scheduler's end-of-program sweeps, which run only once every worker is idle.
+      g->state.store(FiberState::waiting, std::memory_order_relaxed);
       if (w->after_unlock != nullptr) {
         w->after_unlock(w->after_arg);
-      }
-      // Pairs with abandon_waiting(): either it saw us waiting, or we see the program ending.
-      // (A deadlock cannot start while we run: every worker would have to be idle.)
-      if (ending() == Ending::abandon) {
-        abandon_parked(w, g, seq);
       }
       break;
     }
@@ -337,7 +339,11 @@ void Scheduler::ready(Fiber* g, Worker* w) {
     return;
   }
   g->state.store(FiberState::runnable, std::memory_order_relaxed);
-  if (Fiber* old = w->runnext.exchange(g, std::memory_order_acq_rel)) {
+  // Thieves only ever change runnext from a fiber to null: when it is empty, a plain store is
+  // enough (no atomic exchange on the handoff path).
+  if (w->runnext.load(std::memory_order_relaxed) == nullptr) {
+    w->runnext.store(g, std::memory_order_release);
+  } else if (Fiber* old = w->runnext.exchange(g, std::memory_order_acq_rel)) {
     push_local(w, old);
   }
 }
@@ -512,6 +518,7 @@ Fiber* Scheduler::sleep(Worker* w) {
     n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
   }
   bool deadlock = false;
+  bool sweep = false;
   {
     std::lock_guard lock(idle_mu);
     if (stopping.load() || global_size.load() > 0) {
@@ -521,6 +528,10 @@ Fiber* Scheduler::sleep(Worker* w) {
     idle.push_back(w);
     n_idle.fetch_add(1);
     deadlock = detect_deadlock_locked();
+    sweep = ending() == Ending::abandon && n_idle.load() == static_cast<int>(workers.size());
+  }
+  if (sweep) {
+    abandon_waiting();  // the program has ended and nothing runs: reclaim the parked
   }
   std::uint32_t why = kWokeStop;
   if (deadlock || any_work_visible()) {

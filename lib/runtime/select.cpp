@@ -8,6 +8,8 @@
 //   - when the select returns, none of its waiters is linked in any queue (step 6).
 #include "runtime/select.h"
 
+#include <new>
+
 #include "runtime/sched.h"
 
 namespace conc::rt::detail {
@@ -28,16 +30,35 @@ void lock_all(const LockSet& s) {
 void unlock_all(void* arg) {
   const auto* s = static_cast<const LockSet*>(arg);
   for (int i = s->n; i-- > 0;) {
-    s->locks[i]->lock_.unlock();
+    s->locks[i]->unlock();
   }
+}
+
+// One case of pass 1, its channel locked: 1 = done, 0 = not ready, -1 = send on closed.
+int try_case(SelectCase& c, Fiber** wake, bool* recv_ok) {
+  if (c.is_send) {
+    if (c.chan->closed_locked()) {
+      return -1;
+    }
+    return c.chan->try_send_locked(c.elem, wake) ? 1 : 0;
+  }
+  const int r = c.chan->try_recv_locked(c.elem, wake);
+  if (r != 0) {
+    *recv_ok = r > 0;
+  }
+  return r != 0 ? 1 : 0;
 }
 
 }  // namespace
 
-std::uint32_t random_below(std::uint32_t n);  // park.cpp: the worker's generator
+std::uint32_t random_below(Worker* w, std::uint32_t n);  // park.cpp: the worker's generator
 
 int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, SelectScratch scratch) {
-  Fiber* g = current_fiber_checked("select");
+  Worker* worker = current_worker();
+  Fiber* g = worker != nullptr ? worker->current.load(std::memory_order_relaxed) : nullptr;
+  if (g == nullptr) {
+    fatal("select called outside a goroutine");
+  }
 
   // 1. Poll order: a uniformly random permutation of the non-nil cases (inside-out
   //    Fisher-Yates), so that among ready cases each is equally likely to be taken.
@@ -47,7 +68,7 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
     if (cases[i].chan == nullptr) {
       continue;
     }
-    const int j = static_cast<int>(random_below(static_cast<std::uint32_t>(np + 1)));
+    const int j = static_cast<int>(random_below(worker, static_cast<std::uint32_t>(np + 1)));
     poll[np] = poll[j];
     poll[j] = i;
     ++np;
@@ -83,26 +104,17 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
   // 3. Pass 1: in poll order, take the first case that can proceed now.
   for (int k = 0; k < np; ++k) {
     const int i = poll[k];
-    SelectCase& c = cases[i];
     Fiber* wake = nullptr;
-    if (c.is_send) {
-      if (c.chan->closed_locked()) {
-        unlock_all(&set);
-        throw Panic("send on closed channel");
-      }
-      if (!c.chan->try_send_locked(c.elem, &wake)) {
-        continue;
-      }
-    } else {
-      const int r = c.chan->try_recv_locked(c.elem, &wake);
-      if (r == 0) {
-        continue;
-      }
-      *recv_ok = r > 0;
+    const int r = try_case(cases[i], &wake, recv_ok);
+    if (r == 0) {
+      continue;
     }
     unlock_all(&set);
+    if (r < 0) {
+      throw Panic("send on closed channel");
+    }
     if (wake != nullptr) {
-      ready(wake);
+      ready_from(worker, wake);
     }
     return i;
   }
@@ -117,12 +129,13 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
   const std::uint64_t seq = begin_wait(g);
   for (int k = 0; k < np; ++k) {
     const int i = poll[k];
-    Waiter& w = scratch.waiters[i];
+    Waiter& w = *::new (&scratch.waiters[i]) Waiter;
     w.g = g;
     w.seq = seq;
     w.elem = cases[i].elem;
     w.case_index = i;
     w.is_send = cases[i].is_send;
+    w.in_select = true;
     w.success = false;
     cases[i].chan->enqueue_locked(&w);
     scratch.objects[k] = &cases[i].chan->info();
@@ -144,8 +157,8 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
       c->lock_.unlock();
     }
   };
-  const Wake how =
-      park(WaitReason::select, scratch.objects[0], &unlock_all, &set, {leave_fn, &leave});
+  const Wake how = park_on(worker, WaitReason::select, scratch.objects[0], &unlock_all, &set,
+                           {leave_fn, &leave});
   if (how == Wake::cancelled) {
     g->wait_objects = nullptr;
     g->n_wait_objects = 0;
@@ -174,7 +187,7 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
         c->dequeue_locked(&scratch.waiters[poll[k]]);
       }
     }
-    c->lock_.unlock();
+    c->unlock();
   }
 
   // 7. The case that fired. A woken send that did not succeed was woken by close().

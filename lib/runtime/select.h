@@ -20,6 +20,8 @@
 // Preconditions: called from a goroutine; at most one default_case.
 // Memory ordering: the chosen case synchronises exactly as the same send or receive would.
 
+#include <cstddef>
+#include <new>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -113,11 +115,13 @@ int select(Cases&&... cases) {
   (add(cases), ...);
   int order[2 * kSlots];
   detail::ChanCore* locks[kSlots];
-  detail::Waiter waiters[kSlots];
+  // Raw storage: select_impl constructs a waiter only for a case it enqueues (step 5).
+  alignas(detail::Waiter) std::byte waiters[sizeof(detail::Waiter) * kSlots];
   const ObjectInfo* objects[kSlots];
   bool ok = false;
   const int chosen =
-      detail::select_impl(cs, kN, kDefaults == 1, &ok, {order, locks, waiters, objects});
+      detail::select_impl(cs, kN, kDefaults == 1, &ok,
+                          {order, locks, reinterpret_cast<detail::Waiter*>(waiters), objects});
   int default_pos = 0;
   int p = 0;
   ((detail::kIsDefault<Cases> ? (void)(default_pos = p) : (void)0, ++p), ...);

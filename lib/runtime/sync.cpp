@@ -47,10 +47,9 @@ std::uint64_t current_id() {
 void wait_in(WaitQueue& q, Waiter& w, detail::SpinLock& lock, detail::WaitReason why,
              const ObjectInfo* info) {
   q.push(&w);
-  if (detail::park(why, info, &detail::SpinLock::unlock_fn, &lock) == detail::Wake::cancelled) {
-    lock.lock();
-    q.remove(&w);
-    lock.unlock();
+  detail::LeaveQueue leave{&lock, &q, &w};
+  if (detail::park(why, info, &detail::SpinLock::unlock_fn, &lock,
+                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
     detail::throw_cancelled();
   }
 }
@@ -197,14 +196,21 @@ void RWMutex::lock() {
   ++writers_waiting_;
   Waiter w = make_waiter();
   writeq_.push(&w);
-  if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn,
-                   &lock_) == detail::Wake::cancelled) {
-    lock_.lock();
-    if (w.linked) {
-      writeq_.remove(&w);
-      --writers_waiting_;
+  struct Leave {
+    RWMutex* rw;
+    Waiter* w;
+  } leave{this, &w};
+  auto leave_fn = [](void* arg) {
+    auto* l = static_cast<Leave*>(arg);
+    l->rw->lock_.lock();
+    if (l->w->linked) {
+      l->rw->writeq_.remove(l->w);
+      --l->rw->writers_waiting_;
     }
-    lock_.unlock();
+    l->rw->lock_.unlock();
+  };
+  if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn, &lock_,
+                   {leave_fn, &leave}) == detail::Wake::cancelled) {
     detail::throw_cancelled();
   }
 }
@@ -253,11 +259,9 @@ void Cond::wait() {
   Waiter w = make_waiter();
   waiters_.push(&w);
   mutex_.unlock();  // after queueing: a signal() from now on finds us
-  if (detail::park(detail::WaitReason::cond_wait, &info_, &detail::SpinLock::unlock_fn, &lock_) ==
-      detail::Wake::cancelled) {
-    lock_.lock();
-    waiters_.remove(&w);
-    lock_.unlock();
+  detail::LeaveQueue leave{&lock_, &waiters_, &w};
+  if (detail::park(detail::WaitReason::cond_wait, &info_, &detail::SpinLock::unlock_fn, &lock_,
+                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
     detail::throw_cancelled();  // the mutex stays unlocked: Mutex::unlock tolerates that now
   }
   mutex_.lock();

@@ -5,9 +5,14 @@
 
 namespace conc::rt::detail {
 
-Waiter* WaitQueue::pop_claimed() {
+Waiter* WaitQueue::pop_claimed(bool from_outside) {
   while (Waiter* w = head_) {
     remove(w);
+    if (!w->in_select && !from_outside) {
+      w->g->wait_token.store((w->seq << 2) | 1, std::memory_order_relaxed);
+      w->g->fired = w;
+      return w;
+    }
     if (claim_wake(w->g, w->seq)) {
       w->g->fired = w;
       return w;

@@ -22,6 +22,7 @@ struct Waiter {
   bool success = false;  // set by the waker: false = woken by close()
   int case_index = -1;   // select: which case this waiter stands for
   bool is_send = false;
+  bool in_select = false;  // one of several waiters of a select: wakers race to claim it
 };
 
 // FIFO of waiters. Not thread-safe: the owner's lock guards it.
@@ -49,9 +50,13 @@ class WaitQueue {
   }
 
   // Unlinks waiters from the front until one whose wake this caller wins, and returns it with
-  // its goroutine's `fired` pointing at it. Losers (a select that fired elsewhere, or a
-  // goroutine being cancelled) are dropped: their owner finds them unlinked.
-  Waiter* pop_claimed();  // wait.cpp
+  // its goroutine's `fired` pointing at it. Losers (a select that fired elsewhere) are
+  // dropped: their owner finds them unlinked. Only select waiters (and wakers that are not
+  // workers) pay for a CAS: an ordinary waiter has no other waker, and the scheduler claims
+  // parked goroutines itself only while every worker is idle.
+  // `from_outside`: the caller is not a worker (the timer thread), so it may race with the
+  // scheduler's own claims at the end of a program and must claim with a CAS too.
+  Waiter* pop_claimed(bool from_outside = false);  // wait.cpp
 
  private:
   Waiter* head_ = nullptr;
