@@ -1,7 +1,10 @@
 // The scheduler: W worker threads running goroutines (Go's G/M/P collapsed into goroutine and
-// worker: a worker is an OS thread that owns a run queue).
+// worker: a worker is an OS thread that owns a run queue). This file: switching, the run
+// queues and the worker loop. Elsewhere: idle.cpp (stealing, sleeping, waking), park.cpp
+// (what the primitives call), program.cpp (run, spawn, exit, how a program ends), timer.cpp
+// (timers and the monitor thread), deadlock.cpp.
 //
-// Design, in five points:
+// Design, in six points:
 //   1. Run queues. Each worker has a runnext slot (one fiber), a bounded lock-free ring of 256
 //      (runq.h) and shares one global queue. A goroutine readied by a running goroutine goes to
 //      the readier's runnext: a ping-pong pair, or a producer and its consumer, keep handing
@@ -15,24 +18,29 @@
 //      waits on, re-queueing a yielder, freeing a dead fiber) is left in Worker::after and run
 //      by the context that resumes: that is what makes "publish waiter, then switch" race-free.
 //   3. Stealing. A worker without work becomes "spinning" (at most half the busy workers
-//      spin), makes 4 passes over the other workers in random order taking half of a victim's
-//      ring, and takes a victim's runnext only if the victim has not switched for a while (the
-//      slot is stale, not a handoff about to happen). Then it sleeps on its own futex word.
+//      spin) and makes 4 passes over the other workers in random order, taking half of a
+//      victim's ring. A victim's runnext, or a lone goroutine in its ring, is taken only if
+//      the victim has not switched for a while: on a worker that keeps switching it is a
+//      handoff about to happen, and moving it would turn every message into a cross-CPU
+//      wake-up. Then the worker sleeps on its own futex word.
 //   4. Wake policy. Waking a sleeping worker is a futex syscall, ~1-5 µs on this VM: 20-50
-//      goroutine switches. A worker is woken only when (a) work was queued beyond runnext (a
-//      new goroutine, a displaced runnext, a yield, overflow, the global queue) and (b) no
-//      worker is already spinning (a spinner will find it) and (c) some worker sleeps. A
-//      single handoff never wakes anyone: its goroutine runs here as soon as this one blocks.
-//      The monitor thread (timer.cpp) pokes a sleeper if work sat in a queue for a whole
-//      stall-check period, so nothing waits forever behind a goroutine that never blocks.
-//   5. Cooperative. No preemption: a goroutine keeps its worker until it blocks, yields or
+//      goroutine switches. A sleeper is woken only when (a) a worker has a backlog of at least
+//      kWakeBacklog goroutines beyond runnext, (b) no worker is already spinning (it will find
+//      the work) and (c) some worker sleeps. A handoff never wakes anyone: its goroutine runs
+//      here as soon as this one blocks. The monitor thread (timer.cpp) wakes a sleeper if work
+//      sat in a queue for a whole tick (5 ms), so nothing waits forever behind a goroutine
+//      that never blocks.
+//   5. Spawn backpressure. go() yields once its worker's ring is half full, so a goroutine
+//      spawning in a loop lets the spawned ones run and exit onto warm stacks that the next
+//      spawns reuse (program.cpp).
+//   6. Cooperative. No preemption: a goroutine keeps its worker until it blocks, yields or
 //      returns; the monitor reports one that ran longer than Config::stall_threshold.
 //
 // Rejected alternatives:
 //   - One global queue under a lock (Go before 1.1): every spawn and wake-up contends on it.
 //   - Waking an idle worker on every ready() (Go's wakep on every runqput): a futex wake per
 //     channel handoff; the woken worker finds nothing and sleeps again. Measured here it turns
-//     a 150 ns ping-pong into microseconds (see peers/CAVEATS.md on Boost's spinning).
+//     a 100 ns ping-pong into microseconds (see peers/CAVEATS.md on Boost's spinning).
 //   - Idle workers that spin forever (Boost.Fiber's default): burns a CPU the OS or the other
 //     helpers need on a 2-CPU machine, and still pays cross-CPU cache traffic per handoff.
 //   - Switching through a scheduler context on every block (Go's mcall(park_m)): two switches
@@ -46,20 +54,17 @@
 //     worker's own loop);
 //   - a waiting fiber's context is saved before any waker can find it: its object's lock is
 //     released only in the after-switch hook;
-//   - n_spinning counts workers looking for work (including one woken and not yet running);
-//     a worker in `idle` sleeps or is about to, and has an empty ring and runnext.
+//   - only the owner writes a worker's ring tail and stores into runnext; thieves only take
+//     (CAS on the ring head, CAS of runnext to null).
 //
 // Following one go(fn) from spawn to completion: rt::go() moves fn onto the new goroutine's
 // stack (program.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
-// (or a thief's steal()) takes it; switch_to() resumes its Context, which starts in
-// fiber_entry(): run the after-switch hook, call fn, then exit_current() switches away for
-// good with AfterSwitch::exited, and the next context's hook returns the fiber and its stack
-// to a free list (free_fiber).
+// (or a thief's steal(), idle.cpp) takes it; switch_to() resumes its Context, which starts in
+// fiber_entry() (program.cpp): run the after-switch hook, call fn, then exit_current()
+// switches away for good with AfterSwitch::exited, and the next context's hook returns the
+// fiber and its stack to a free list (free_fiber).
 #include <cxxabi.h>
-#include <linux/futex.h>
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,21 +80,8 @@ namespace {
 
 thread_local Worker* tls_worker = nullptr;
 
-constexpr int kStealRounds = 4;
-constexpr int kStaleSpins = 200;           // pauses a thief waits before taking a victim's runnext
 constexpr std::uint32_t kWakeBacklog = 2;  // queued goroutines (beyond runnext) that wake a sleeper
 
-void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
-            nullptr, nullptr, 0);
-}
-void futex_wake(std::atomic<std::uint32_t>* word) {
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-            nullptr, 0);
-}
-
-// libstdc++'s per-thread exception state; __cxa_get_globals is declared `const`, so the
-// compiler could reuse its result across a switch: read it through a barrier.
 }  // namespace
 
 __attribute__((noinline)) EhState* eh_globals() {
@@ -99,13 +91,6 @@ __attribute__((noinline)) EhState* eh_globals() {
 }
 
 namespace {
-
-std::uint64_t next_random(Worker* w) {
-  w->rng ^= w->rng << 13;
-  w->rng ^= w->rng >> 7;
-  w->rng ^= w->rng << 17;
-  return w->rng;
-}
 
 void check_stack(Fiber* g) {
   if (!g->stack.guarded && *stack_canary(g->stack) != kStackCanary) {
@@ -350,223 +335,6 @@ void Scheduler::ready(Fiber* g, Worker* w) {
 
 void Scheduler::ready_from_outside(Fiber* g) {
   push_global(g);
-}
-
-// --- waking and sleeping workers -----------------------------------------------------------
-
-void Scheduler::maybe_wake() {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the spinner's re-check
-  if (n_spinning.load(std::memory_order_relaxed) == 0 &&
-      n_idle.load(std::memory_order_relaxed) > 0) {
-    wake_one();
-  }
-}
-
-void Scheduler::wake_one() {
-  int expected = 0;
-  if (!n_spinning.compare_exchange_strong(expected, 1)) {
-    return;  // someone is already looking for work
-  }
-  Worker* v = nullptr;
-  {
-    std::lock_guard lock(idle_mu);
-    if (!idle.empty()) {
-      v = idle.back();
-      idle.pop_back();
-      n_idle.fetch_sub(1);
-    }
-  }
-  if (v == nullptr) {
-    n_spinning.fetch_sub(1);
-    return;
-  }
-  v->futex_word.store(kWokeSpinning, std::memory_order_release);
-  futex_wake(&v->futex_word);
-}
-
-void Scheduler::wake_worker(Worker* v) {
-  futex_wake(&v->futex_word);
-}
-
-void Scheduler::wake_all() {
-  std::lock_guard lock(idle_mu);
-  for (Worker* v : idle) {
-    v->futex_word.store(kWokeStop, std::memory_order_release);
-    futex_wake(&v->futex_word);
-  }
-  n_idle.fetch_sub(static_cast<int>(idle.size()));
-  idle.clear();
-}
-
-namespace {
-
-// A thief's attempt on one victim: half its ring, or its runnext if the victim has not
-// switched during a short wait (a goroutine that readied it and keeps running).
-bool victim_is_stuck(Worker* victim) {
-  const std::uint64_t before = victim->n_switches.load(std::memory_order_relaxed);
-  for (int i = 0; i < kStaleSpins; ++i) {
-    cpu_relax();
-  }
-  return victim->n_switches.load(std::memory_order_relaxed) == before;
-}
-
-// A lone queued goroutine on a worker that keeps switching is about to run there: taking it
-// would turn its handoffs into cross-CPU wake-ups. Thieves take it only from a stuck worker.
-Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
-  const std::uint32_t queued = victim->runq.size();
-  if ((queued >= 2 || (queued == 1 && take_runnext && victim_is_stuck(victim))) &&
-      victim->runq.steal_into(thief->runq) > 0) {
-    thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
-    return thief->runq.pop();
-  }
-  if (!take_runnext || victim->runnext.load(std::memory_order_relaxed) == nullptr) {
-    return nullptr;
-  }
-  if (!victim_is_stuck(victim)) {
-    return nullptr;  // the victim is switching: its runnext is a handoff, leave it
-  }
-  Fiber* g = victim->runnext.load(std::memory_order_acquire);
-  if (g != nullptr && victim->runnext.compare_exchange_strong(g, nullptr)) {
-    thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
-    return g;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-Fiber* Scheduler::find_work(Worker* w) {
-  for (;;) {
-    if (stopping.load(std::memory_order_acquire)) {
-      return nullptr;
-    }
-    if (Fiber* g = pick_local(w)) {
-      if (w->woken_spinning) {
-        stop_spinning(w);
-      }
-      return g;
-    }
-    if (!w->woken_spinning && workers.size() > 1) {
-      const int busy = static_cast<int>(workers.size()) - n_idle.load();
-      if (2 * n_spinning.load() < busy) {
-        n_spinning.fetch_add(1);
-        w->woken_spinning = true;
-      }
-    }
-    if (w->woken_spinning) {
-      if (Fiber* g = steal(w)) {
-        stop_spinning(w);
-        return g;
-      }
-    }
-    if (Fiber* g = sleep(w)) {
-      return g;
-    }
-  }
-}
-
-Fiber* Scheduler::steal(Worker* w) {
-  const std::size_t n = workers.size();
-  for (int round = 0; round < kStealRounds; ++round) {
-    const std::size_t start = next_random(w) % n;
-    for (std::size_t i = 0; i < n; ++i) {
-      Worker* victim = workers[(start + i) % n].get();
-      if (victim == w) {
-        continue;
-      }
-      if (Fiber* g = steal_from(w, victim, round == kStealRounds - 1)) {
-        if (config.trace) [[unlikely]] {
-          trace(w, EventKind::steal, g->id, static_cast<std::uint64_t>(victim->index));
-        }
-        return g;
-      }
-    }
-    if (Fiber* g = pop_global(w)) {
-      return g;
-    }
-  }
-  return nullptr;
-}
-
-void Scheduler::stop_spinning(Worker* w) {
-  w->woken_spinning = false;
-  if (n_spinning.fetch_sub(1) == 1) {
-    maybe_wake();  // we were the last one looking: there may be more work for a sleeper
-  }
-}
-
-bool Scheduler::any_work_visible() {
-  if (global_size.load() > 0) {
-    return true;
-  }
-  for (auto& v : workers) {
-    if (v->runq.size() > 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Registers w as idle and sleeps until woken. The waker says why through the futex word:
-// kWokeSpinning (it counted us in n_spinning: look for work), kWokeStop (stop or re-check),
-// kWokeDeadlock (the monitor found a deadlock for us to handle).
-Fiber* Scheduler::sleep(Worker* w) {
-  if (w->woken_spinning) {
-    w->woken_spinning = false;
-    n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
-  }
-  bool deadlock = false;
-  bool sweep = false;
-  {
-    std::lock_guard lock(idle_mu);
-    if (stopping.load() || global_size.load() > 0) {
-      return nullptr;  // find_work() looks again
-    }
-    w->futex_word.store(kAsleep, std::memory_order_relaxed);
-    idle.push_back(w);
-    n_idle.fetch_add(1);
-    deadlock = detect_deadlock_locked();
-    sweep = ending() == Ending::abandon && n_idle.load() == static_cast<int>(workers.size());
-  }
-  if (sweep) {
-    abandon_waiting();  // the program has ended and nothing runs: reclaim the parked
-  }
-  std::uint32_t why = kWokeStop;
-  if (deadlock || any_work_visible()) {
-    if (!leave_idle(w)) {
-      why = wait_for_wake(w);  // someone already took us off the list to wake us: consume it
-    }
-  } else {
-    why = wait_for_wake(w);
-  }
-  w->woken_spinning = why == kWokeSpinning;
-  if (deadlock || why == kWokeDeadlock) {
-    handle_deadlock(w);
-  }
-  return nullptr;
-}
-
-bool Scheduler::leave_idle(Worker* w) {
-  std::lock_guard lock(idle_mu);
-  for (std::size_t i = 0; i < idle.size(); ++i) {
-    if (idle[i] == w) {
-      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
-      n_idle.fetch_sub(1);
-      return true;
-    }
-  }
-  return false;
-}
-
-std::uint32_t Scheduler::wait_for_wake(Worker* w) {
-  w->n_parks.store(w->n_parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  std::uint32_t why;
-  while ((why = w->futex_word.load(std::memory_order_acquire)) == kAsleep) {
-    futex_wait(&w->futex_word, kAsleep);
-  }
-  return why;
 }
 
 void Scheduler::worker_loop(Worker* w) {
