@@ -21,7 +21,7 @@ namespace conc::rt::detail {
 namespace {
 
 constexpr int kStealRounds = 4;
-constexpr int kStaleSpins = 200;  // pauses a thief waits before taking a victim's runnext
+constexpr int kStaleSpins = 2000;  // pauses a thief waits before taking a victim's runnext
 
 void futex_wait(std::atomic<std::uint32_t>* word, std::uint32_t expected) {
   ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,

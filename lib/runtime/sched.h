@@ -196,6 +196,11 @@ class Scheduler {
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
 Worker* current_worker();
 void set_current_worker(Worker* w);
+std::uint64_t current_goroutine_id();  // 0 outside goroutines; one call, no other lookups
+
+// The worker of this thread, for callers that read it exactly once, in an out-of-line
+// function, before anything that may switch (see current_worker() on why that matters).
+extern constinit thread_local Worker* tls_worker;
 EhState* eh_globals();  // the calling thread's exception-handling state
 Fiber* current_fiber();
 Fiber* current_fiber_checked(const char* what);  // fatal outside a goroutine

@@ -76,9 +76,9 @@
 
 namespace conc::rt::detail {
 
-namespace {
+constinit thread_local Worker* tls_worker = nullptr;
 
-thread_local Worker* tls_worker = nullptr;
+namespace {
 
 constexpr std::uint32_t kWakeBacklog = 2;  // queued goroutines (beyond runnext) that wake a sleeper
 
@@ -118,6 +118,12 @@ __attribute__((noinline)) Worker* current_worker() {
 }
 void set_current_worker(Worker* w) {
   tls_worker = w;
+}
+
+__attribute__((noinline)) std::uint64_t current_goroutine_id() {
+  Worker* w = tls_worker;
+  asm volatile("" ::: "memory");
+  return w == nullptr ? 0 : w->current_id.load(std::memory_order_relaxed);
 }
 
 Fiber* current_fiber() {

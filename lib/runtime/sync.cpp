@@ -38,8 +38,7 @@ bool unwinding_program() {
 }
 
 std::uint64_t current_id() {
-  Fiber* g = detail::current_fiber();
-  return g == nullptr ? 0 : g->id;
+  return detail::current_goroutine_id();
 }
 
 // Parks the current goroutine as `w` in q (lock held; park releases it). On cancellation
@@ -80,11 +79,15 @@ constexpr int kPausesPerRound = 30;
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
 void Mutex::lock() {
+  // Who we are, read from the thread-local once, before anything that may switch (the
+  // goroutine stays the same even if it resumes on another worker).
+  detail::Worker* w = detail::tls_worker;
+  const std::uint64_t me = w == nullptr ? 0 : w->current_id.load(std::memory_order_relaxed);
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
     lock_slow();
   }
-  info_.holder.store(current_id(), std::memory_order_relaxed);
+  info_.holder.store(me, std::memory_order_relaxed);
 }
 
 bool Mutex::try_lock() {
