@@ -40,14 +40,15 @@ ChanCore::~ChanCore() {
 }
 
 bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
-  if (Waiter* r = recvq_.pop_claimed(from_outside)) {  // a receiver is waiting: hand over directly
+  Waiter* r = recvq_.empty() ? nullptr : recvq_.pop_claimed(from_outside);
+  if (r != nullptr) {  // a receiver is waiting: hand over directly
     ops_->move_construct(r->elem, elem);
     r->success = true;
     *to_wake = r->g;
     return true;
   }
   if (count_ < cap_) {
-    ops_->move_construct(slot(sendx_), elem);
+    move_in(slot(sendx_), elem);
     sendx_ = sendx_ + 1 == cap_ ? 0 : sendx_ + 1;
     ++count_;
     return true;
@@ -56,7 +57,8 @@ bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
 }
 
 int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
-  if (Waiter* s = sendq_.pop_claimed()) {
+  Waiter* s = sendq_.empty() ? nullptr : sendq_.pop_claimed();
+  if (s != nullptr) {
     if (cap_ == 0) {
       ops_->move_construct(elem, s->elem);
     } else {
@@ -73,8 +75,7 @@ int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
     return 1;
   }
   if (count_ > 0) {
-    ops_->move_construct(elem, slot(recvx_));
-    ops_->destroy(slot(recvx_));
+    move_out(elem, slot(recvx_));
     recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
     --count_;
     return 1;
@@ -90,7 +91,6 @@ void ChanCore::dequeue_locked(Waiter* w) {
 }
 
 void ChanCore::send(void* elem) {
-  Worker* w = current_worker();  // read once: valid until something switches
   lock_.lock();
   if (closed_) {
     unlock();
@@ -100,10 +100,11 @@ void ChanCore::send(void* elem) {
   if (try_send_locked(elem, &wake)) {
     unlock();
     if (wake != nullptr) {
-      ready_from(w, wake);
+      ready(wake);
     }
     return;
   }
+  Worker* w = current_worker();  // read once, before park: valid until something switches
   Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
   if (g == nullptr) {
     fatal("Chan::send blocked outside a goroutine");
@@ -125,17 +126,17 @@ void ChanCore::send(void* elem) {
 }
 
 bool ChanCore::recv(void* elem) {
-  Worker* w = current_worker();
   lock_.lock();
   Fiber* wake = nullptr;
   const int r = try_recv_locked(elem, &wake);
   if (r != 0) {
     unlock();
     if (wake != nullptr) {
-      ready_from(w, wake);
+      ready(wake);
     }
     return r > 0;
   }
+  Worker* w = current_worker();
   Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
   if (g == nullptr) {
     fatal("Chan::recv blocked outside a goroutine");

@@ -22,9 +22,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include "runtime/source_location.h"
 
@@ -44,12 +46,14 @@ struct ElemOps {
   void (*destroy)(void* p);
   std::size_t size;
   std::size_t align;
+  bool trivial;  // trivially copyable: moved with memcpy, inline, and never destroyed
 };
 
 template <class T>
 inline constexpr ElemOps kElemOps{
     [](void* dst, void* src) { ::new (dst) T(std::move(*static_cast<T*>(src))); },
-    [](void* p) { static_cast<T*>(p)->~T(); }, sizeof(T), alignof(T)};
+    [](void* p) { static_cast<T*>(p)->~T(); }, sizeof(T), alignof(T),
+    std::is_trivially_copyable_v<T>&& std::is_trivially_destructible_v<T>};
 
 // Uninitialised storage a receive constructs into.
 template <class T>
@@ -95,6 +99,22 @@ class ChanCore {
 
  private:
   void* slot(std::size_t i) { return buf_ + i * stride_; }
+  void move_in(void* dst, void* src) {
+    if (ops_->trivial) {
+      std::memcpy(dst, src, ops_->size);
+    } else {
+      ops_->move_construct(dst, src);
+    }
+  }
+  // Moves a buffered value out to dst and ends its life in the buffer.
+  void move_out(void* dst, void* src) {
+    if (ops_->trivial) {
+      std::memcpy(dst, src, ops_->size);
+    } else {
+      ops_->move_construct(dst, src);
+      ops_->destroy(src);
+    }
+  }
 
   // Invariants (with lock_ held), as in Go's chan.go:
   //   - at most one of sendq_ and recvq_ is non-empty;
