@@ -103,7 +103,7 @@ bool victim_is_stuck(Worker* victim) {
 // would turn its handoffs into cross-CPU wake-ups. Thieves take it only from a stuck worker.
 Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
   const std::uint32_t queued = victim->runq.size();
-  if ((queued >= 2 || (queued == 1 && take_runnext && victim_is_stuck(victim))) &&
+  if ((queued >= kWakeBacklog || (queued == 1 && take_runnext && victim_is_stuck(victim))) &&
       victim->runq.steal_into(thief->runq) > 0) {
     thief->n_steals.store(thief->n_steals.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
@@ -186,12 +186,14 @@ void Scheduler::stop_spinning(Worker* w) {
   }
 }
 
+// Work a thief would take: the same rule as steal_from() (a backlog), or it would spin on a
+// lone goroutine it refuses to take, pulling the busy worker's cache lines all the while.
 bool Scheduler::any_work_visible() {
   if (global_size.load() > 0) {
     return true;
   }
   for (auto& v : workers) {
-    if (v->runq.size() > 0) {
+    if (v->runq.size() >= kWakeBacklog) {
       return true;
     }
   }

@@ -43,6 +43,10 @@ class Timers;
 
 enum class Wake { normal, cancelled };
 
+// Goroutines queued in a worker's ring (beyond runnext) that make it worth waking, or being, a
+// thief. One queued goroutine runs at its worker's next switch; moving it costs more.
+inline constexpr std::uint32_t kWakeBacklog = 2;
+
 struct Cleanup {
   void (*fn)(void*) = nullptr;
   void* arg = nullptr;

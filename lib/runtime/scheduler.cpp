@@ -78,11 +78,7 @@ namespace conc::rt::detail {
 
 constinit thread_local Worker* tls_worker = nullptr;
 
-namespace {
-
-constexpr std::uint32_t kWakeBacklog = 2;  // queued goroutines (beyond runnext) that wake a sleeper
-
-}  // namespace
+namespace {}  // namespace
 
 __attribute__((noinline)) EhState* eh_globals() {
   auto* p = reinterpret_cast<EhState*>(abi::__cxa_get_globals());
