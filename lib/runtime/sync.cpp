@@ -78,18 +78,6 @@ constexpr int kPausesPerRound = 30;
 
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
-void Mutex::lock() {
-  // Who we are, read from the thread-local once, before anything that may switch (the
-  // goroutine stays the same even if it resumes on another worker).
-  detail::Worker* w = detail::tls_worker;
-  const std::uint64_t me = w == nullptr ? 0 : w->current_id.load(std::memory_order_relaxed);
-  std::uint32_t expected = 0;
-  if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
-    lock_slow();
-  }
-  info_.holder.store(me, std::memory_order_relaxed);
-}
-
 bool Mutex::try_lock() {
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
@@ -125,13 +113,9 @@ void Mutex::lock_slow() {
   }
 }
 
-void Mutex::unlock() {
-  info_.holder.store(0, std::memory_order_relaxed);
-  const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release);
-  if (prev == 1) {
-    return;
-  }
-  if (prev == 0) {
+// The fast path (in sync.h) found waiters (prev == 2) or an unlocked mutex (prev == 0).
+void Mutex::unlock_slow(std::uint32_t prev) {
+  if (prev == 0) {  // not locked
     state_.store(0, std::memory_order_relaxed);
     if (unwinding_program()) {
       return;  // a lock guard unwinding out of a cancelled Cond::wait

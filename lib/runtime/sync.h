@@ -18,6 +18,10 @@
 
 namespace conc::rt {
 
+namespace detail {
+std::uint64_t current_goroutine_id();  // scheduler.cpp: 0 outside goroutines
+}  // namespace detail
+
 // A mutual-exclusion lock (Go's sync.Mutex in normal mode: a woken waiter competes with
 // newcomers, who usually win; no starvation mode). Not re-entrant; any goroutine may unlock.
 // Memory ordering: unlock() happens-before the lock() (or successful try_lock()) that next
@@ -28,13 +32,26 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock();
+  void lock() {
+    std::uint32_t expected = 0;
+    if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) [[unlikely]] {
+      lock_slow();
+    }
+    info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
+  }
   bool try_lock();
   // Fatal if not locked (as in Go), except while the program is being unwound.
-  void unlock();
+  void unlock() {
+    info_.holder.store(0, std::memory_order_relaxed);
+    if (const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release); prev != 1)
+        [[unlikely]] {
+      unlock_slow(prev);
+    }
+  }
 
  private:
   void lock_slow();
+  void unlock_slow(std::uint32_t prev);
   // 0 unlocked, 1 locked, 2 locked and maybe waiters (a futex-style mutex, Drepper's "mutex3")
   std::atomic<std::uint32_t> state_{0};
   detail::SpinLock qlock_;
