@@ -39,57 +39,6 @@ ChanCore::~ChanCore() {
   }
 }
 
-bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
-  Waiter* r = recvq_.empty() ? nullptr : recvq_.pop_claimed(from_outside);
-  if (r != nullptr) {  // a receiver is waiting: hand over directly
-    ops_->move_construct(r->elem, elem);
-    r->success = true;
-    *to_wake = r->g;
-    return true;
-  }
-  if (count_ < cap_) {
-    move_in(slot(sendx_), elem);
-    sendx_ = sendx_ + 1 == cap_ ? 0 : sendx_ + 1;
-    ++count_;
-    return true;
-  }
-  return false;
-}
-
-int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
-  Waiter* s = sendq_.empty() ? nullptr : sendq_.pop_claimed();
-  if (s != nullptr) {
-    if (cap_ == 0) {
-      ops_->move_construct(elem, s->elem);
-    } else {
-      // The buffer is full (a sender waits): take its head and put the sender's value at the
-      // tail, which is the same slot, so the FIFO order holds.
-      ops_->move_construct(elem, slot(recvx_));
-      ops_->destroy(slot(recvx_));
-      ops_->move_construct(slot(recvx_), s->elem);
-      recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
-      sendx_ = recvx_;
-    }
-    s->success = true;
-    *to_wake = s->g;
-    return 1;
-  }
-  if (count_ > 0) {
-    move_out(elem, slot(recvx_));
-    recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
-    --count_;
-    return 1;
-  }
-  return closed_ ? -1 : 0;
-}
-
-void ChanCore::enqueue_locked(Waiter* w) {
-  (w->is_send ? sendq_ : recvq_).push(w);
-}
-void ChanCore::dequeue_locked(Waiter* w) {
-  (w->is_send ? sendq_ : recvq_).remove(w);
-}
-
 void ChanCore::send(void* elem) {
   lock_.lock();
   if (closed_) {

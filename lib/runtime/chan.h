@@ -76,8 +76,8 @@ class ChanCore {
   ChanCore(const ChanCore&) = delete;
   ChanCore& operator=(const ChanCore&) = delete;
 
-  void send(void* elem);
-  bool recv(void* elem);  // false: closed and drained
+  [[gnu::flatten]] void send(void* elem);
+  [[gnu::flatten]] bool recv(void* elem);  // false: closed and drained
   bool try_send(void* elem);
   ChanStatus try_recv(void* elem);
   bool try_send_value(void* elem);  // timers: like try_send, but never panics
@@ -88,7 +88,7 @@ class ChanCore {
 
   // For select (lock_ held): complete without blocking if possible; *to_wake is the
   // goroutine to ready once unlocked. recv returns 1 (value), -1 (closed, drained), 0 (block).
-  bool try_send_locked(void* elem, Fiber** to_wake, bool from_outside = false);
+  bool try_send_locked(void* elem, Fiber** to_wake, bool from_outside = false);  // (below)
   int try_recv_locked(void* elem, Fiber** to_wake);
   void enqueue_locked(Waiter* w);
   void dequeue_locked(Waiter* w);
@@ -99,9 +99,29 @@ class ChanCore {
 
  private:
   void* slot(std::size_t i) { return buf_ + i * stride_; }
+  // Fixed sizes become single moves; a variable-size memcpy would be a libc call per item.
+  void copy_trivial(void* dst, const void* src) {
+    switch (ops_->size) {
+      case 8:
+        std::memcpy(dst, src, 8);
+        break;
+      case 4:
+        std::memcpy(dst, src, 4);
+        break;
+      case 16:
+        std::memcpy(dst, src, 16);
+        break;
+      case 1:
+        std::memcpy(dst, src, 1);
+        break;
+      default:
+        std::memcpy(dst, src, ops_->size);
+        break;
+    }
+  }
   void move_in(void* dst, void* src) {
     if (ops_->trivial) {
-      std::memcpy(dst, src, ops_->size);
+      copy_trivial(dst, src);
     } else {
       ops_->move_construct(dst, src);
     }
@@ -109,7 +129,7 @@ class ChanCore {
   // Moves a buffered value out to dst and ends its life in the buffer.
   void move_out(void* dst, void* src) {
     if (ops_->trivial) {
-      std::memcpy(dst, src, ops_->size);
+      copy_trivial(dst, src);
     } else {
       ops_->move_construct(dst, src);
       ops_->destroy(src);
@@ -130,6 +150,58 @@ class ChanCore {
   WaitQueue sendq_, recvq_;
   ObjectInfo info_;
 };
+
+// Inline: the hot path of every send, receive and select.
+inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
+  Waiter* r = recvq_.empty() ? nullptr : recvq_.pop_claimed(from_outside);
+  if (r != nullptr) {  // a receiver is waiting: hand over directly
+    ops_->move_construct(r->elem, elem);
+    r->success = true;
+    *to_wake = r->g;
+    return true;
+  }
+  if (count_ < cap_) {
+    move_in(slot(sendx_), elem);
+    sendx_ = sendx_ + 1 == cap_ ? 0 : sendx_ + 1;
+    ++count_;
+    return true;
+  }
+  return false;
+}
+
+inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
+  Waiter* s = sendq_.empty() ? nullptr : sendq_.pop_claimed();
+  if (s != nullptr) {
+    if (cap_ == 0) {
+      ops_->move_construct(elem, s->elem);
+    } else {
+      // The buffer is full (a sender waits): take its head and put the sender's value at the
+      // tail, which is the same slot, so the FIFO order holds.
+      ops_->move_construct(elem, slot(recvx_));
+      ops_->destroy(slot(recvx_));
+      ops_->move_construct(slot(recvx_), s->elem);
+      recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
+      sendx_ = recvx_;
+    }
+    s->success = true;
+    *to_wake = s->g;
+    return 1;
+  }
+  if (count_ > 0) {
+    move_out(elem, slot(recvx_));
+    recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
+    --count_;
+    return 1;
+  }
+  return closed_ ? -1 : 0;
+}
+
+inline void ChanCore::enqueue_locked(Waiter* w) {
+  (w->is_send ? sendq_ : recvq_).push(w);
+}
+inline void ChanCore::dequeue_locked(Waiter* w) {
+  (w->is_send ? sendq_ : recvq_).remove(w);
+}
 
 [[noreturn]] void block_forever(int reason);  // a nil channel's send or receive
 

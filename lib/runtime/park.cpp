@@ -73,13 +73,6 @@ void leave_queue(void* arg) {
   e->lock->unlock();
 }
 
-std::uint32_t random_below(Worker* w, std::uint32_t n) {
-  w->rng ^= w->rng << 13;
-  w->rng ^= w->rng >> 7;
-  w->rng ^= w->rng << 17;
-  return static_cast<std::uint32_t>(((w->rng >> 32) * n) >> 32);  // Lemire's multiply-shift
-}
-
 void ready(Fiber* g) {
   g->sched->ready(g, current_worker());
 }

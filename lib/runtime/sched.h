@@ -226,4 +226,12 @@ inline void ready_from(Worker* w, Fiber* g) {
   g->sched->ready(g, w);
 }
 
+// Uniform in [0, n) from the worker's xorshift generator (Lemire's multiply-shift).
+inline std::uint32_t random_below(Worker* w, std::uint32_t n) {
+  w->rng ^= w->rng << 13;
+  w->rng ^= w->rng >> 7;
+  w->rng ^= w->rng << 17;
+  return static_cast<std::uint32_t>(((w->rng >> 32) * n) >> 32);
+}
+
 }  // namespace conc::rt::detail

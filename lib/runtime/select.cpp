@@ -51,9 +51,8 @@ int try_case(SelectCase& c, Fiber** wake, bool* recv_ok) {
 
 }  // namespace
 
-std::uint32_t random_below(Worker* w, std::uint32_t n);  // park.cpp: the worker's generator
-
-int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, SelectScratch scratch) {
+[[gnu::flatten]] int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok,
+                                 SelectScratch scratch) {
   Worker* worker = current_worker();
   Fiber* g = worker != nullptr ? worker->current.load(std::memory_order_relaxed) : nullptr;
   if (g == nullptr) {
