@@ -119,6 +119,11 @@ std::uint64_t goroutine_id() {
   return g == nullptr ? 0 : g->id;
 }
 
+std::uint64_t workers_ran_on() {
+  detail::Fiber* g = detail::current_fiber();
+  return g == nullptr ? 0 : g->ran_on_mask.load(std::memory_order_relaxed);
+}
+
 int worker_index() {
   detail::Worker* w = detail::current_worker();
   return w == nullptr ? -1 : w->index;

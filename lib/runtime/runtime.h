@@ -131,5 +131,7 @@ void sleep_for(std::chrono::nanoseconds d);
 bool in_goroutine();
 std::uint64_t goroutine_id();  // 0 outside goroutines
 int worker_index();            // -1 outside workers
+// The workers this goroutine has run on so far, as a bit set (bit w: worker w, for w < 64).
+std::uint64_t workers_ran_on();
 
 }  // namespace conc::rt

@@ -20,13 +20,17 @@ TEST_SUITE("scheduler") {
       CAPTURE(w);
       std::uint64_t id = 0;
       int index = -2;
+      std::uint64_t mask = 0;
       const RunResult r = run_checked(w, [&] {
         id = goroutine_id();
         index = worker_index();
+        mask = workers_ran_on();
       });
       CHECK(r.outcome == Outcome::completed);
       CHECK(r.report.empty());
       CHECK(id == 1);
+      CHECK(mask != 0);
+      CHECK((mask >> index & 1) == 1);
       CHECK(index >= 0);
       CHECK(index < w);
       CHECK(r.workers.size() == static_cast<std::size_t>(w));
