@@ -35,7 +35,7 @@ __attribute__((noinline)) int recurse(int depth, volatile char* sink) {
 }
 
 __attribute__((noinline)) int large_frame() {
-  volatile char big[1 << 20];  // 1 MiB, four times the stack
+  volatile char big[1 << 20];  // 1 MiB, sixteen times the stack
   big[sizeof big - 1] = 1;
   big[0] = 2;
   yield();
@@ -78,7 +78,7 @@ TEST_SUITE("stack overflow") {
             doctest::skip(kSkip)) {
     const auto [code, err] = in_child([] {
       volatile char sink[1];
-      recurse(2000, sink);  // ~1 MB of frames on a 256 KiB stack
+      recurse(2000, sink);  // ~1 MB of frames on a 64 KiB stack
     });
     CHECK(code == 2);
     CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
