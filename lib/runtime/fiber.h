@@ -15,7 +15,7 @@
 //   waiting   in the wait queue of the object it blocks on (a channel, mutex... or the timer
 //             heap), reachable only through that object's lock; set only after its Context is
 //             saved (in the after-switch hook). -> runnable by whoever claims its wait token
-//             (claim_wake) and calls ready().
+//             and calls ready(); -> dead when the program ends (sched.h, "How a program ends").
 //   dead      finished; its worker has switched away and the after-switch hook returns the
 //             fiber to a free list (-> idle).
 
@@ -69,8 +69,11 @@ struct Fiber {
   Fiber* next = nullptr;  // run-queue / free-list link (the owner of that list guards it)
 
   // Waking protocol. park() numbers each wait (park_seq, never reset, even when the fiber is
-  // reused); wait_token holds seq << 2 while waiting. A waker claims the wake by CAS to
-  // (seq << 2) | 1, the canceller to | 3: exactly one of them wins, stale wakers (old seq) lose.
+  // reused); wait_token holds seq << 2 while waiting, | 1 once a waker claimed the wake, | 3
+  // once the scheduler cancelled it. Where two claimers can race (the waiters of one select,
+  // a timer against the end-of-program sweep) they CAS from seq << 2, so exactly one wins and
+  // a stale claimer (old seq) loses; an ordinary waiter has a single possible waker (whoever
+  // unlinks it under the object's lock), which just stores the claim (WaitQueue::pop_claimed).
   std::uint64_t park_seq = 0;
   std::atomic<std::uint64_t> wait_token{0};
   Waiter* fired = nullptr;  // the waiter its waker completed (select: which case)

@@ -6,7 +6,8 @@
 //   seq = begin_wait(g)          before publishing a waiter {g, seq} in an object's queue
 //   park(reason, obj, unlock)    switch away; `unlock` runs once g's context is saved, so no
 //                                waker can resume g before it has really stopped
-//   claim_wake(g, seq)           a waker that found the waiter wins the right to wake it
+//   claim (WaitQueue::pop_claimed, claim_wake) a waker that found the waiter wins the right
+//                                to wake it
 //   ready(g)                     ... and makes it runnable
 // park() also takes a Cleanup: how to take g's waiter(s) out of the object's queues. When a
 // deadlock ends the program, the scheduler runs every parked goroutine's cleanup while all
