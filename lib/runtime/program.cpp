@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <sstream>
 
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
@@ -296,9 +297,14 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
       result.outcome = Outcome::panic;
       result.panicking_goroutine = g->id;
       result.panic_message = message;
-      result.report = "panic: " + message + "\n\ngoroutine " + std::to_string(g->id) +
-                      " [running]:\n\tcreated at " + g->spawn_file + ":" +
-                      std::to_string(g->spawn_line) + "\n";
+      std::ostringstream report;  // (not string +: GCC 12 warns falsely on it at -O3)
+      report << "panic: " << message << "\n\ngoroutine " << g->id << " [running]:\n\tcreated at "
+             << g->spawn_file;
+      if (g->spawn_line != 0) {
+        report << ":" << g->spawn_line;
+      }
+      report << "\n";
+      result.report = report.str();
     }
   }
   begin_shutdown(Ending::abandon);  // as in Go, a panic ends every goroutine
