@@ -1,6 +1,7 @@
 // The primitives' side of the scheduler (sched.h): begin_wait / park / claim_wake / ready,
 // and the goroutine-facing calls yield(), goroutine_id(), worker_index().
 #include <exception>
+#include <mutex>
 
 #include "runtime/panic.h"
 #include "runtime/sched.h"
@@ -117,6 +118,12 @@ bool in_goroutine() {
 std::uint64_t goroutine_id() {
   detail::Fiber* g = detail::current_fiber();
   return g == nullptr ? 0 : g->id;
+}
+
+std::size_t stalls_reported() {
+  detail::Fiber* g = detail::current_fiber_checked("stalls_reported()");
+  std::lock_guard lock(g->sched->result_mu);
+  return g->sched->stalls.size();
 }
 
 std::uint64_t workers_ran_on() {

@@ -131,6 +131,8 @@ void sleep_for(std::chrono::nanoseconds d);
 bool in_goroutine();
 std::uint64_t goroutine_id();  // 0 outside goroutines
 int worker_index();            // -1 outside workers
+// Stalls reported so far in this program (the monitor's view; RunResult::stalls has them all).
+std::size_t stalls_reported();
 // The workers this goroutine has run on so far, as a bit set (bit w: worker w, for w < 64).
 std::uint64_t workers_ran_on();
 

@@ -176,7 +176,12 @@ TEST_SUITE("scheduler") {
     const RunResult r = run_checked(
         1,
         [&] {
-          std::this_thread::sleep_for(60ms);  // hogs the worker: no yield, no block
+          // Hogs the worker (no yield, no block) until the monitor has reported it; the
+          // bound only keeps a broken detector from hanging the test.
+          const auto give_up = std::chrono::steady_clock::now() + 10s;
+          while (stalls_reported() == 0 && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+          }
         },
         c);
     REQUIRE(r.stalls.size() == 1);
