@@ -59,6 +59,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_info(app);
   add_claims(app);
   add_lessons(app);
+  add_bench(app);
 }
 
 void Commands::add_list(CLI::App& app) {
@@ -94,6 +95,16 @@ void Commands::add_lessons(CLI::App& app) {
     lessons::Lesson* l = lesson.get();
     cmd->callback([this, l] { selected_ = [this, l] { return run_lesson(*l); }; });
   }
+}
+
+void Commands::add_bench(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("bench", "The runtime's microbenchmarks, as the Go peer runs them");
+  cmd->add_flag("--json", bench_.json, "One JSON line per benchmark (the peers' shape)");
+  cmd->add_option("--only", bench_.only, "Run one benchmark")->check(CLI::IsMember(bench_names()));
+  cmd->add_flag("--in-process", bench_.in_process, "Run --only here (used by bench itself)")
+      ->group("");
+  cmd->callback([this] { selected_ = [this] { return run_bench_command(bench_); }; });
 }
 
 std::vector<std::string> Commands::lesson_names() const {

@@ -1,5 +1,5 @@
 #pragma once
-// The command table: `list`, `info`, `claims`, `lesson <name>`, each an options struct, a
+// The command table: `list`, `info`, `claims`, `lesson <name>`, `bench`, each an options struct, a
 // setup function that declares its CLI11 options and a run function (CLI11's subcom_in_files
 // pattern). main() only parses and maps failures to exit codes.
 
@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench.h"
 #include "lessons/lesson.h"
 
 namespace conc::app {
@@ -38,6 +39,7 @@ class Commands {
   void add_info(CLI::App& app);
   void add_claims(CLI::App& app);
   void add_lessons(CLI::App& app);
+  void add_bench(CLI::App& app);
 
   int print_syllabus() const;
   int run_list() const;
@@ -48,6 +50,7 @@ class Commands {
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
   OutputOptions list_, info_, claims_;
+  BenchOptions bench_;
   lessons::CommonOptions lesson_options_;
   std::function<int()> selected_;
 };

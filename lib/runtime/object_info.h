@@ -1,0 +1,21 @@
+#pragma once
+// What the deadlock report says about a runtime object a goroutine waits on: its kind, a
+// number, where it was created (a SourceLocation default argument on each constructor)
+// and, for mutexes, the goroutine that last locked it (for the wait-for cycle).
+
+#include <atomic>
+#include <cstdint>
+#include "runtime/source_location.h"
+
+namespace conc::rt {
+
+struct ObjectInfo {
+  ObjectInfo(const char* kind_name, SourceLocation loc);
+  const char* kind;  // "chan", "Mutex", "RWMutex", "Cond", "WaitGroup", "Once"
+  std::uint64_t id;
+  const char* file;
+  std::uint32_t line;
+  std::atomic<std::uint64_t> holder{0};  // Mutex/RWMutex writer: goroutine id, 0 = none
+};
+
+}  // namespace conc::rt

@@ -1,0 +1,29 @@
+#pragma once
+// Go's panics, as C++ exceptions thrown in the goroutine that misused a primitive.
+//
+// conc::rt::Panic carries Go's exact message ("send on closed channel", "close of closed
+// channel", "close of nil channel", "sync: negative WaitGroup counter", ...). A goroutine may
+// catch it, as Go code may recover(); uncaught, it ends rt::run() with a report naming the
+// goroutine (RunResult::outcome == Outcome::panic), never std::terminate. Any other exception
+// escaping a goroutine is reported the same way with its what().
+//
+// When a program ends (main returned, a panic, a deadlock) the goroutines still blocked are
+// unwound with an exception that is not a std::exception, so that their destructors run. Code
+// that catches everything with catch (...) must rethrow it.
+
+#include <stdexcept>
+#include <string>
+
+namespace conc::rt {
+
+class Panic : public std::runtime_error {
+ public:
+  explicit Panic(const std::string& message) : std::runtime_error(message) {}
+};
+
+namespace detail {
+// Unwinds a goroutine at the end of the program. Deliberately not a std::exception.
+struct Cancelled {};
+}  // namespace detail
+
+}  // namespace conc::rt

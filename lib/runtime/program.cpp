@@ -1,0 +1,431 @@
+// A program's life: run() builds a scheduler, spawns main as goroutine 1, turns the calling
+// thread into worker 0, and returns once every goroutine is gone. Also spawning (go), the
+// fibers' free lists, the goroutine entry point and exit, panics and shutdown.
+//
+// Invariants:
+//   - live counts goroutines spawned and not yet freed; run() returns only at live == 0;
+//   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
+//     either idle in exactly one free list (a worker's or shared_free) or in use;
+//   - once the program is ending (ending_ != none) it stays so, and no goroutine sleeps again:
+//     abandon reclaims the parked ones and stops the others at their next park or yield;
+//     unwind resumes the parked ones one at a time, newest first (sched.h);
+//   - the first panic or deadlock decides the outcome; later ones do not overwrite it.
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <sstream>
+
+#include "runtime/panic.h"
+#include "runtime/sanitizer.h"
+#include "runtime/sched.h"
+#include "runtime/timer.h"
+
+namespace conc::rt::detail {
+
+namespace {
+
+constexpr std::size_t kFiberBatch = 32;
+constexpr std::uint32_t kSpawnBackpressure = RunQueue::kCapacity / 2;
+constexpr std::size_t kMinStack = 16 * 1024;
+constexpr std::size_t kMinFrames = 8 * 1024;  // stack left for frames under the closure
+
+std::atomic<std::int64_t> leaked_goroutines{0};
+
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+    return 1;
+  }
+  return std::max(1, CPU_COUNT(&set));
+}
+
+Config normalized(Config c) {
+  if (c.workers <= 0) {
+    c.workers = allowed_cpus();
+  }
+  c.workers = std::min(c.workers, 256);
+#if defined(CONC_ASAN)
+  c.stack_size = std::max<std::size_t>(c.stack_size, 1024 * 1024);  // ASan frames are larger
+#endif
+  c.stack_size = std::max(c.stack_size, kMinStack);
+  return c;
+}
+
+void native_stack(const void** lo, std::size_t* size) {
+  pthread_attr_t attr;
+  if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    ::pthread_attr_getstack(&attr, &addr, size);
+    *lo = addr;
+    ::pthread_attr_destroy(&attr);
+  }
+}
+
+void fiber_entry(void* arg) {
+  auto* g = static_cast<Fiber*>(arg);
+  asan_finish_switch(nullptr);
+  Worker* w = current_worker();
+  w->sched->run_after_switch(w);
+  Scheduler* s = g->sched;
+  g->started = true;
+  if (!s->shutting_down()) {  // goroutines never started when the program ends never run
+    try {
+      g->task_ops->invoke(g->task);
+    } catch (const Cancelled&) {
+    } catch (const std::exception& e) {
+      s->record_panic(g, e.what());
+    } catch (...) {
+      s->record_panic(g, "a non-std::exception was thrown");
+    }
+  }
+  g->task_ops->destroy(g->task);
+  g->task = nullptr;
+  if (g->id == 1) {
+    s->begin_shutdown(Ending::abandon);  // main returned: the program ends, as in Go
+  }
+  s->exit_current(current_worker(), g);
+}
+
+using MainFn = std::function<void()>;
+constexpr TaskOps kMainOps{
+    sizeof(MainFn), alignof(MainFn), [](void* p) { (*static_cast<MainFn*>(p))(); },
+    [](void* p) { static_cast<MainFn*>(p)->~MainFn(); },
+    [](void* dst, void* src) { ::new (dst) MainFn(std::move(*static_cast<MainFn*>(src))); }};
+
+}  // namespace
+
+Scheduler::Scheduler(const Config& c) : config(normalized(c)) {
+  for (int i = 0; i < config.workers; ++i) {
+    workers.push_back(std::make_unique<Worker>(this, i));
+  }
+  timers_ = std::make_unique<Timers>(this);
+}
+
+Scheduler::~Scheduler() = default;
+
+std::int64_t Scheduler::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Scheduler::trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other) {
+  if (w != nullptr && w->sched == this && w->trace.size() < config.trace_capacity) {
+    w->trace.push_back(TraceEvent{now_ns() - start_ns, k, w->index, g, other});
+  }
+}
+
+RunResult Scheduler::run(std::function<void()> main_fn) {
+  if (current_worker() != nullptr) {
+    fatal("rt::run() called from inside a goroutine");
+  }
+  start_ns = now_ns();
+  for (auto& w : workers) {
+    if (config.trace) {
+      w->trace.reserve(std::min<std::size_t>(config.trace_capacity, 1 << 16));
+    }
+  }
+  install_overflow_handler();
+  spawn(&kMainOps, &main_fn, "main", 0, workers[0].get());
+  auto worker_main = [this](Worker* w) {
+    set_current_worker(w);
+    w->eh_globals = eh_globals();
+    AltSignalStack alt;
+    w->sched_tsan_fiber = tsan_current_fiber();
+    native_stack(&w->native_stack_lo, &w->native_stack_size);
+    worker_loop(w);
+    set_current_worker(nullptr);
+  };
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    Worker* w = workers[i].get();
+    w->thread = std::thread(worker_main, w);
+  }
+  timers_->start();
+  worker_main(workers[0].get());
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    workers[i]->thread.join();
+  }
+  timers_->stop();
+  return finish();
+}
+
+RunResult Scheduler::finish() {
+  std::vector<StackSpan> spans;
+  spans.reserve(all_fibers.size());
+  std::int64_t leaked = 0;
+  for (Fiber* g : all_fibers) {
+    leaked += g->state.load() != FiberState::idle ? 1 : 0;
+    spans.push_back(g->stack);
+    g->~Fiber();
+  }
+  leaked_goroutines.fetch_add(leaked + live.load());
+  release_stacks(spans.data(), spans.size());
+  std::lock_guard lock(result_mu);
+  for (auto& w : workers) {
+    result.workers.push_back(
+        WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(), w->n_parks.load()});
+    result.trace.insert(result.trace.end(), w->trace.begin(), w->trace.end());
+  }
+  std::stable_sort(result.trace.begin(), result.trace.end(),
+                   [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
+  result.goroutines_spawned = next_id.load() - 1;
+  result.stalls = stalls;
+  return std::move(result);
+}
+
+Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
+                        Worker* w) {
+  if (shutting_down()) {
+    return nullptr;  // the program is ending: a new goroutine would never run
+  }
+  Fiber* g = new_fiber(w);
+  const std::size_t align = std::max<std::size_t>(ops->align, 16);
+  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
+  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
+    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
+  }
+  ops->move_to(reinterpret_cast<void*>(task), fn);
+  g->task = reinterpret_cast<void*>(task);
+  g->task_ops = ops;
+  context_init(&g->ctx, g->stack.lo, task - reinterpret_cast<std::uintptr_t>(g->stack.lo),
+               &fiber_entry, g);
+  g->id = next_id.fetch_add(1, std::memory_order_relaxed);
+  g->spawn_file = file;
+  g->spawn_line = line;
+  g->started = false;
+  g->wait_reason = WaitReason::none;
+  g->wait_object = nullptr;
+  g->ran_on_mask.store(0, std::memory_order_relaxed);
+  g->eh = EhState{};
+  g->asan_fake_stack = nullptr;
+  g->tsan_fiber = tsan_create_fiber();
+  live.fetch_add(1, std::memory_order_relaxed);
+  if (config.trace) [[unlikely]] {
+    trace(w, EventKind::spawn, g->id);
+  }
+  push_local(w, g);
+  return g;
+}
+
+Fiber* Scheduler::new_fiber(Worker* w) {
+  if (w->free_fibers == nullptr) {
+    std::lock_guard lock(fibers_mu);
+    while (shared_free != nullptr && w->free_count < kFiberBatch) {
+      Fiber* g = shared_free;
+      shared_free = g->next;
+      --shared_free_count;
+      g->next = w->free_fibers;
+      w->free_fibers = g;
+      ++w->free_count;
+    }
+    if (w->free_fibers == nullptr) {
+      StackSpan spans[kFiberBatch];
+      acquire_stacks(config.stack_size, spans, kFiberBatch);
+      for (const StackSpan& s : spans) {
+        Fiber* g = ::new (fiber_at_top(s)) Fiber;
+        g->stack = s;
+        g->sched = this;
+        all_fibers.push_back(g);
+        g->next = w->free_fibers;
+        w->free_fibers = g;
+        ++w->free_count;
+      }
+    }
+  }
+  Fiber* g = w->free_fibers;
+  w->free_fibers = g->next;
+  --w->free_count;
+  asan_unpoison(g->stack.lo,
+                static_cast<std::size_t>(reinterpret_cast<std::byte*>(g) - g->stack.lo));
+  return g;
+}
+
+void Scheduler::free_fiber(Worker* w, Fiber* g) {
+  if (g->task != nullptr) {
+    // Stopped or discarded when the program ended: its frames are abandoned, but the closure
+    // is the runtime's to release (what it captured by value is freed).
+    g->task_ops->destroy(g->task);
+    g->task = nullptr;
+  }
+  tsan_destroy_fiber(g->tsan_fiber);
+  g->tsan_fiber = nullptr;
+  g->state.store(FiberState::idle, std::memory_order_relaxed);
+  g->next = w->free_fibers;
+  w->free_fibers = g;
+  if (++w->free_count > 4 * kFiberBatch) {
+    std::lock_guard lock(fibers_mu);
+    while (w->free_count > 2 * kFiberBatch) {
+      Fiber* f = w->free_fibers;
+      w->free_fibers = f->next;
+      --w->free_count;
+      f->next = shared_free;
+      shared_free = f;
+      ++shared_free_count;
+    }
+  }
+  if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
+    stopping.store(true, std::memory_order_release);
+    wake_all();
+  } else if (ending() == Ending::unwind) {
+    unwind_next(w);
+  }
+}
+
+void Scheduler::exit_current(Worker* w, Fiber* g) {
+  g->state.store(FiberState::dead, std::memory_order_relaxed);
+  if (config.trace) [[unlikely]] {
+    trace(w, EventKind::exit, g->id);
+  }
+  Fiber* next = pick_local(w);
+  w->after = AfterSwitch::exited;
+  w->after_fiber = g;
+  switch_to(w, g, next);
+  fatal("a dead goroutine was resumed");
+}
+
+void Scheduler::record_panic(Fiber* g, const std::string& message) {
+  {
+    std::lock_guard lock(result_mu);
+    if (result.outcome == Outcome::completed && !shutting_down()) {
+      result.outcome = Outcome::panic;
+      result.panicking_goroutine = g->id;
+      result.panic_message = message;
+      std::ostringstream report;  // (not string +: GCC 12 warns falsely on it at -O3)
+      report << "panic: " << message << "\n\ngoroutine " << g->id << " [running]:\n\tcreated at "
+             << g->spawn_file;
+      if (g->spawn_line != 0) {
+        report << ":" << g->spawn_line;
+      }
+      report << "\n";
+      result.report = report.str();
+    }
+  }
+  begin_shutdown(Ending::abandon);  // as in Go, a panic ends every goroutine
+}
+
+void Scheduler::begin_shutdown(Ending how) {
+  int expected = static_cast<int>(Ending::none);
+  if (!ending_.compare_exchange_strong(expected, static_cast<int>(how))) {
+    return;
+  }
+  if (how == Ending::unwind) {
+    start_unwinding();
+  }
+  // abandon: the last worker to go idle reclaims the parked goroutines (sleep()).
+}
+
+// Parked goroutines stop where they are: claimed (no waker can ready them any more) and their
+// fiber reclaimed without running another instruction. Their waiters may stay linked in
+// objects that are already gone (main's locals): nothing touches those objects again.
+// Called by the last worker to go idle: no goroutine runs any more (queued ones are discarded),
+// so the only possible competing claim is a timer's (a CAS, like ours).
+void Scheduler::abandon_waiting() {
+  Worker* w = current_worker();
+  std::vector<Fiber*> parked;
+  {
+    std::lock_guard lock(fibers_mu);
+    for (Fiber* g : all_fibers) {
+      if (g->state.load(std::memory_order_relaxed) == FiberState::waiting) {
+        parked.push_back(g);
+      }
+    }
+  }
+  for (Fiber* g : parked) {
+    abandon_parked(w, g, g->wait_token.load() >> 2);
+  }
+}
+
+void Scheduler::abandon_parked(Worker* w, Fiber* g, std::uint64_t seq) {
+  std::uint64_t token = seq << 2;
+  if (g->wait_token.compare_exchange_strong(token, token | 3)) {
+    g->state.store(FiberState::dead, std::memory_order_relaxed);
+    free_fiber(w, g);
+  }
+}
+
+void Scheduler::exit_abandoned(Worker* w, Fiber* g) {
+  exit_current(w, g);
+}
+
+// Deadlock: every goroutine is parked and every object alive. Take every waiter out of its
+// queues now, then resume the goroutines one by one, newest first.
+void Scheduler::start_unwinding() {
+  std::lock_guard lock(fibers_mu);
+  for (Fiber* g : all_fibers) {
+    if (g->state.load() != FiberState::waiting) {
+      continue;
+    }
+    std::uint64_t token = g->wait_token.load();
+    if ((token & 3) == 0 && g->wait_token.compare_exchange_strong(token, token | 3)) {
+      if (g->cleanup_fn != nullptr) {
+        g->cleanup_fn(g->cleanup_arg);
+      }
+      unwind_order.push_back(g);
+    }
+  }
+  std::sort(unwind_order.begin(), unwind_order.end(),
+            [](Fiber* a, Fiber* b) { return a->id > b->id; });
+  if (!unwind_order.empty()) {
+    unwind_next_index = 1;
+    ready(unwind_order[0], current_worker());
+  }
+}
+
+void Scheduler::unwind_next(Worker* w) {
+  Fiber* g = nullptr;
+  {
+    std::lock_guard lock(fibers_mu);
+    if (unwind_next_index < unwind_order.size()) {
+      g = unwind_order[unwind_next_index++];
+    }
+  }
+  if (g != nullptr) {
+    ready(g, w);
+  }
+}
+
+}  // namespace conc::rt::detail
+
+namespace conc::rt {
+
+RunResult run(std::function<void()> main_fn, Config config) {
+  detail::Scheduler s(config);
+  return s.run(std::move(main_fn));
+}
+
+RuntimeStats stats() {
+  const StackPoolStats p = stack_pool_stats();
+  return RuntimeStats{detail::leaked_goroutines.load(), p.in_use, p.reserved, p.guarded,
+                      p.guard_budget};
+}
+
+void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
+  Worker* w = current_worker();
+  if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
+    fatal("go() called outside a goroutine (start the program with rt::run)");
+  }
+  Scheduler* s = w->sched;
+  s->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
+  // Spawn backpressure: a goroutine that spawns faster than its worker runs them lets the
+  // queued ones run once the ring is half full. They then exit onto warm stacks that the next
+  // spawns reuse, instead of every spawn touching a fresh stack page (a page fault, then cache
+  // and TLB misses, at 100,000 goroutines). Go instead spills to its global queue; a yield
+  // here is invisible to Go semantics, where any point may be a scheduling point.
+  if (w->runq.size() >= kSpawnBackpressure) {
+    yield();
+  }
+}
+
+std::uint64_t goroutine_on_stack(const std::byte* top) {
+  const detail::Fiber* g = detail::fiber_at_top(StackSpan{nullptr, const_cast<std::byte*>(top)});
+  return g->state.load(std::memory_order_relaxed) == detail::FiberState::idle ? 0 : g->id;
+}
+
+}  // namespace conc::rt

@@ -1,0 +1,139 @@
+#pragma once
+// conc::rt: goroutines for C++. This header is the scheduler's public face: run a program,
+// spawn goroutines, yield, sleep, and read what happened. Channels are in chan.h, select in
+// select.h, the sync package in sync.h.
+//
+//   conc::rt::RunResult r = conc::rt::run([] {
+//     conc::rt::Chan<int> c(0);
+//     conc::rt::go([&] { c.send(42); });
+//     int v = *c.recv();
+//   });
+//
+// Goroutines are cooperative: one runs on its worker until it blocks on a runtime object,
+// yields or returns. Go preempts a goroutine that ran 10 ms (by signal since Go 1.14); a C++
+// runtime cannot safely interrupt arbitrary code, so conc::rt instead reports such a goroutine
+// (RunResult::stalls) and leaves it running. Blocking OS calls block the worker thread.
+//
+// How a program ends, as in Go: when main returns (or a panic escapes a goroutine) every other
+// goroutine stops where it is and never runs again: parked ones at once, running ones at their
+// next park or yield. Their stacks come back; their destructors do not run. As with threads,
+// objects main shares with them by reference must therefore outlive run() if those goroutines
+// may still be running when main returns, and a channel or mutex a stopped goroutine was
+// waiting on must not be used by a later run(). After a deadlock, instead, every goroutine is
+// unwound (destructors run), newest first.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+#include "runtime/source_location.h"
+
+namespace conc::rt {
+
+struct Config {
+  int workers = 0;                     // worker threads (GOMAXPROCS); 0 = the CPUs allowed
+  std::size_t stack_size = 64 * 1024;  // reserved per goroutine; committed only when touched
+  std::chrono::milliseconds stall_threshold{10};  // report goroutines running longer; 0 = off
+  bool trace = false;                             // record scheduling events (RunResult::trace)
+  std::size_t trace_capacity = 1 << 16;           // events kept per worker
+};
+
+enum class Outcome {
+  completed,  // main returned (other goroutines were unwound, as Go ends them)
+  deadlock,   // every goroutine blocked, no timer pending: report says who waits on what
+  panic,      // an exception escaped a goroutine: report names it
+};
+
+struct WorkerStats {
+  std::uint64_t goroutines_run = 0;  // times a goroutine was switched in
+  std::uint64_t switches = 0;        // context switches made by this worker
+  std::uint64_t steals = 0;          // goroutines taken from another worker's queue
+  std::uint64_t parks = 0;           // times the worker thread slept for lack of work
+};
+
+struct Stall {
+  std::uint64_t goroutine;
+  int worker;
+  std::int64_t ran_at_least_ns;  // without blocking or yielding
+};
+
+enum class EventKind { spawn, run, block, unblock, steal, exit };
+
+struct TraceEvent {
+  std::int64_t ns;  // since run() started
+  EventKind kind;
+  int worker;
+  std::uint64_t goroutine;
+  std::uint64_t other;  // steal: the victim worker; unblock: the goroutine that readied it
+};
+
+struct RunResult {
+  Outcome outcome = Outcome::completed;
+  std::string report;  // deadlock or panic report, Go's wording first
+  std::uint64_t panicking_goroutine = 0;
+  std::string panic_message;
+  std::uint64_t goroutines_spawned = 0;
+  std::vector<WorkerStats> workers;
+  std::vector<Stall> stalls;
+  std::vector<TraceEvent> trace;  // sorted by time; empty unless Config::trace
+};
+
+// Runs main_fn as goroutine 1 on a fresh scheduler and returns when the program has ended and
+// every goroutine is gone (unwound if needed) and every stack is back in the pool.
+// Precondition: not called from inside a goroutine.
+RunResult run(std::function<void()> main_fn, Config config = {});
+
+// Snapshot of process-wide accounting (tests assert both are 0 after run()).
+struct RuntimeStats {
+  std::int64_t live_goroutines = 0;
+  std::size_t stacks_in_use = 0;
+  std::size_t stacks_reserved = 0;
+  std::size_t guarded_stacks = 0;
+  std::size_t guard_budget = 0;
+};
+RuntimeStats stats();
+
+namespace detail {
+struct TaskOps {
+  std::size_t size;
+  std::size_t align;
+  void (*invoke)(void*);
+  void (*destroy)(void*);
+  void (*move_to)(void* dst, void* src);
+};
+void spawn(const TaskOps* ops, void* fn, SourceLocation where);
+}  // namespace detail
+
+// Starts fn() as a new goroutine. The callable is moved to the top of the goroutine's own
+// stack: no heap allocation. Precondition: called from a goroutine (inside run()).
+// Memory ordering: everything the caller wrote before go() is visible to fn.
+template <class F>
+void go(F&& fn, SourceLocation where = SourceLocation::current()) {
+  using Fn = std::decay_t<F>;
+  static constexpr detail::TaskOps ops{
+      sizeof(Fn), alignof(Fn), [](void* p) { (*static_cast<Fn*>(p))(); },
+      [](void* p) { static_cast<Fn*>(p)->~Fn(); },
+      [](void* dst, void* src) { ::new (dst) Fn(std::move(*static_cast<Fn*>(src))); }};
+  Fn local(std::forward<F>(fn));
+  detail::spawn(&ops, &local, where);
+}
+
+// Lets other runnable goroutines of this worker run first (Go's runtime.Gosched).
+void yield();
+// Blocks this goroutine (not the worker) for at least d. d <= 0 yields.
+void sleep_for(std::chrono::nanoseconds d);
+
+bool in_goroutine();
+std::uint64_t goroutine_id();  // 0 outside goroutines
+int worker_index();            // -1 outside workers
+// Stalls reported so far in this program (the monitor's view; RunResult::stalls has them all).
+std::size_t stalls_reported();
+// The workers this goroutine has run on so far, as a bit set (bit w: worker w, for w < 64).
+std::uint64_t workers_ran_on();
+
+}  // namespace conc::rt

@@ -1,0 +1,238 @@
+#pragma once
+// Internal: the scheduler's types and the few calls the primitives (chan, select, sync,
+// timers) build on. Not for users: see runtime.h.
+//
+// The contract between a primitive and the scheduler, in four calls:
+//   seq = begin_wait(g)          before publishing a waiter {g, seq} in an object's queue
+//   park(reason, obj, unlock)    switch away; `unlock` runs once g's context is saved, so no
+//                                waker can resume g before it has really stopped
+//   claim (WaitQueue::pop_claimed, claim_wake) a waker that found the waiter wins the right
+//                                to wake it
+//   ready(g)                     ... and makes it runnable
+// park() also takes a Cleanup: how to take g's waiter(s) out of the object's queues. When a
+// deadlock ends the program, the scheduler runs every parked goroutine's cleanup while all
+// objects are still alive, and only then resumes them with Wake::cancelled: the primitive then
+// just calls throw_cancelled(), touching nothing, and the goroutine unwinds.
+//
+// How a program ends (Scheduler::Ending):
+//   abandon  main returned or a panic escaped a goroutine. As in Go, every other goroutine
+//            simply stops: parked ones are reclaimed where they are, queued ones are
+//            discarded, running ones stop at their next park or yield. None of their code runs
+//            again (destructors neither: objects they own on the heap are not freed). Their
+//            stacks return to the pool.
+//   unwind   a deadlock: every goroutine is parked and every object alive. Goroutines are
+//            resumed one at a time, newest first (children before the parents whose locals
+//            they reference), with a cancellation that unwinds their stacks.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/fiber.h"
+#include "runtime/runq.h"
+#include "runtime/spinlock.h"
+
+namespace conc::rt::detail {
+
+class Timers;
+
+enum class Wake { normal, cancelled };
+
+// Goroutines queued in a worker's ring (beyond runnext) that make it worth waking, or being, a
+// thief. One queued goroutine runs at its worker's next switch; moving it costs more.
+inline constexpr std::uint32_t kWakeBacklog = 2;
+
+struct Cleanup {
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+};
+
+enum class Ending : int { none, abandon, unwind };
+
+// A sleeping worker's futex word: why it was woken.
+inline constexpr std::uint32_t kAsleep = 0;
+inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning by the waker
+inline constexpr std::uint32_t kWokeStop = 2;      // the program is stopping, or look again
+inline constexpr std::uint32_t kWokeDeadlock = 3;  // handle the deadlock the monitor found
+
+// What a context switch leaves for the context it resumes to do (Go's park_m/unlockf): work
+// that must wait until the previous goroutine's registers are saved.
+enum class AfterSwitch : std::uint8_t { nothing, parked, yielded, exited };
+
+class Worker {
+ public:
+  Worker(Scheduler* s, int index);
+
+  Scheduler* const sched;
+  const int index;
+
+  // Owned by this worker's thread, except where noted.
+  std::atomic<Fiber*> current{nullptr};
+  std::atomic<std::uint64_t> current_id{0};  // its goroutine id, for the stall detector
+  std::int64_t stalled_ns = 0;               // monitor thread only
+  std::atomic<Fiber*> runnext{nullptr};      // thieves may CAS it away when stale
+  RunQueue runq;
+  Context sched_ctx{};  // the worker's own loop, on the thread's native stack
+  EhState sched_eh;
+  EhState* eh_globals = nullptr;  // the thread's libstdc++ exception state
+  void* sched_tsan_fiber = nullptr;
+  void* sched_asan_fake_stack = nullptr;
+  const void* native_stack_lo = nullptr;
+  std::size_t native_stack_size = 0;
+
+  AfterSwitch after = AfterSwitch::nothing;
+  Fiber* after_fiber = nullptr;
+  void (*after_unlock)(void*) = nullptr;
+  void* after_arg = nullptr;
+
+  std::uint32_t tick = 0;
+  std::uint64_t rng;
+  bool woken_spinning = false;
+  std::atomic<std::uint32_t> futex_word{0};
+
+  Fiber* free_fibers = nullptr;  // dead fibers kept for reuse (Go's gfree)
+  std::size_t free_count = 0;
+
+  // Counters: written only by this worker (relaxed load + store, no lock prefix), read by
+  // anyone. switches also tells thieves whether runnext is stale.
+  std::atomic<std::uint64_t> n_run{0}, n_switches{0}, n_steals{0}, n_parks{0};
+  std::vector<TraceEvent> trace;
+
+  std::thread thread;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(const Config& config);
+  ~Scheduler();
+  RunResult run(std::function<void()> main_fn);
+  RunResult finish();
+
+  // --- used by the primitives -------------------------------------------------------------
+  void ready(Fiber* g, Worker* w);
+  void ready_from_outside(Fiber* g);  // from a thread that is not a worker (timers)
+  bool shutting_down() const { return ending() != Ending::none; }
+  Ending ending() const { return static_cast<Ending>(ending_.load(std::memory_order_seq_cst)); }
+  Timers& timers() { return *timers_; }
+  std::int64_t now_ns() const;
+  void trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other = 0);
+
+  // --- internals shared by scheduler.cpp, program.cpp and deadlock.cpp ---------------------
+  const Config config;
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
+  void worker_loop(Worker* w);
+  Fiber* pick_local(Worker* w);
+  Fiber* pick_queued(Worker* w);
+  void switch_to(Worker* w, Fiber* from, Fiber* to);
+  void run_after_switch(Worker* w);
+  [[noreturn]] void exit_current(Worker* w, Fiber* g);
+  Fiber* find_work(Worker* w);
+  Fiber* steal(Worker* w);
+  Fiber* sleep(Worker* w);
+  void stop_spinning(Worker* w);
+  bool any_work_visible();
+  bool leave_idle(Worker* w);
+  std::uint32_t wait_for_wake(Worker* w);
+  void push_local(Worker* w, Fiber* g);
+  void push_global(Fiber* g);
+  Fiber* pop_global(Worker* w);
+  void maybe_wake();
+  void wake_one();
+  void wake_all();
+  void wake_worker(Worker* v);
+  void free_fiber(Worker* w, Fiber* g);
+  Fiber* new_fiber(Worker* w);
+
+  void record_panic(Fiber* g, const std::string& message);
+  void begin_shutdown(Ending how);
+  void abandon_waiting();
+  void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
+  [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
+  void start_unwinding();
+  void unwind_next(Worker* w);
+  bool detect_deadlock_locked();
+  void handle_deadlock(Worker* w);
+  void recheck_deadlock();
+  std::string deadlock_report();
+  void poke_idle_if_work();
+  void check_stalls(std::vector<std::uint64_t>& last_switches, std::int64_t interval_ns);
+
+  // global run queue (Go's sched.runq)
+  SpinLock global_lock;
+  Fiber* global_head = nullptr;
+  Fiber* global_tail = nullptr;
+  std::atomic<std::size_t> global_size{0};
+
+  // idle workers (Go's pidle + nmspinning)
+  std::mutex idle_mu;
+  std::vector<Worker*> idle;
+  std::atomic<int> n_idle{0};
+  std::atomic<int> n_spinning{0};
+  bool deadlock_found = false;  // guarded by idle_mu
+
+  // goroutine accounting
+  std::atomic<std::int64_t> live{0};
+  std::atomic<std::uint64_t> next_id{1};
+  std::mutex fibers_mu;
+  std::vector<Fiber*> all_fibers;  // every fiber this run took from the stack pool
+  Fiber* shared_free = nullptr;    // free fibers handed between workers
+  std::size_t shared_free_count = 0;
+
+  // program state
+  std::atomic<int> ending_{0};
+  std::vector<Fiber*> unwind_order;  // deadlock: parked goroutines, newest first (fibers_mu)
+  std::size_t unwind_next_index = 0;
+  std::atomic<bool> stopping{false};
+  std::mutex result_mu;
+  RunResult result;
+  std::vector<Stall> stalls;  // guarded by result_mu
+  std::int64_t start_ns = 0;
+  std::unique_ptr<Timers> timers_;
+};
+
+// The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
+Worker* current_worker();
+void set_current_worker(Worker* w);
+std::uint64_t current_goroutine_id();  // 0 outside goroutines; one call, no other lookups
+
+// The worker of this thread, for callers that read it exactly once, in an out-of-line
+// function, before anything that may switch (see current_worker() on why that matters).
+extern constinit thread_local Worker* tls_worker;
+EhState* eh_globals();  // the calling thread's exception-handling state
+Fiber* current_fiber();
+Fiber* current_fiber_checked(const char* what);  // fatal outside a goroutine
+
+std::uint64_t begin_wait(Fiber* g);
+Wake park(WaitReason reason, const ObjectInfo* object, void (*unlock)(void*), void* arg,
+          Cleanup cleanup = {});
+// The same for a caller that already holds its worker (read before anything that may switch).
+Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlock)(void*),
+             void* arg, Cleanup cleanup = {});
+// ready() from a goroutine running on w (or from outside any worker when w is null).
+inline void ready_from(Worker* w, Fiber* g);
+bool claim_wake(Fiber* g, std::uint64_t seq);
+void ready(Fiber* g);
+[[noreturn]] void throw_cancelled();
+[[noreturn]] void fatal(const char* message);
+
+inline void ready_from(Worker* w, Fiber* g) {
+  g->sched->ready(g, w);
+}
+
+// Uniform in [0, n) from the worker's xorshift generator (Lemire's multiply-shift).
+inline std::uint32_t random_below(Worker* w, std::uint32_t n) {
+  w->rng ^= w->rng << 13;
+  w->rng ^= w->rng >> 7;
+  w->rng ^= w->rng << 17;
+  return static_cast<std::uint32_t>(((w->rng >> 32) * n) >> 32);
+}
+
+}  // namespace conc::rt::detail

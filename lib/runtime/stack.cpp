@@ -1,0 +1,315 @@
+// The stack pool: see stack.h for the layout.
+//
+// Invariants:
+//   - every chunk in chunks_ is mapped; chunk_count_ entries of chunk_table_ describe them and
+//     are written before the count is published (the signal handler reads them lock-free);
+//   - a stack is in exactly one place: a free list in free_, or handed out (in_use_);
+//   - chunk.free counts its stacks in free_; only chunks with free == kStacksPerChunk are
+//     unmapped, and only by trim().
+#include "runtime/stack.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+namespace conc::rt {
+
+namespace {
+
+constexpr std::size_t kPage = kStackPage;
+constexpr std::size_t kMaxChunks = 1 << 16;  // 8M stacks: far beyond any memory we have
+
+struct ChunkRecord {
+  std::byte* base;
+  std::size_t bytes;
+  std::size_t stack_bytes;
+  bool guarded;
+};
+
+// Read by the signal handler without locks: entries are immutable once published, a trimmed
+// chunk's entry is zeroed (a fault there is then not ours).
+ChunkRecord chunk_table_[kMaxChunks];
+std::atomic<std::size_t> chunk_count_{0};
+
+struct Chunk {
+  std::size_t table_index;
+  std::size_t stack_bytes;
+  std::size_t free;
+};
+
+std::size_t read_max_map_count() {
+  std::ifstream f("/proc/sys/vm/max_map_count");
+  std::size_t n = 65530;
+  f >> n;
+  return n;
+}
+
+class Pool {
+ public:
+  std::size_t acquire(std::size_t bytes, StackSpan* out, std::size_t n) {
+    std::lock_guard lock(mu_);
+    auto& list = free_[bytes];
+    while (list.size() < n) {
+      map_chunk(bytes, list);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = list.back();
+      list.pop_back();
+      chunk_of(out[i].lo).free--;
+      *stack_canary(out[i]) = kStackCanary;
+    }
+    in_use_ += n;
+    return n;
+  }
+
+  void release(const StackSpan* spans, std::size_t n) {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < n; ++i) {
+      Chunk& c = chunk_of(spans[i].lo);
+      c.free++;
+      free_[c.stack_bytes].push_back(spans[i]);
+    }
+    in_use_ -= n;
+  }
+
+  StackPoolStats stats() {
+    std::lock_guard lock(mu_);
+    StackPoolStats s;
+    s.chunks = chunks_.size();
+    s.reserved = chunks_.size() * kStacksPerChunk;
+    s.in_use = in_use_;
+    s.guarded = guarded_;
+    s.guard_budget = guard_budget();
+    return s;
+  }
+
+  std::size_t trim() {
+    std::lock_guard lock(mu_);
+    std::size_t unmapped = 0;
+    for (auto it = chunks_.begin(); it != chunks_.end();) {
+      if (it->second.free != kStacksPerChunk) {
+        ++it;
+        continue;
+      }
+      ChunkRecord& rec = chunk_table_[it->second.table_index];
+      auto& list = free_[rec.stack_bytes];
+      std::byte* lo = rec.base;
+      std::byte* hi = rec.base + rec.bytes;
+      std::erase_if(list, [&](const StackSpan& s) { return s.lo >= lo && s.lo < hi; });
+      if (rec.guarded) {
+        guarded_ -= kStacksPerChunk;
+      }
+      ::munmap(rec.base, rec.bytes);
+      rec = ChunkRecord{};
+      it = chunks_.erase(it);
+      ++unmapped;
+    }
+    return unmapped;
+  }
+
+ private:
+  std::size_t guard_budget() {
+    if (budget_ == 0) {
+      budget_ = read_max_map_count() / 4;  // 2 VMAs per guard: half the process budget
+    }
+    return budget_;
+  }
+
+  void map_chunk(std::size_t stack_bytes, std::vector<StackSpan>& list) {
+    const std::size_t bytes = kPage + stack_bytes * kStacksPerChunk;
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      throw std::system_error(errno, std::generic_category(), "mmap goroutine stacks");
+    }
+    auto* base = static_cast<std::byte*>(p);
+    const bool guarded = guarded_ + kStacksPerChunk <= guard_budget();
+    for (std::size_t i = 0; guarded && i < kStacksPerChunk; ++i) {
+      std::byte* lo = base + kPage + i * stack_bytes;
+      if (::mprotect(lo, kPage, PROT_NONE) != 0) {
+        ::munmap(base, bytes);
+        throw std::system_error(errno, std::generic_category(), "mprotect guard page");
+      }
+    }
+    const std::size_t index = chunk_count_.load(std::memory_order_relaxed);
+    if (index == kMaxChunks) {
+      ::munmap(base, bytes);
+      throw std::system_error(ENOMEM, std::generic_category(), "too many stack chunks");
+    }
+    chunk_table_[index] = ChunkRecord{base, bytes, stack_bytes, guarded};
+    chunk_count_.store(index + 1, std::memory_order_release);
+    chunks_[base] = Chunk{index, stack_bytes, kStacksPerChunk};
+    guarded_ += guarded ? kStacksPerChunk : 0;
+    // Hand out low addresses last, so that stacks come out of the pool in address order.
+    for (std::size_t i = kStacksPerChunk; i-- > 0;) {
+      std::byte* lo = base + kPage + i * stack_bytes;
+      list.push_back(StackSpan{guarded ? lo + kPage : lo, lo + stack_bytes, guarded});
+    }
+  }
+
+  Chunk& chunk_of(std::byte* lo) {
+    auto it = chunks_.upper_bound(lo);
+    --it;
+    return it->second;
+  }
+
+  std::mutex mu_;
+  std::map<std::byte*, Chunk> chunks_;
+  std::map<std::size_t, std::vector<StackSpan>> free_;
+  std::size_t in_use_ = 0;
+  std::size_t guarded_ = 0;
+  std::size_t budget_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // never destroyed: stacks may outlive static destruction order
+  return *p;
+}
+
+std::size_t round_to_pages(std::size_t n) {
+  return (n + kPage - 1) / kPage * kPage;
+}
+
+// --- overflow reporting -------------------------------------------------------------------
+
+void write_str(const char* s) {
+  [[maybe_unused]] auto n = ::write(2, s, std::strlen(s));
+}
+
+void write_u64(std::uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  *--p = '\0';
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  write_str(p);
+}
+
+#if !defined(CONC_ASAN) && !defined(CONC_TSAN)
+struct sigaction previous_segv_;
+std::mutex handler_mu_;
+
+// Which goroutine's guard page holds `addr`, if any: 0 = not a guard page.
+std::uint64_t guard_owner(const std::byte* addr) {
+  const std::size_t n = chunk_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i) {
+    const ChunkRecord& c = chunk_table_[i];
+    if (!c.guarded || addr < c.base + kPage || addr >= c.base + c.bytes) {
+      continue;
+    }
+    const auto offset = static_cast<std::size_t>(addr - (c.base + kPage));
+    const std::size_t index = offset / c.stack_bytes;
+    if (offset - index * c.stack_bytes >= kPage) {
+      return 0;  // inside a stack, not its guard: not an overflow
+    }
+    const std::byte* top = c.base + kPage + (index + 1) * c.stack_bytes;
+    const std::uint64_t id = goroutine_on_stack(top);
+    return id == 0 ? ~std::uint64_t{0} : id;
+  }
+  return 0;
+}
+
+void on_segv(int sig, siginfo_t* info, void* uctx) {
+  const std::uint64_t owner = guard_owner(static_cast<const std::byte*>(info->si_addr));
+  if (owner != 0) {
+    fatal_stack_overflow(owner == ~std::uint64_t{0} ? 0 : owner, "hit the guard page");
+  }
+  // Not ours: hand over to whoever was installed before, or die the default way.
+  if ((previous_segv_.sa_flags & SA_SIGINFO) != 0 && previous_segv_.sa_sigaction != nullptr) {
+    previous_segv_.sa_sigaction(sig, info, uctx);
+    return;
+  }
+  if (previous_segv_.sa_handler != SIG_DFL && previous_segv_.sa_handler != SIG_IGN) {
+    previous_segv_.sa_handler(sig);
+    return;
+  }
+  ::signal(SIGSEGV, SIG_DFL);  // returning re-executes the access, which now kills us
+}
+
+#endif
+
+constexpr std::size_t kAltStackBytes = 64 * 1024;
+thread_local stack_t previous_alt_{};
+
+}  // namespace
+
+std::size_t acquire_stacks(std::size_t reserved_bytes, StackSpan* out, std::size_t n) {
+  return pool().acquire(round_to_pages(std::max(reserved_bytes, 4 * kPage)), out, n);
+}
+
+void release_stacks(const StackSpan* spans, std::size_t n) {
+  pool().release(spans, n);
+}
+
+StackPoolStats stack_pool_stats() {
+  return pool().stats();
+}
+
+std::size_t trim_stacks() {
+  return pool().trim();
+}
+
+void fatal_stack_overflow(std::uint64_t goroutine, const char* how) {
+  write_str("conc::rt: fatal error: stack overflow in goroutine ");
+  write_u64(goroutine);
+  write_str(" (");
+  write_str(how);
+  write_str(")\n");
+  ::_exit(2);  // Go exits with status 2 on a fatal error
+}
+
+void install_overflow_handler() {
+#if !defined(CONC_ASAN) && !defined(CONC_TSAN)
+  // Checked at every run(): a test framework or the program may have replaced it meanwhile.
+  std::lock_guard lock(handler_mu_);
+  struct sigaction current {};
+  ::sigaction(SIGSEGV, nullptr, &current);
+  if ((current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == &on_segv) {
+    return;
+  }
+  struct sigaction sa {};
+  sa.sa_sigaction = &on_segv;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGSEGV, &sa, &previous_segv_);
+#endif
+}
+
+AltSignalStack::AltSignalStack() {
+#if !defined(CONC_ASAN) && !defined(CONC_TSAN)
+  mem_ =
+      ::mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem_ == MAP_FAILED) {
+    mem_ = nullptr;
+    return;
+  }
+  stack_t ss{};
+  ss.ss_sp = mem_;
+  ss.ss_size = kAltStackBytes;
+  installed_ = ::sigaltstack(&ss, &previous_alt_) == 0;
+#endif
+}
+
+AltSignalStack::~AltSignalStack() {
+  if (installed_) {
+    ::sigaltstack(&previous_alt_, nullptr);
+  }
+  if (mem_ != nullptr) {
+    ::munmap(mem_, kAltStackBytes);
+  }
+}
+
+}  // namespace conc::rt

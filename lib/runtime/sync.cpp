@@ -1,0 +1,312 @@
+// The sync package. Each type keeps its waiters in a WaitQueue under its own SpinLock and
+// wakes them through the same claim_wake/ready protocol as channels.
+//
+// Invariants:
+//   - Mutex: state_ == 0 iff unlocked; a goroutine parks only after seeing state_ == 2 under
+//     qlock_, and unlock() takes qlock_ after storing 0, so no wake-up is lost;
+//   - RWMutex (under lock_): writer_ implies readers_ == 0; writers_waiting_ equals the
+//     writers queued; a woken reader or writer was already granted the lock by its waker;
+//   - WaitGroup: waiters are queued only while count_ > 0 (checked under lock_), and the
+//     add() that reaches 0 takes lock_ afterwards and wakes them all.
+#include "runtime/sync.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "runtime/panic.h"
+#include "runtime/sched.h"
+
+namespace conc::rt {
+
+namespace {
+
+using detail::Fiber;
+using detail::Waiter;
+using detail::WaitQueue;
+
+// Go's unrecoverable "fatal error: ...": not a panic, the process ends (status 2).
+[[noreturn]] void go_fatal(const char* message) {
+  std::fprintf(stderr, "fatal error: %s\n", message);
+  std::fflush(stderr);
+  ::_exit(2);
+}
+
+bool unwinding_program() {
+  Fiber* g = detail::current_fiber();
+  return g != nullptr && g->sched->shutting_down();
+}
+
+std::uint64_t current_id() {
+  return detail::current_goroutine_id();
+}
+
+// Parks the current goroutine as `w` in q (lock held; park releases it). On cancellation
+// removes the waiter and unwinds.
+void wait_in(WaitQueue& q, Waiter& w, detail::SpinLock& lock, detail::WaitReason why,
+             const ObjectInfo* info) {
+  q.push(&w);
+  detail::LeaveQueue leave{&lock, &q, &w};
+  if (detail::park(why, info, &detail::SpinLock::unlock_fn, &lock,
+                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
+    detail::throw_cancelled();
+  }
+}
+
+Waiter make_waiter() {
+  Waiter w;
+  w.g = detail::current_fiber_checked("a blocking sync call");
+  w.seq = detail::begin_wait(w.g);
+  return w;
+}
+
+// Wakes every waiter in `batch` (linked through wake_next) once the lock is released.
+void ready_batch(Waiter* batch) {
+  while (batch != nullptr) {
+    Waiter* next = batch->wake_next;
+    detail::ready(batch->g);
+    batch = next;
+  }
+}
+
+constexpr int kSpinRounds = 4;
+constexpr int kPausesPerRound = 30;
+
+}  // namespace
+
+// --- Mutex ---------------------------------------------------------------------------------
+
+Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
+
+bool Mutex::try_lock() {
+  std::uint32_t expected = 0;
+  if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+    return false;
+  }
+  info_.holder.store(current_id(), std::memory_order_relaxed);
+  return true;
+}
+
+void Mutex::lock_slow() {
+  Fiber* g = detail::current_fiber_checked("Mutex::lock");
+  // Spin briefly while the holder may be running on another worker (Go: 4 x 30 PAUSE).
+  if (g->sched->workers.size() > 1) {
+    for (int round = 0; round < kSpinRounds; ++round) {
+      for (int i = 0; i < kPausesPerRound; ++i) {
+        detail::cpu_relax();
+      }
+      std::uint32_t expected = 0;
+      if (state_.load(std::memory_order_relaxed) == 0 &&
+          state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+        return;
+      }
+    }
+  }
+  while (state_.exchange(2, std::memory_order_acquire) != 0) {
+    qlock_.lock();
+    if (state_.load(std::memory_order_relaxed) != 2) {
+      qlock_.unlock();
+      continue;
+    }
+    Waiter w = make_waiter();
+    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_);
+  }
+}
+
+// The fast path (in sync.h) found waiters (prev == 2) or an unlocked mutex (prev == 0).
+void Mutex::unlock_slow(std::uint32_t prev) {
+  if (prev == 0) {  // not locked
+    state_.store(0, std::memory_order_relaxed);
+    if (unwinding_program()) {
+      return;  // a lock guard unwinding out of a cancelled Cond::wait
+    }
+    go_fatal("sync: unlock of unlocked mutex");
+  }
+  state_.store(0, std::memory_order_release);
+  qlock_.lock();
+  Waiter* w = waiters_.pop_claimed();
+  qlock_.unlock();
+  if (w != nullptr) {
+    detail::ready(w->g);
+  }
+}
+
+// --- RWMutex -------------------------------------------------------------------------------
+
+RWMutex::RWMutex(SourceLocation where) : info_("RWMutex", where) {}
+
+void RWMutex::rlock() {
+  lock_.lock();
+  if (!writer_ && writers_waiting_ == 0) {
+    ++readers_;
+    lock_.unlock();
+    return;
+  }
+  Waiter w = make_waiter();
+  wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
+}
+
+void RWMutex::runlock() {
+  lock_.lock();
+  if (readers_ == 0) {
+    lock_.unlock();
+    go_fatal("sync: RUnlock of unlocked RWMutex");
+  }
+  Waiter* next = nullptr;
+  if (--readers_ == 0) {
+    while (writers_waiting_ > 0 && next == nullptr) {
+      next = writeq_.pop_claimed();
+      writers_waiting_ = 0;
+      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
+        ++writers_waiting_;
+      }
+    }
+    if (next != nullptr) {
+      writer_ = true;
+      info_.holder.store(next->g->id, std::memory_order_relaxed);
+    }
+  }
+  lock_.unlock();
+  if (next != nullptr) {
+    detail::ready(next->g);
+  }
+}
+
+void RWMutex::lock() {
+  lock_.lock();
+  if (!writer_ && readers_ == 0) {
+    writer_ = true;
+    info_.holder.store(current_id(), std::memory_order_relaxed);
+    lock_.unlock();
+    return;
+  }
+  ++writers_waiting_;
+  Waiter w = make_waiter();
+  writeq_.push(&w);
+  struct Leave {
+    RWMutex* rw;
+    Waiter* w;
+  } leave{this, &w};
+  auto leave_fn = [](void* arg) {
+    auto* l = static_cast<Leave*>(arg);
+    l->rw->lock_.lock();
+    if (l->w->linked) {
+      l->rw->writeq_.remove(l->w);
+      --l->rw->writers_waiting_;
+    }
+    l->rw->lock_.unlock();
+  };
+  if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn, &lock_,
+                   {leave_fn, &leave}) == detail::Wake::cancelled) {
+    detail::throw_cancelled();
+  }
+}
+
+void RWMutex::unlock() {
+  lock_.lock();
+  if (!writer_) {
+    lock_.unlock();
+    if (unwinding_program()) {
+      return;
+    }
+    go_fatal("sync: Unlock of unlocked RWMutex");
+  }
+  writer_ = false;
+  info_.holder.store(0, std::memory_order_relaxed);
+  Waiter* batch = nullptr;
+  while (Waiter* r = readq_.pop_claimed()) {  // admit every waiting reader
+    ++readers_;
+    r->wake_next = batch;
+    batch = r;
+  }
+  if (batch == nullptr) {
+    while (writers_waiting_ > 0 && batch == nullptr) {
+      batch = writeq_.pop_claimed();
+      writers_waiting_ = 0;
+      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
+        ++writers_waiting_;
+      }
+    }
+    if (batch != nullptr) {
+      writer_ = true;
+      batch->wake_next = nullptr;
+      info_.holder.store(batch->g->id, std::memory_order_relaxed);
+    }
+  }
+  lock_.unlock();
+  ready_batch(batch);
+}
+
+// --- Cond ----------------------------------------------------------------------------------
+
+Cond::Cond(Mutex& m, SourceLocation where) : mutex_(m), info_("Cond", where) {}
+
+void Cond::wait() {
+  lock_.lock();
+  Waiter w = make_waiter();
+  waiters_.push(&w);
+  mutex_.unlock();  // after queueing: a signal() from now on finds us
+  detail::LeaveQueue leave{&lock_, &waiters_, &w};
+  if (detail::park(detail::WaitReason::cond_wait, &info_, &detail::SpinLock::unlock_fn, &lock_,
+                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
+    detail::throw_cancelled();  // the mutex stays unlocked: Mutex::unlock tolerates that now
+  }
+  mutex_.lock();
+}
+
+void Cond::signal() {
+  lock_.lock();
+  Waiter* w = waiters_.pop_claimed();
+  lock_.unlock();
+  if (w != nullptr) {
+    detail::ready(w->g);
+  }
+}
+
+void Cond::broadcast() {
+  lock_.lock();
+  Waiter* batch = nullptr;
+  while (Waiter* w = waiters_.pop_claimed()) {
+    w->wake_next = batch;
+    batch = w;
+  }
+  lock_.unlock();
+  ready_batch(batch);
+}
+
+// --- WaitGroup -----------------------------------------------------------------------------
+
+WaitGroup::WaitGroup(SourceLocation where) : info_("WaitGroup", where) {}
+
+void WaitGroup::add(std::int64_t delta) {
+  const std::int64_t v = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  if (v < 0) {
+    throw Panic("sync: negative WaitGroup counter");
+  }
+  if (v > 0 || delta > 0) {
+    return;
+  }
+  lock_.lock();
+  Waiter* batch = nullptr;
+  while (Waiter* w = waiters_.pop_claimed()) {
+    w->wake_next = batch;
+    batch = w;
+  }
+  lock_.unlock();
+  ready_batch(batch);
+}
+
+void WaitGroup::wait() {
+  if (count_.load(std::memory_order_acquire) == 0) {
+    return;
+  }
+  lock_.lock();
+  if (count_.load(std::memory_order_acquire) == 0) {
+    lock_.unlock();
+    return;
+  }
+  Waiter w = make_waiter();
+  wait_in(waiters_, w, lock_, detail::WaitReason::waitgroup_wait, &info_);
+}
+
+}  // namespace conc::rt

@@ -1,0 +1,165 @@
+#pragma once
+// Go's sync package for goroutines: Mutex, RWMutex, Cond, Once, WaitGroup. A goroutine that
+// must wait parks (its worker runs other goroutines), never the worker thread.
+//
+// Every constructor records where the object was created (the deadlock report names it).
+// Misuse is loud in every build: the cases Go makes fatal stop the process with Go's message
+// ("fatal error: sync: unlock of unlocked mutex"), the cases Go panics on throw rt::Panic.
+// Precondition for every blocking call: called from a goroutine.
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
+#include "runtime/source_location.h"
+
+#include "runtime/object_info.h"
+#include "runtime/spinlock.h"
+#include "runtime/wait.h"
+
+namespace conc::rt {
+
+namespace detail {
+std::uint64_t current_goroutine_id();  // scheduler.cpp: 0 outside goroutines
+}  // namespace detail
+
+// A mutual-exclusion lock (Go's sync.Mutex in normal mode: a woken waiter competes with
+// newcomers, who usually win; no starvation mode). Not re-entrant; any goroutine may unlock.
+// Memory ordering: unlock() happens-before the lock() (or successful try_lock()) that next
+// acquires it. Satisfies Lockable, so std::lock_guard / std::unique_lock work.
+class Mutex {
+ public:
+  explicit Mutex(SourceLocation where = SourceLocation::current());
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void lock() {
+    std::uint32_t expected = 0;
+    if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) [[unlikely]] {
+      lock_slow();
+    }
+    info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
+  }
+  bool try_lock();
+  // Fatal if not locked (as in Go), except while the program is being unwound.
+  void unlock() {
+    info_.holder.store(0, std::memory_order_relaxed);
+    if (const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release); prev != 1)
+        [[unlikely]] {
+      unlock_slow(prev);
+    }
+  }
+
+ private:
+  void lock_slow();
+  void unlock_slow(std::uint32_t prev);
+  // 0 unlocked, 1 locked, 2 locked and maybe waiters (a futex-style mutex, Drepper's "mutex3")
+  std::atomic<std::uint32_t> state_{0};
+  detail::SpinLock qlock_;
+  detail::WaitQueue waiters_;
+  ObjectInfo info_;
+};
+
+// A reader/writer lock with writer preference, as Go's: a blocked lock() stops new rlock()s,
+// so a goroutine that read-locks twice can deadlock against a writer. unlock() admits every
+// reader that was waiting.
+// Memory ordering: unlock() happens-before every later rlock()/lock(); runlock()
+// happens-before the lock() it lets through.
+class RWMutex {
+ public:
+  explicit RWMutex(SourceLocation where = SourceLocation::current());
+  RWMutex(const RWMutex&) = delete;
+  RWMutex& operator=(const RWMutex&) = delete;
+
+  void rlock();
+  void runlock();  // fatal if not read-locked
+  void lock();
+  void unlock();  // fatal if not write-locked
+
+ private:
+  detail::SpinLock lock_;
+  int readers_ = 0;          // active readers
+  bool writer_ = false;      // a writer holds it
+  int writers_waiting_ = 0;  // == number of waiters in writeq_
+  detail::WaitQueue readq_, writeq_;
+  ObjectInfo info_;
+};
+
+// A condition variable bound to a Mutex. wait() atomically unlocks the mutex and parks, and
+// relocks it before returning. Unlike pthreads, wait() returns only after signal() or
+// broadcast() (no spurious wake-ups); callers still loop, since the condition may have
+// changed again before they relock.
+// Memory ordering: what the signaller wrote before signal()/broadcast() is visible after the
+// woken wait() returns (it relocks the mutex, which is the real synchronisation).
+class Cond {
+ public:
+  explicit Cond(Mutex& m, SourceLocation where = SourceLocation::current());
+  Cond(const Cond&) = delete;
+  Cond& operator=(const Cond&) = delete;
+
+  void wait();  // precondition: the caller holds the mutex
+  void signal();
+  void broadcast();
+
+ private:
+  Mutex& mutex_;
+  detail::SpinLock lock_;
+  detail::WaitQueue waiters_;
+  ObjectInfo info_;
+};
+
+// Runs a function once. Every call() returns only after the first call's function has
+// returned (or thrown: that still counts as done, as in Go). Calling call() from inside the
+// function deadlocks, as in Go (and the deadlock detector says so).
+// Memory ordering: the function's effects are visible to every call() that returns.
+class Once {
+ public:
+  explicit Once(SourceLocation where = SourceLocation::current()) : mutex_(where) {}
+
+  template <class F>
+  void call(F&& f) {
+    if (done_.load(std::memory_order_acquire)) {
+      return;
+    }
+    mutex_.lock();
+    struct Finish {
+      Once* o;
+      ~Finish() {
+        o->done_.store(true, std::memory_order_release);
+        o->mutex_.unlock();
+      }
+    };
+    if (done_.load(std::memory_order_relaxed)) {
+      mutex_.unlock();
+      return;
+    }
+    Finish finish{this};
+    std::forward<F>(f)();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  Mutex mutex_;
+};
+
+// Waits for a collection of goroutines: add(n) before starting them, done() in each, wait()
+// until the counter is back to zero. Going below zero throws Panic("sync: negative WaitGroup
+// counter"). (Go's extra misuse checks for add() racing with wait() are not reproduced.)
+// Memory ordering: everything before a done() happens-before the wait() it releases returns.
+class WaitGroup {
+ public:
+  explicit WaitGroup(SourceLocation where = SourceLocation::current());
+  WaitGroup(const WaitGroup&) = delete;
+  WaitGroup& operator=(const WaitGroup&) = delete;
+
+  void add(std::int64_t delta);
+  void done() { add(-1); }
+  void wait();
+
+ private:
+  std::atomic<std::int64_t> count_{0};
+  detail::SpinLock lock_;
+  detail::WaitQueue waiters_;
+  ObjectInfo info_;
+};
+
+}  // namespace conc::rt
