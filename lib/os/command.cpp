@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "os/affinity.h"
 #include "os/clock.h"
 #include "os/interrupt.h"
 #include "os/pipe.h"
@@ -39,15 +39,10 @@ CommandResult run_captured(const std::vector<std::string>& argv, int cpu,
     args.push_back(const_cast<char*>(a.c_str()));
   }
   args.push_back(nullptr);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu >= 0) {
-    CPU_SET(cpu, &set);
-  }
   Pipe out;
   auto child = ChildProcess::spawn([&]() -> int {
     ::setpgid(0, 0);
-    if (cpu >= 0 && ::sched_setaffinity(0, sizeof set, &set) != 0) {
+    if (cpu >= 0 && !pin_self_nothrow(cpu)) {
       return kExecFailed;
     }
     const int null_fd = ::open("/dev/null", O_RDONLY);
