@@ -67,7 +67,7 @@ struct Yardsticks {
 struct PingPongFigure {
   Transport transport;
   Partners partners;
-  std::vector<double> round_trip, switches, cpu_share, minus_syscalls, minus_baseline;
+  std::vector<double> round_trip, switches, involuntary, cpu_share, minus_syscalls, minus_baseline;
   bool on_cpu = true;
 
   std::string key() const {
@@ -194,7 +194,7 @@ void ContextSwitchLesson::time_everything(LessonContext& ctx, long round_trips, 
   figures_.clear();
   for (auto t : {Transport::futex, Transport::pipe}) {
     for (auto p : {Partners::threads, Partners::processes}) {
-      figures_.push_back(PingPongFigure{t, p, {}, {}, {}, {}, {}, true});
+      figures_.push_back(PingPongFigure{t, p, {}, {}, {}, {}, {}, {}, true});
     }
   }
   y_ = {};
@@ -232,7 +232,8 @@ void ContextSwitchLesson::time_everything(LessonContext& ctx, long round_trips, 
       const os::PingPongRep& rep = res.reps.front();
       f.on_cpu = f.on_cpu && res.both_on_cpu;
       f.round_trip.push_back(rep.round_trip_ns);
-      f.switches.push_back(rep.switches_per_round_trip);
+      f.switches.push_back(rep.voluntary_per_round_trip);
+      f.involuntary.push_back(rep.involuntary_per_round_trip);
       f.cpu_share.push_back(rep.cpu_share);
       const auto ri = static_cast<std::size_t>(r);
       f.minus_syscalls.push_back(os::per_switch_ns(rep.round_trip_ns, 4 * y_.getppid[ri]));
@@ -279,7 +280,7 @@ void ContextSwitchLesson::report_switch_costs(LessonContext& ctx) {
     if (!f.on_cpu) {
       m.trusted = false;
       m.caveat = fmt::format("a side was not running on CPU {} after pinning", cpu);
-    } else if (!os::switch_count_plausible(sw)) {
+    } else if (!os::switch_count_plausible(sw, median(f.involuntary))) {
       m.trusted = false;
       m.caveat = fmt::format("{} switches counted per round trip, not about 2", format_number(sw));
     } else if (share < os::kMinPairCpuShare) {
