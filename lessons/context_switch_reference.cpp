@@ -114,6 +114,25 @@ void report_runs(LessonContext& ctx, report::Table& t, const ReferenceRuns& runs
                     static_cast<std::int64_t>(runs.loops)});
 }
 
+// What the reference does, before it runs (on stderr too: it takes a few seconds).
+void explain_reference(LessonContext& ctx, int rounds, double run_seconds) {
+  ctx.explain(
+      "Reference: perf bench sched pipe",
+      fmt::format(
+          "`perf bench sched pipe` is the kernel developers' own ping-pong: two processes (or "
+          "with -T two threads) pass an int over two pipes, and perf prints the mean time per "
+          "round trip (usecs/op) with nothing subtracted. conc-lab runs it pinned to CPU {} "
+          "as `taskset -c {}` would, {} times per kind, each run sized to about {} s, and "
+          "between perf's runs times its own raw pipe round trip with as many loops. Same "
+          "operations, same CPU, same minute: the two should agree within ±{}.",
+          ctx.cpu(), ctx.cpu(), rounds, format_number(run_seconds),
+          format_percent(kReferenceTolerance)));
+  ctx.progress(
+      fmt::format("context-switch: perf bench sched pipe, {} × 2 runs of about {} s "
+                  "each, alternating with conc-lab's own",
+                  rounds, format_number(run_seconds)));
+}
+
 }  // namespace
 
 void compare_with_perf(LessonContext& ctx, bool enabled, const ReferenceInputs& in) {
@@ -133,20 +152,7 @@ void compare_with_perf(LessonContext& ctx, bool enabled, const ReferenceInputs& 
   }
   const int rounds = ctx.quick() ? 2 : 3;
   const double run_seconds = kReferenceRunSeconds * (ctx.quick() ? 1.0 / 3 : 1.0);
-  ctx.explain(
-      "Reference: perf bench sched pipe",
-      fmt::format(
-          "`perf bench sched pipe` is the kernel developers' own ping-pong: two processes (or "
-          "with -T two threads) pass an int over two pipes, and perf prints the mean time per "
-          "round trip (usecs/op) with nothing subtracted. conc-lab runs it pinned to CPU {} "
-          "as `taskset -c {}` would, {} times per kind, each run sized to about {} s, and "
-          "between perf's runs times its own raw pipe round trip with as many loops. Same "
-          "operations, same CPU, same minute: the two should agree within ±{}.",
-          cpu, cpu, rounds, format_number(run_seconds), format_percent(kReferenceTolerance)));
-  ctx.progress(
-      fmt::format("context-switch: perf bench sched pipe, {} × 2 runs of about {} s "
-                  "each, alternating with conc-lab's own",
-                  rounds, format_number(run_seconds)));
+  explain_reference(ctx, rounds, run_seconds);
   report::Table t{"reference",
                   fmt::format("conc-lab and perf bench sched pipe on CPU {}, interleaved", cpu),
                   {"partners", "perf /op", "±", "conc-lab rt", "±", "÷ perf",

@@ -154,6 +154,26 @@ ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& t
   return v;
 }
 
+namespace {
+
+// Why a thread switch that does save something is still not "light".
+std::string c16_nuance(double thread_switch_ns, double call_ns,
+                       std::optional<double> user_switch_ns) {
+  const std::string calls =
+      call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
+                  : std::string();
+  return fmt::format(
+      "Yet the thread switch still costs {}{}: its price is the trip through the kernel "
+      "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
+      format_ns(thread_switch_ns), calls,
+      user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
+                                   format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
+                     : std::string("A switch of only PC, registers and stack, in user space, "
+                                   "is not measured yet (the runtime lands in issue 4)."));
+}
+
+}  // namespace
+
 ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
                        std::optional<double> user_switch_ns, const Trust& trust) {
   ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
@@ -181,17 +201,7 @@ ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double
     v.verdict = Verdict::contradicted;
     v.because = saving + ": a thread's context saved no measurable time here";
   } else {
-    const std::string calls =
-        call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
-                    : std::string();
-    v.because = fmt::format(
-        "{}. Yet the thread switch still costs {}{}: its price is the trip through the kernel "
-        "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
-        saving, format_ns(thread_switch_ns), calls,
-        user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
-                                     format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
-                       : std::string("A switch of only PC, registers and stack, in user space, "
-                                     "is not measured yet (the runtime lands in issue 4)."));
+    v.because = saving + ". " + c16_nuance(thread_switch_ns, call_ns, user_switch_ns);
   }
   apply_trust(v, trust);
   return v;
