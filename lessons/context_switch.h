@@ -7,21 +7,33 @@
 //   function_call_ns, syscall_getppid_ns                  yardsticks
 //   pipe_pair_ns, futex_pair_private_ns, futex_pair_shared_ns   lmbench's no-switch baselines
 //   round_trip_{futex,pipe}_{threads,processes}_ns        raw ping-pong round trips (trusted =
-//                                                         false when the counted switches or
-//                                                         the pair's CPU share say otherwise)
+//                                                         false when the counted switches, the
+//                                                         pair's CPU share or its CPU say no)
+//   goroutine_yield_switch_ns, goroutine_channel_handoff_ns   once the runtime (issue 4) is in
 //   busy_loop_alone_per_ns ("1/ns"), busy_loop_loss_{1k,10k,max}_percent ("%")   C17
 //   perf_pipe_{processes,threads}_ns, reference_pipe_{processes,threads}_ns      --reference
-// tables: "switch_costs" (every figure, per switch by both subtractions, counted switches,
-// ratios), "switch_pressure" (C17), "reference" (--reference, or how to get perf).
+// tables: "switch_costs" (every figure, per switch by both subtractions, voluntary and
+// involuntary switches counted, ratios), "switch_pressure" (C17), "reference" (--reference).
 // verdicts: C14, C15, C16, C17.
 //
 // The verdict rules are pure functions so that tests can feed them synthetic numbers.
 
 #include <optional>
+#include <string>
 
 #include "report/report.h"
 
 namespace conc::lessons::context_switch {
+
+// Whether the figures a verdict uses passed the lesson's own checks (two switches counted per
+// round trip with a side blocking in each, the pair using the CPU, both sides on it). A
+// verdict on untrusted figures is nuanced whatever the numbers, with the caveat in `because`.
+struct Trust {
+  bool trusted = true;
+  std::string caveat;  // what failed, when !trusted
+};
+// Trusted when both are; the caveats of those that are not, joined.
+Trust both(const Trust& a, const Trust& b);
 
 // C14 "context switches are expensive": the cheapest kernel switch measured (a thread switch
 // over a futex, the lower of its two per-switch figures) against a function call. At 100
@@ -29,17 +41,22 @@ namespace conc::lessons::context_switch {
 // dominate it); under 10 calls it would be cheap.
 inline constexpr double kC14ExpensiveCalls = 100;
 inline constexpr double kC14CheapCalls = 10;
-report::ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns);
+report::ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns,
+                               const Trust& trust);
 
 // C15 "a process switch is heavier than a thread switch": process ÷ thread per switch
 // (lmbench's subtraction: each with the no-switch baseline of its own calls), for the futex
-// and the pipe ping-pong. On a VM these ratios move by about ±10% from run to run (even with
-// round-major timing), so a ratio must clear 1.2 to be told from noise; 0.8 is the symmetric
-// bound the other way.
+// and the pipe ping-pong. A ratio counts as heavier only from 1.2: a margin for the drift
+// between rounds, against which each path's per-round ratios (p10-p90 of this run) are shown
+// in `because`, so the reader sees whether the margin was wide enough here. 0.8 is the
+// symmetric bound the other way.
 inline constexpr double kC15HeavierRatio = 1.2;
 inline constexpr double kC15LighterRatio = 0.8;
-report::ClaimVerdict judge_c15(double futex_thread_ns, double futex_process_ns,
-                               double pipe_thread_ns, double pipe_process_ns);
+struct C15Path {
+  double thread_ns = 0, process_ns = 0;  // per switch, medians
+  double ratio_p10 = 0, ratio_p90 = 0;   // process ÷ thread round by round
+};
+report::ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& trust);
 
 // C16 "a thread's context is light: PC, registers, stack": the futex process switch minus
 // the thread switch is what the address space costs (what a thread saves). Confirmed only by
@@ -50,19 +67,21 @@ report::ClaimVerdict judge_c15(double futex_thread_ns, double futex_process_ns,
 inline constexpr double kC16MinSavedShare = 0.05;
 inline constexpr double kC16UserSpaceFactor = 10;
 report::ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
-                               std::optional<double> user_switch_ns);
+                               std::optional<double> user_switch_ns, const Trust& trust);
 
 // C17 "while switching, the CPU is not running your program": the busy loop's lost share of
 // work at the highest switch rate, and whether that loss matches the switches counted
 // (lost time per switch within a factor kC17Agreement of what a switch with its syscalls
 // costs in the ping-pong). Below kC17NoiseShare the loss cannot be told from run-to-run noise.
 // When the loop alone got less than kC17MinAloneCpuShare of its CPU, other tasks competed for
-// it and no loss can be pinned on the switches: nuanced, whatever the numbers.
+// it and no loss can be pinned on the switches: nuanced, whatever the numbers. `trust` is the
+// ping-pong figure's the comparison uses.
 inline constexpr double kC17NoiseShare = 0.02;
 inline constexpr double kC17MinShare = 0.05;
 inline constexpr double kC17Agreement = 3;
 inline constexpr double kC17MinAloneCpuShare = 0.9;
 report::ClaimVerdict judge_c17(double lost_share, double switches_per_s,
-                               double switch_with_syscalls_ns, double alone_cpu_share);
+                               double switch_with_syscalls_ns, double alone_cpu_share,
+                               const Trust& trust);
 
 }  // namespace conc::lessons::context_switch

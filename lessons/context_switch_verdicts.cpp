@@ -15,14 +15,42 @@ using report::format_percent;
 using report::format_ratio;
 using report::Verdict;
 
-ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns) {
+namespace {
+
+constexpr const char* kTrustRule =
+    "; always nuanced when a ping-pong figure it uses failed the lesson's checks (marked "
+    "untrusted above)";
+
+// An untrusted input cannot confirm or contradict anything: nuanced, and `because` says why.
+void apply_trust(ClaimVerdict& v, const Trust& trust) {
+  if (trust.trusted) {
+    return;
+  }
+  v.verdict = Verdict::nuanced;
+  v.because += fmt::format(
+      ". But the figures behind this failed the lesson's own checks ({}), so this run "
+      "cannot decide",
+      trust.caveat);
+}
+
+}  // namespace
+
+Trust both(const Trust& a, const Trust& b) {
+  if (a.trusted || b.trusted) {
+    return a.trusted ? b : a;
+  }
+  return {false, a.caveat + "; " + b.caveat};
+}
+
+ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns,
+                       const Trust& trust) {
   ClaimVerdict v{"C14", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
       "the cheapest kernel switch measured (threads, futex, the lower of its two per-switch "
       "figures) against a noinline function call: confirmed at {} calls or more, nuanced "
-      "from {} to {}, contradicted under {}",
+      "from {} to {}, contradicted under {}{}",
       format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls),
-      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls));
+      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls), kTrustRule);
   if (thread_switch_ns <= 0 || call_ns <= 0) {
     v.because = fmt::format(
         "the subtraction left {} per switch against a {} call: run-to-run noise is larger than "
@@ -51,61 +79,110 @@ ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_n
   } else {
     v.because = measured + ": dearer than a call, but not by orders of magnitude";
   }
+  apply_trust(v, trust);
   return v;
 }
 
-ClaimVerdict judge_c15(double futex_thread_ns, double futex_process_ns, double pipe_thread_ns,
-                       double pipe_process_ns) {
+namespace {
+
+double ratio(const C15Path& p) {
+  return p.process_ns / p.thread_ns;
+}
+
+// "heavier over futex (1.25×; per round 1.18×–1.31×)": where one path's ratio falls.
+std::string c15_reading(const char* path, const C15Path& p) {
+  const double r = ratio(p);
+  const std::string where = r >= kC15HeavierRatio  ? "heavier"
+                            : r < kC15LighterRatio ? "lighter"
+                                                   : "no clear difference";
+  return fmt::format("{} over {} ({}; per round {}–{})", where, path, format_ratio(r),
+                     format_ratio(p.ratio_p10), format_ratio(p.ratio_p90));
+}
+
+// Why neither confirmed nor contradicted, in terms of which path did what.
+std::string c15_nuance(const C15Path& futex, const C15Path& pipe) {
+  const bool futex_heavier = ratio(futex) >= kC15HeavierRatio;
+  const bool pipe_heavier = ratio(pipe) >= kC15HeavierRatio;
+  const std::string margin = format_percent(kC15HeavierRatio - 1);
+  if (futex_heavier || pipe_heavier) {
+    return fmt::format(
+        "Only over {} does a process switch cost at least {} more: the two paths make the same "
+        "switches, so the address space does not weigh the same in both, and this run cannot "
+        "say it always weighs much",
+        futex_heavier ? "the futex" : "pipes", margin);
+  }
+  return fmt::format(
+      "On neither path does a process switch cost {} more. The extra work of a process switch "
+      "(a new page-table root, the TLB entries of the other address space) is small here next "
+      "to the kernel entry, scheduling and exit that both kinds pay",
+      margin);
+}
+
+}  // namespace
+
+ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& trust) {
   ClaimVerdict v{"C15", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
       "process ÷ thread, per switch (no-switch baselines subtracted), over a futex and over "
       "pipes: confirmed when both are at least {}, contradicted when both are under {}, "
-      "nuanced otherwise (on a VM these ratios move by about ±10% from run to run, so a gap "
-      "under 20% may not be there next time)",
-      format_ratio(kC15HeavierRatio), format_ratio(kC15LighterRatio));
-  if (futex_thread_ns <= 0 || futex_process_ns <= 0 || pipe_thread_ns <= 0 ||
-      pipe_process_ns <= 0) {
+      "nuanced otherwise{}",
+      format_ratio(kC15HeavierRatio), format_ratio(kC15LighterRatio), kTrustRule);
+  if (futex.thread_ns <= 0 || futex.process_ns <= 0 || pipe.thread_ns <= 0 ||
+      pipe.process_ns <= 0) {
     v.because = fmt::format(
         "a per-switch figure came out at or below zero (futex: thread {}, process {}; pipe: "
         "thread {}, process {}): the baseline and the round trip are too close to compare",
-        format_ns(futex_thread_ns), format_ns(futex_process_ns), format_ns(pipe_thread_ns),
-        format_ns(pipe_process_ns));
+        format_ns(futex.thread_ns), format_ns(futex.process_ns), format_ns(pipe.thread_ns),
+        format_ns(pipe.process_ns));
     return v;
   }
-  const double futex_ratio = futex_process_ns / futex_thread_ns;
-  const double pipe_ratio = pipe_process_ns / pipe_thread_ns;
   const std::string measured = fmt::format(
-      "per switch, two processes cost {} against {} for two threads over a futex ({}), and {} "
-      "against {} over pipes ({})",
-      format_ns(futex_process_ns), format_ns(futex_thread_ns), format_ratio(futex_ratio),
-      format_ns(pipe_process_ns), format_ns(pipe_thread_ns), format_ratio(pipe_ratio));
-  if (futex_ratio >= kC15HeavierRatio && pipe_ratio >= kC15HeavierRatio) {
+      "per switch, two processes cost {} against {} for two threads over a futex, and {} "
+      "against {} over pipes: {}, {}",
+      format_ns(futex.process_ns), format_ns(futex.thread_ns), format_ns(pipe.process_ns),
+      format_ns(pipe.thread_ns), c15_reading("the futex", futex), c15_reading("pipes", pipe));
+  if (ratio(futex) >= kC15HeavierRatio && ratio(pipe) >= kC15HeavierRatio) {
     v.verdict = Verdict::confirmed;
-    v.because = measured + ": the address-space change is a large part of a process switch";
-  } else if (futex_ratio < kC15LighterRatio && pipe_ratio < kC15LighterRatio) {
+    v.because = measured + ". The address-space change is a large part of a process switch";
+  } else if (ratio(futex) < kC15LighterRatio && ratio(pipe) < kC15LighterRatio) {
     v.verdict = Verdict::contradicted;
-    v.because = measured + ": processes switched faster than threads here";
+    v.because = measured + ". Processes switched faster than threads here";
   } else {
-    const bool heavier_on_both = futex_ratio > 1 && pipe_ratio > 1;
-    v.because = measured +
-                (heavier_on_both ? ": heavier on both paths, but on one by less than 20%. "
-                                 : ": no clear difference on both paths. ") +
-                "The extra work of a process switch (a new page-table root, the TLB entries "
-                "of the other address space) is small here next to the kernel entry, "
-                "scheduling and exit that both kinds pay";
+    v.because = measured + ". " + c15_nuance(futex, pipe);
   }
+  apply_trust(v, trust);
   return v;
 }
 
-ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
+namespace {
+
+// Why a thread switch that does save something is still not "light".
+std::string c16_nuance(double thread_switch_ns, double call_ns,
                        std::optional<double> user_switch_ns) {
+  const std::string calls =
+      call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
+                  : std::string();
+  return fmt::format(
+      "Yet the thread switch still costs {}{}: its price is the trip through the kernel "
+      "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
+      format_ns(thread_switch_ns), calls,
+      user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
+                                   format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
+                     : std::string("A switch of only PC, registers and stack, in user space, "
+                                   "is not measured yet (the runtime lands in issue 4)."));
+}
+
+}  // namespace
+
+ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
+                       std::optional<double> user_switch_ns, const Trust& trust) {
   ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
       "confirmed when a user-space switch (PC, registers and stack only: the runtime of "
       "issue 4) costs at most 1/{} of a kernel thread switch; without one, nuanced while "
       "threads save at least {} of the process switch (futex, per switch), contradicted "
-      "below that",
-      format_number(kC16UserSpaceFactor), format_percent(kC16MinSavedShare));
+      "below that{}",
+      format_number(kC16UserSpaceFactor), format_percent(kC16MinSavedShare), kTrustRule);
   const double saved = process_switch_ns - thread_switch_ns;
   const double share = process_switch_ns > 0 ? saved / process_switch_ns : 0;
   const std::string saving = fmt::format(
@@ -120,37 +197,26 @@ ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double
         "{}; a user-space switch, which saves only PC, registers and stack, costs {}: {} "
         "less than the kernel thread switch",
         saving, format_ns(*user_switch_ns), format_ratio(thread_switch_ns / *user_switch_ns));
-    return v;
-  }
-  if (share < kC16MinSavedShare) {
+  } else if (share < kC16MinSavedShare) {
     v.verdict = Verdict::contradicted;
     v.because = saving + ": a thread's context saved no measurable time here";
-    return v;
+  } else {
+    v.because = saving + ". " + c16_nuance(thread_switch_ns, call_ns, user_switch_ns);
   }
-  const std::string calls =
-      call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
-                  : std::string();
-  v.because = fmt::format(
-      "{}. Yet the thread switch still costs {}{}: its price is the trip through the kernel "
-      "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
-      saving, format_ns(thread_switch_ns), calls,
-      user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
-                                   format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
-                     : std::string("A switch of only PC, registers and stack, in user space, "
-                                   "is not measured yet (the runtime lands in issue 4)."));
+  apply_trust(v, trust);
   return v;
 }
 
 ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_with_syscalls_ns,
-                       double alone_cpu_share) {
+                       double alone_cpu_share, const Trust& trust) {
   ClaimVerdict v{"C17", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
       "at the highest switch rate: contradicted when the busy loop lost under {} of its work; "
       "confirmed when it lost at least {} and the time lost per forced switch is within {} of "
       "what one switch with its system calls costs in the ping-pong; nuanced otherwise, and "
-      "always nuanced when the loop alone got under {} of its CPU (other tasks competed)",
+      "always nuanced when the loop alone got under {} of its CPU (other tasks competed){}",
       format_percent(kC17NoiseShare), format_percent(kC17MinShare), format_ratio(kC17Agreement),
-      format_percent(kC17MinAloneCpuShare));
+      format_percent(kC17MinAloneCpuShare), kTrustRule);
   const double lost_per_switch_ns = switches_per_s > 0 ? lost_share * 1e9 / switches_per_s : 0;
   const double agreement =
       switch_with_syscalls_ns > 0 ? lost_per_switch_ns / switch_with_syscalls_ns : 0;
@@ -174,6 +240,7 @@ ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_w
   } else {
     v.because = measured + ": a loss, but not one the counted switches account for";
   }
+  apply_trust(v, trust);
   return v;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <cerrno>
 #include <sstream>
 
 #include "os/error.h"
@@ -28,12 +29,20 @@ int default_cpu() {
   return cpus.empty() ? 0 : cpus.front();
 }
 
-void pin_current_thread(int cpu) {
+bool pin_self_nothrow(int cpu) noexcept {
+  if (cpu < 0 || cpu >= CPU_SETSIZE) {
+    errno = EINVAL;
+    return false;
+  }
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   // pid 0 = the calling thread (sched_setaffinity acts on a task, i.e. a thread).
-  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+  return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+void pin_current_thread(int cpu) {
+  if (!pin_self_nothrow(cpu)) {
     throw_errno("sched_setaffinity(cpu " + std::to_string(cpu) + ")");
   }
 }

@@ -15,6 +15,10 @@ std::vector<int> allowed_cpus();
 int default_cpu();
 // Pins the calling thread (or, with pid, that task) to one CPU. Throws on failure.
 void pin_current_thread(int cpu);
+// The same for code that may not throw or allocate: a child between fork() and exec or _exit,
+// a side of an experiment running on its own thread. Only sched_setaffinity(2), which is
+// async-signal-safe in practice (a bare syscall). false when the CPU cannot be used.
+bool pin_self_nothrow(int cpu) noexcept;
 // Lets the calling thread run on every CPU in `cpus` again.
 void unpin_current_thread(const std::vector<int>& cpus);
 // Pins the calling thread to `cpu` for a scope (no pin when cpu < 0), then lets it run on

@@ -49,4 +49,37 @@ int futex_wake_all(FutexWord& word, FutexScope scope) {
   return futex_wake(word, INT_MAX, scope);
 }
 
+void FutexBaton::reset(Side holder, FutexScope scope) {
+  scope_ = scope;
+  word_.store(holder, std::memory_order_release);
+}
+
+bool FutexBaton::pass(Side from) {
+  std::uint32_t expected = from;
+  const std::uint32_t to = from == first ? second : first;
+  if (!word_.compare_exchange_strong(expected, to, std::memory_order_acq_rel)) {
+    return false;  // only a stop takes the baton from its holder
+  }
+  futex_wake(word_, 1, scope_);
+  return true;
+}
+
+bool FutexBaton::await(Side me) {
+  while (true) {
+    const std::uint32_t seen = word_.load(std::memory_order_acquire);
+    if (seen == me) {
+      return true;
+    }
+    if (seen == kStopped) {
+      return false;
+    }
+    futex_wait(word_, seen, scope_);
+  }
+}
+
+void FutexBaton::stop() {
+  word_.store(kStopped, std::memory_order_release);
+  futex_wake_all(word_, scope_);
+}
+
 }  // namespace conc::os

@@ -34,4 +34,32 @@ int futex_wait_for(FutexWord& word, std::uint32_t expected, FutexScope scope,
 int futex_wake(FutexWord& word, int count, FutexScope scope);
 int futex_wake_all(FutexWord& word, FutexScope scope);
 
+// A token that two parties hand back and forth through one futex word: the hand-off of every
+// futex ping-pong (pingpong.h between threads or processes, switch_pressure.h's pacer pair).
+// Trivially destructible and lock-free, so it may sit in a MAP_SHARED page between processes.
+//
+// Invariant: the word holds first, second or kStopped. A party moves it only from its own value
+// to the other's, by compare-and-swap, so kStopped, once stored, sticks: no party can lose a
+// stop by passing the baton over it.
+class FutexBaton {
+ public:
+  enum Side : std::uint32_t { first = 0, second = 1 };
+
+  // Before either party runs: who holds the baton, and how the kernel keys the word
+  // (FutexScope::shared between processes).
+  void reset(Side holder, FutexScope scope);
+  // Hands the baton from `from` to the other side and wakes it. false when `from` does not hold
+  // it: after a stop (or if it was never its turn).
+  bool pass(Side from);
+  // Blocks until `me` holds the baton. false once stopped.
+  bool await(Side me);
+  // Ends the game: every pass and await returns false from now on, sleepers included.
+  void stop();
+
+ private:
+  static constexpr std::uint32_t kStopped = 2;
+  FutexWord word_{first};
+  FutexScope scope_ = FutexScope::process_private;
+};
+
 }  // namespace conc::os

@@ -23,6 +23,7 @@ double time_getppid(long n);
 
 // lmbench's "overhead" for a pipe ping-pong: write 1 byte then read it back on one pipe, in
 // one thread. Both calls return at once: the syscalls of a round trip without the switch.
+// Throws std::system_error if either call fails (it cannot on a fresh pipe).
 double time_pipe_self_pair(long n);
 
 // The futex twin: FUTEX_WAKE on a word nobody waits on, then FUTEX_WAIT with a value the word

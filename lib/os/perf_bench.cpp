@@ -40,9 +40,6 @@ std::optional<PerfSchedPipe> parse_perf_sched_pipe(std::string_view output) {
       std::istringstream words(line.substr(executed + 9));
       words >> p.loops;
       p.threads = line.find("two threads") != std::string::npos;
-    } else if (line.find("Total time:") != std::string::npos) {
-      std::istringstream words(line.substr(line.find(':') + 1));
-      words >> p.total_s;
     } else if (auto rate = number_before(line, "usecs/op")) {
       p.usecs_per_op = *rate;
       have_rate = *rate > 0;

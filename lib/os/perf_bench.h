@@ -15,7 +15,6 @@ namespace conc::os {
 struct PerfSchedPipe {
   long loops = 0;        // "Executed N pipe operations"
   bool threads = false;  // "... between two threads" (else processes)
-  double total_s = 0;    // "Total time: X [sec]"
   double usecs_per_op = 0;
 };
 

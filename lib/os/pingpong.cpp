@@ -2,19 +2,17 @@
 //
 // Invariants of the shared State (one per run, in a MAP_SHARED mapping so that the same code
 // serves two threads and two processes):
-// - `turn` holds kTurnA, kTurnB or kStop. A side moves it from its own turn to the other's
-//   with a compare-and-swap, so a kStop stored by the supervisor is never overwritten.
-// - Side X writes only X's Record, X's `outcome` and X's `cpu`; the supervisor reads them
+// - `baton` (os::FutexBaton) is A's, B's or stopped; only the supervisor stops it, and a stop
+//   sticks (see futex.h).
+// - Side X writes only X's samples, X's `outcome` and X's `cpu`; the supervisor reads them
 //   only after `finished` reached 2 (each side's last act is a release increment of it).
-// - Boundary r of a Record is taken by A just before it passes round trip W + r·N, and by B
+// - Boundary r of the samples is taken by A just before it passes round trip W + r·N, and by B
 //   just before it awaits that same round trip: repetition r is [boundary r, boundary r+1)
 //   on both sides, so their switch counts add up over the same round trips.
 
 #include "os/pingpong.h"
 
 #include <sched.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -25,11 +23,13 @@
 #include <string>
 #include <system_error>
 
+#include "os/affinity.h"
 #include "os/child.h"
 #include "os/clock.h"
 #include "os/futex.h"
 #include "os/interrupt.h"
 #include "os/pipe.h"
+#include "os/rusage.h"
 #include "os/shared_memory.h"
 #include "os/thread.h"
 
@@ -42,16 +42,15 @@ const char* to_string(Partners p) {
   return p == Partners::threads ? "threads" : "processes";
 }
 
-bool switch_count_plausible(double switches_per_round_trip) {
-  return switches_per_round_trip >= kMinSwitchesPerRoundTrip &&
-         switches_per_round_trip <= kMaxSwitchesPerRoundTrip;
+bool switch_count_plausible(double voluntary_per_round_trip, double involuntary_per_round_trip) {
+  const double all = voluntary_per_round_trip + involuntary_per_round_trip;
+  return voluntary_per_round_trip >= kMinVoluntaryPerRoundTrip && all >= kMinSwitchesPerRoundTrip &&
+         all <= kMaxSwitchesPerRoundTrip;
 }
 
 namespace {
 
-constexpr std::uint32_t kTurnA = 0;
-constexpr std::uint32_t kTurnB = 1;
-constexpr std::uint32_t kStop = 2;
+using Side = FutexBaton::Side;
 constexpr char kToken = 't';
 constexpr char kStopByte = 's';
 // How often the supervisor looks at Ctrl-C, the deadline and the children.
@@ -75,41 +74,21 @@ const char* describe(int outcome) {
   }
 }
 
-struct Record {
-  std::int64_t wall_ns[kMaxPingPongRepetitions + 1];
-  std::int64_t cpu_ns[kMaxPingPongRepetitions + 1];
-  long switches[kMaxPingPongRepetitions + 1];
-};
+// One side's clocks and counters at each repetition boundary (sample_this_thread: raw calls
+// only, since side B may run in a child forked from a threaded process and a side running on
+// a thread must not throw).
+using Samples = ThreadSample[kMaxPingPongRepetitions + 1];
 
 struct State {
-  alignas(64) FutexWord turn;
+  alignas(64) FutexBaton baton;
   alignas(64) FutexWord finished;
   std::atomic<int> outcome_a, outcome_b;
   int cpu_a, cpu_b;
-  Record a, b;
+  Samples a, b;
 };
 
-// Only raw calls below: side B may run in a child forked from a threaded process, and a side
-// running on a thread must not throw.
-void snapshot(Record& r, int index) {
-  rusage ru{};
-  ::getrusage(RUSAGE_THREAD, &ru);
-  timespec cpu{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-  timespec wall{};
-  ::clock_gettime(CLOCK_MONOTONIC, &wall);
-  r.switches[index] = ru.ru_nvcsw + ru.ru_nivcsw;
-  r.cpu_ns[index] = static_cast<std::int64_t>(cpu.tv_sec) * 1'000'000'000 + cpu.tv_nsec;
-  r.wall_ns[index] = static_cast<std::int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec;
-}
-
-bool pin_here(int cpu, int& seen) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof set, &set) != 0) {
-    return false;
-  }
+// Where the side runs after pinning (threads are created pinned, a child pins itself first).
+bool on_cpu(int cpu, int& seen) {
   seen = ::sched_getcpu();
   return seen == cpu;
 }
@@ -117,25 +96,13 @@ bool pin_here(int cpu, int& seen) {
 // One side's end of the link: hands the token over, and waits for it to come back.
 class Endpoint {
  public:
-  Endpoint(State& state, Transport transport, FutexScope scope, std::uint32_t mine,
-           std::uint32_t theirs, int in_fd, int out_fd)
-      : state_(state),
-        transport_(transport),
-        scope_(scope),
-        mine_(mine),
-        theirs_(theirs),
-        in_fd_(in_fd),
-        out_fd_(out_fd) {}
+  Endpoint(FutexBaton& baton, Transport transport, Side mine, int in_fd, int out_fd)
+      : baton_(baton), transport_(transport), mine_(mine), in_fd_(in_fd), out_fd_(out_fd) {}
 
   // false: stopped by the supervisor, or the pipe failed (io_failed() tells).
   bool pass() {
     if (transport_ == Transport::futex) {
-      std::uint32_t expected = mine_;
-      if (!state_.turn.compare_exchange_strong(expected, theirs_, std::memory_order_acq_rel)) {
-        return false;  // kStop
-      }
-      futex_wake(state_.turn, 1, scope_);
-      return true;
+      return baton_.pass(mine_);
     }
     const char token = kToken;
     ssize_t w = 0;
@@ -148,16 +115,7 @@ class Endpoint {
 
   bool await() {
     if (transport_ == Transport::futex) {
-      while (true) {
-        const std::uint32_t seen = state_.turn.load(std::memory_order_acquire);
-        if (seen == mine_) {
-          return true;
-        }
-        if (seen == kStop) {
-          return false;
-        }
-        futex_wait(state_.turn, seen, scope_);
-      }
+      return baton_.await(mine_);
     }
     char byte = 0;
     ssize_t r = 0;
@@ -171,16 +129,15 @@ class Endpoint {
   bool io_failed() const { return io_failed_; }
 
  private:
-  State& state_;
+  FutexBaton& baton_;
   Transport transport_;
-  FutexScope scope_;
-  std::uint32_t mine_, theirs_;
+  Side mine_;
   int in_fd_, out_fd_;
   bool io_failed_ = false;
 };
 
 int run_initiator(State& s, const PingPongConfig& c, Endpoint& link) {
-  if (!pin_here(c.cpu, s.cpu_a)) {
+  if (!on_cpu(c.cpu, s.cpu_a)) {
     return kPinFailed;
   }
   auto round_trip = [&] { return link.pass() && link.await(); };
@@ -190,19 +147,19 @@ int run_initiator(State& s, const PingPongConfig& c, Endpoint& link) {
     }
   }
   for (int r = 0; r < c.repetitions; ++r) {
-    snapshot(s.a, r);
+    s.a[r] = sample_this_thread();
     for (long i = 0; i < c.round_trips; ++i) {
       if (!round_trip()) {
         return link.io_failed() ? kIoFailed : kStopped;
       }
     }
   }
-  snapshot(s.a, c.repetitions);
+  s.a[c.repetitions] = sample_this_thread();
   return kCompleted;
 }
 
 int run_responder(State& s, const PingPongConfig& c, Endpoint& link) {
-  if (!pin_here(c.cpu, s.cpu_b)) {
+  if (!on_cpu(c.cpu, s.cpu_b)) {
     return kPinFailed;
   }
   const long total = c.warmup_round_trips + c.repetitions * c.round_trips;
@@ -210,14 +167,14 @@ int run_responder(State& s, const PingPongConfig& c, Endpoint& link) {
   int boundary = 0;
   for (long i = 0; i < total; ++i) {
     if (i == next_boundary) {
-      snapshot(s.b, boundary++);
+      s.b[boundary++] = sample_this_thread();
       next_boundary += c.round_trips;
     }
     if (!link.await() || !link.pass()) {
       return link.io_failed() ? kIoFailed : kStopped;
     }
   }
-  snapshot(s.b, c.repetitions);
+  s.b[c.repetitions] = sample_this_thread();
   return kCompleted;
 }
 
@@ -234,9 +191,9 @@ class Run {
   explicit Run(const PingPongConfig& c)
       : config_(c),
         scope_(c.partners == Partners::threads ? FutexScope::process_private : FutexScope::shared) {
-    state_->turn.store(kTurnA);
-    a_link_.emplace(*state_, c.transport, scope_, kTurnA, kTurnB, ba_.read_fd(), ab_.write_fd());
-    b_link_.emplace(*state_, c.transport, scope_, kTurnB, kTurnA, ab_.read_fd(), ba_.write_fd());
+    state_->baton.reset(Side::first, scope_);
+    a_link_.emplace(state_->baton, c.transport, Side::first, ba_.read_fd(), ab_.write_fd());
+    b_link_.emplace(state_->baton, c.transport, Side::second, ab_.read_fd(), ba_.write_fd());
   }
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
@@ -248,13 +205,17 @@ class Run {
 
   void start() {
     State& s = *state_;
-    auto responder = [this, &s] {
-      finish(s, s.outcome_b, run_responder(s, config_, *b_link_), scope_);
+    // A thread is created pinned (os::Thread); a child pins itself before it plays.
+    const bool child = config_.partners == Partners::processes;
+    auto responder = [this, &s, child] {
+      const bool pinned = !child || pin_self_nothrow(config_.cpu);
+      finish(s, s.outcome_b, pinned ? run_responder(s, config_, *b_link_) : kPinFailed, scope_);
     };
-    auto initiator = [this, &s] {
-      finish(s, s.outcome_a, run_initiator(s, config_, *a_link_), scope_);
+    auto initiator = [this, &s, child] {
+      const bool pinned = !child || pin_self_nothrow(config_.cpu);
+      finish(s, s.outcome_a, pinned ? run_initiator(s, config_, *a_link_) : kPinFailed, scope_);
     };
-    if (config_.partners == Partners::threads) {
+    if (!child) {
       start_thread(b_thread_, responder);
       start_thread(a_thread_, initiator);
     } else {
@@ -309,14 +270,19 @@ class Run {
     PingPongResult out;
     out.config = config_;
     out.both_on_cpu = s.cpu_a == config_.cpu && s.cpu_b == config_.cpu;
+    const double n = static_cast<double>(config_.round_trips);
     for (int r = 0; r < config_.repetitions; ++r) {
-      const double wall = static_cast<double>(s.a.wall_ns[r + 1] - s.a.wall_ns[r]);
-      const double cpu = static_cast<double>(s.a.cpu_ns[r + 1] - s.a.cpu_ns[r] + s.b.cpu_ns[r + 1] -
-                                             s.b.cpu_ns[r]);
-      const double switches = static_cast<double>(s.a.switches[r + 1] - s.a.switches[r] +
-                                                  s.b.switches[r + 1] - s.b.switches[r]);
-      const double n = static_cast<double>(config_.round_trips);
-      out.reps.push_back({wall / n, switches / n, wall > 0 ? cpu / wall : 0});
+      const ThreadSample a = s.a[r + 1] - s.a[r];
+      const ThreadSample b = s.b[r + 1] - s.b[r];
+      const auto wall = static_cast<double>(a.wall_ns);
+      PingPongRep rep;
+      rep.round_trip_ns = wall / n;
+      rep.voluntary_per_round_trip =
+          static_cast<double>(a.voluntary_switches + b.voluntary_switches) / n;
+      rep.involuntary_per_round_trip =
+          static_cast<double>(a.involuntary_switches + b.involuntary_switches) / n;
+      rep.cpu_share = wall > 0 ? static_cast<double>(a.cpu_ns + b.cpu_ns) / wall : 0;
+      out.reps.push_back(rep);
     }
     return out;
   }
@@ -324,8 +290,9 @@ class Run {
  private:
   template <typename Fn>
   void start_thread(Thread& t, Fn fn) {
-    if (const int err = Thread::start(t, fn); err != 0) {
-      throw std::system_error(err, std::generic_category(), "ping-pong thread");
+    if (const int err = Thread::start(t, fn, {.stack_bytes = 0, .cpu = config_.cpu}); err != 0) {
+      throw std::system_error(err, std::generic_category(),
+                              "ping-pong thread pinned to CPU " + std::to_string(config_.cpu));
     }
   }
 
@@ -352,8 +319,7 @@ class Run {
   }
 
   void stop() {
-    state_->turn.store(kStop, std::memory_order_release);
-    futex_wake_all(state_->turn, scope_);
+    state_->baton.stop();
     if (config_.transport == Transport::pipe) {
       const char byte = kStopByte;
       [[maybe_unused]] auto w1 = ::write(ab_.write_fd(), &byte, 1);
@@ -372,30 +338,6 @@ class Run {
 };
 
 }  // namespace
-
-std::vector<double> PingPongResult::round_trip_ns() const {
-  std::vector<double> v;
-  for (const auto& r : reps) {
-    v.push_back(r.round_trip_ns);
-  }
-  return v;
-}
-
-std::vector<double> PingPongResult::switches_per_round_trip() const {
-  std::vector<double> v;
-  for (const auto& r : reps) {
-    v.push_back(r.switches_per_round_trip);
-  }
-  return v;
-}
-
-std::vector<double> PingPongResult::cpu_share() const {
-  std::vector<double> v;
-  for (const auto& r : reps) {
-    v.push_back(r.cpu_share);
-  }
-  return v;
-}
 
 PingPongResult run_pingpong(const PingPongConfig& config) {
   if (config.repetitions < 1 || config.repetitions > kMaxPingPongRepetitions ||

@@ -1,6 +1,7 @@
 #include "os/rusage.h"
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include "os/error.h"
 
@@ -32,6 +33,35 @@ Rusage Rusage::operator-(const Rusage& earlier) const {
   d.user_s = user_s - earlier.user_s;
   d.system_s = system_s - earlier.system_s;
   return d;
+}
+
+namespace {
+std::int64_t clock_ns(clockid_t id) noexcept {
+  timespec ts{};
+  if (::clock_gettime(id, &ts) != 0) {
+    return 0;
+  }
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+ThreadSample ThreadSample::operator-(const ThreadSample& earlier) const {
+  return {wall_ns - earlier.wall_ns, cpu_ns - earlier.cpu_ns,
+          voluntary_switches - earlier.voluntary_switches,
+          involuntary_switches - earlier.involuntary_switches};
+}
+
+ThreadSample sample_this_thread() noexcept {
+  ThreadSample s;
+  rusage ru{};
+  if (::getrusage(RUSAGE_THREAD, &ru) == 0) {
+    s.voluntary_switches = ru.ru_nvcsw;
+    s.involuntary_switches = ru.ru_nivcsw;
+  }
+  s.cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  // Same order at both ends of a window: it holds the cost of one sample, once.
+  s.wall_ns = clock_ns(CLOCK_MONOTONIC);
+  return s;
 }
 
 Rusage rusage_self() {

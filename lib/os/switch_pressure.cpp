@@ -3,15 +3,14 @@
 // Invariants of the shared LoopState:
 // - `phase` goes kWaiting -> kRunning -> kStopping, only forward, only by the controller (or
 //   by the guard on an error path).
-// - `turn` (the pair's token) is kPacer, kPartner or kStopped; a member of the pair moves it
-//   only from its own value to the other's (compare-and-swap), so kStopped sticks.
+// - `baton` (the pair's token, os::FutexBaton) is the pacer's, the partner's or stopped; a
+//   stop sticks.
 // - Each thread writes only its own Totals and reads the shared words; the controller reads
 //   the Totals only after `finished` counts every thread (release increment, acquire load).
 
 #include "os/switch_pressure.h"
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -21,14 +20,14 @@
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
-#include "os/affinity.h"
 #include "os/clock.h"
 #include "os/futex.h"
 #include "os/interrupt.h"
+#include "os/rusage.h"
 #include "os/thread.h"
 
 namespace conc::os {
@@ -48,59 +47,40 @@ PacingPlan plan_pacing(double target_switches_per_s) {
 namespace {
 
 constexpr std::uint32_t kWaiting = 0, kRunning = 1, kStopping = 2;
-constexpr std::uint32_t kPacer = 0, kPartner = 1, kStopped = 2;
+constexpr auto kPacer = FutexBaton::first;
+constexpr auto kPartner = FutexBaton::second;
 constexpr std::size_t kBusyWords = 32 * 1024 / sizeof(std::uint32_t);  // 32 KiB: fits L1
 constexpr auto kStartLimit = std::chrono::seconds(5);
 constexpr auto kFinishLimit = std::chrono::seconds(5);
+// How often the controller looks at Ctrl-C while it waits for the threads.
 constexpr auto kPoll = std::chrono::milliseconds(20);
+constexpr auto kReadyPoll = std::chrono::microseconds(200);
 constexpr auto scope = FutexScope::process_private;
 
+// One thread's window (clocks and switch counters, os::sample_this_thread) and its work.
 struct Totals {
-  std::int64_t wall_ns = 0, cpu_ns = 0;
-  long switches = 0;
+  ThreadSample window;
   std::uint64_t iterations = 0;
-};
 
-struct Snapshot {
-  std::int64_t wall_ns, cpu_ns;
-  long switches;
+  // Every switch the thread took part in, voluntary (it blocked: the pair) or involuntary (it
+  // was preempted: the loop). Each one is a switch on the experiment's CPU.
+  long switches() const { return window.voluntary_switches + window.involuntary_switches; }
 };
-
-Snapshot take_snapshot() {
-  rusage ru{};
-  ::getrusage(RUSAGE_THREAD, &ru);
-  return {monotonic_ns(), thread_cpu_ns(), ru.ru_nvcsw + ru.ru_nivcsw};
-}
 
 struct LoopState {
   FutexWord phase{kWaiting};
-  FutexWord turn{kPacer};
+  FutexBaton baton;  // the pacer holds it first
   FutexWord finished{0};
   std::atomic<int> ready{0};
-  std::atomic<int> pin_failures{0};
   Totals loop, pacer, partner;
 };
 
-// Pins the calling thread, reports in, and waits for the start. false: could not pin.
-bool pin_and_wait(LoopState& s, int cpu) {
-  try {
-    pin_current_thread(cpu);
-  } catch (const std::system_error&) {
-    s.pin_failures.fetch_add(1);
-  }
+// Reports in and waits for the start (the thread was created pinned: Thread::Options::cpu).
+void wait_for_start(LoopState& s) {
   s.ready.fetch_add(1);
   while (s.phase.load(std::memory_order_acquire) == kWaiting) {
     futex_wait(s.phase, kWaiting, scope);
   }
-  return s.pin_failures.load() == 0;
-}
-
-void record(Totals& t, const Snapshot& from, std::uint64_t iterations) {
-  const Snapshot to = take_snapshot();
-  t.wall_ns = to.wall_ns - from.wall_ns;
-  t.cpu_ns = to.cpu_ns - from.cpu_ns;
-  t.switches = to.switches - from.switches;
-  t.iterations = iterations;
 }
 
 void done(LoopState& s) {
@@ -113,95 +93,87 @@ bool stopping(const LoopState& s) {
 }
 
 // The work whose rate we watch: sum a 32 KiB array again and again.
-void busy_loop(LoopState& s, int cpu) {
+void busy_loop(LoopState& s) {
   std::vector<std::uint32_t> data(kBusyWords, 1);
-  if (pin_and_wait(s, cpu)) {
-    const Snapshot from = take_snapshot();
-    std::uint64_t iterations = 0;
-    std::uint32_t sum = 0;
-    while (!stopping(s)) {
-      // The compiler must read the array again on every pass, not sum it once.
-      asm volatile("" : : "r"(data.data()) : "memory");
-      for (std::uint32_t word : data) {
-        sum += word;
-      }
-      iterations += data.size();
+  wait_for_start(s);
+  const ThreadSample from = sample_this_thread();
+  std::uint64_t iterations = 0;
+  std::uint32_t sum = 0;
+  while (!stopping(s)) {
+    // The compiler must read the array again on every pass, not sum it once.
+    asm volatile("" : : "r"(data.data()) : "memory");
+    for (std::uint32_t word : data) {
+      sum += word;
     }
-    asm volatile("" : : "r"(sum));
-    record(s.loop, from, iterations);
+    iterations += data.size();
   }
+  asm volatile("" : : "r"(sum));
+  s.loop = {sample_this_thread() - from, iterations};
   done(s);
 }
 
-// One hand-off of the pair's token; false once the token was stopped.
-bool hand_over(LoopState& s, std::uint32_t mine, std::uint32_t theirs) {
-  std::uint32_t expected = mine;
-  if (!s.turn.compare_exchange_strong(expected, theirs, std::memory_order_acq_rel)) {
-    return false;
-  }
-  futex_wake(s.turn, 1, scope);
-  return true;
-}
-
-bool wait_for_turn(LoopState& s, std::uint32_t mine) {
-  while (true) {
-    const std::uint32_t seen = s.turn.load(std::memory_order_acquire);
-    if (seen == mine) {
-      return true;
+// Sleeps until the absolute monotonic time `at_ns` (a signal does not cut it short), or until
+// the stop: a long period is slept in steps of at most kPoll, so the controller never waits
+// longer than that for the pacer to see the stop.
+void sleep_until(const LoopState& s, std::int64_t at_ns) {
+  const std::int64_t step = std::chrono::nanoseconds(kPoll).count();
+  while (!stopping(s)) {
+    const std::int64_t until = std::min(at_ns, monotonic_ns() + step);
+    const timespec at{static_cast<time_t>(until / 1'000'000'000),
+                      static_cast<long>(until % 1'000'000'000)};
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
     }
-    if (seen == kStopped) {
-      return false;
+    if (until == at_ns) {
+      return;
     }
-    futex_wait(s.turn, seen, scope);
   }
 }
 
-void pacer(LoopState& s, int cpu, SwitchPressure pressure) {
+// Wakes plan.periods_per_s times a second and plays plan.round_trips each time, until the stop.
+template <typename RoundTrip>
+void play_paced(const LoopState& s, const PacingPlan& plan, RoundTrip round_trip) {
+  const auto period = static_cast<std::int64_t>(1e9 / plan.periods_per_s);
+  std::int64_t next = monotonic_ns();
+  while (!stopping(s)) {
+    next += period;
+    // After a long delay, start afresh rather than burst to catch up.
+    next = std::max(next, monotonic_ns() - 10 * period);
+    sleep_until(s, next);
+    for (long k = 0; k < plan.round_trips && round_trip(); ++k) {
+    }
+  }
+}
+
+void pacer(LoopState& s, SwitchPressure pressure) {
   // The timer should fire when asked, not up to 50 µs later (the default slack).
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-  if (pin_and_wait(s, cpu)) {
-    const Snapshot from = take_snapshot();
-    auto round_trip = [&] { return hand_over(s, kPacer, kPartner) && wait_for_turn(s, kPacer); };
-    if (pressure.kind == SwitchPressure::Kind::continuous) {
-      while (!stopping(s) && round_trip()) {
-      }
-    } else {
-      const PacingPlan plan = plan_pacing(pressure.target_switches_per_s);
-      const auto period = static_cast<std::int64_t>(1e9 / plan.periods_per_s);
-      std::int64_t next = monotonic_ns();
-      while (!stopping(s)) {
-        next += period;
-        // After a long delay, start afresh rather than burst to catch up.
-        next = std::max(next, monotonic_ns() - 10 * period);
-        const timespec at{static_cast<time_t>(next / 1'000'000'000),
-                          static_cast<long>(next % 1'000'000'000)};
-        while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
-        }
-        for (long k = 0; k < plan.round_trips && round_trip(); ++k) {
-        }
-      }
+  wait_for_start(s);
+  const ThreadSample from = sample_this_thread();
+  auto round_trip = [&s] { return s.baton.pass(kPacer) && s.baton.await(kPacer); };
+  if (pressure.kind == SwitchPressure::Kind::continuous) {
+    while (!stopping(s) && round_trip()) {
     }
-    record(s.pacer, from, 0);
+  } else {
+    play_paced(s, plan_pacing(pressure.target_switches_per_s), round_trip);
   }
-  s.turn.store(kStopped, std::memory_order_release);
-  futex_wake_all(s.turn, scope);
+  s.pacer = {sample_this_thread() - from, 0};
+  s.baton.stop();  // releases the partner
   done(s);
 }
 
-void partner(LoopState& s, int cpu) {
-  if (pin_and_wait(s, cpu)) {
-    const Snapshot from = take_snapshot();
-    while (wait_for_turn(s, kPartner) && hand_over(s, kPartner, kPacer)) {
-    }
-    record(s.partner, from, 0);
+void partner(LoopState& s) {
+  wait_for_start(s);
+  const ThreadSample from = sample_this_thread();
+  while (s.baton.await(kPartner) && s.baton.pass(kPartner)) {
   }
+  s.partner = {sample_this_thread() - from, 0};
   done(s);
 }
 
 // Stops every thread on any path out of run_busy_loop, before the Thread members join.
 class Experiment {
  public:
-  explicit Experiment(int expected_threads) : expected_(expected_threads) {
+  Experiment(int cpu, int expected_threads) : cpu_(cpu), expected_(expected_threads) {
     threads_.reserve(static_cast<std::size_t>(expected_threads));
   }
   Experiment(const Experiment&) = delete;
@@ -211,27 +183,31 @@ class Experiment {
   void stop() {
     state.phase.store(kStopping, std::memory_order_release);
     futex_wake_all(state.phase, scope);
-    state.turn.store(kStopped, std::memory_order_release);
-    futex_wake_all(state.turn, scope);
+    state.baton.stop();
   }
 
+  // Every thread is created pinned to the experiment's CPU: one that cannot be used fails here.
   void start(std::function<void()> fn) {
     Thread& t = threads_.emplace_back();
-    if (const int err = Thread::start(t, std::move(fn)); err != 0) {
+    if (const int err = Thread::start(t, std::move(fn), {.stack_bytes = 0, .cpu = cpu_});
+        err != 0) {
       threads_.pop_back();
-      throw std::system_error(err, std::generic_category(), "busy-loop experiment thread");
+      throw std::system_error(
+          err, std::generic_category(),
+          "busy-loop experiment: a thread pinned to CPU " + std::to_string(cpu_));
     }
   }
 
-  // Bounded waits on the counters the threads bump.
+  // Bounded waits on the counters the threads bump. Ctrl-C ends either within kPoll: the
+  // exception leaves through the destructor, which stops the threads, and the Thread members
+  // join them.
   void wait_ready() {
     const auto deadline = monotonic_ns() + std::chrono::nanoseconds(kStartLimit).count();
     while (state.ready.load() < expected_) {
-      throw_if_interrupted();
       if (monotonic_ns() > deadline) {
         throw std::runtime_error("busy-loop experiment: threads did not start");
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      sleep_interruptible(std::chrono::nanoseconds(kReadyPoll).count());
     }
   }
   void wait_finished() {
@@ -241,6 +217,7 @@ class Experiment {
       if (static_cast<int>(n) >= expected_) {
         break;
       }
+      throw_if_interrupted();
       if (monotonic_ns() > deadline) {
         throw std::runtime_error("busy-loop experiment: threads did not stop");
       }
@@ -254,18 +231,24 @@ class Experiment {
   LoopState state;
 
  private:
+  int cpu_;
   int expected_;
   std::vector<Thread> threads_;  // after `state`: joined before it goes away
 };
 
-// Sleeps through the window in short steps so that Ctrl-C is seen within kPoll.
-void sleep_window(std::chrono::milliseconds window) {
-  const auto end = monotonic_ns() + std::chrono::nanoseconds(window).count();
-  for (auto now = monotonic_ns(); now < end; now = monotonic_ns()) {
-    throw_if_interrupted();
-    std::this_thread::sleep_for(
-        std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(end - now), kPoll));
+BusyLoopSample summarize(const LoopState& s) {
+  BusyLoopSample out;
+  const auto wall = static_cast<double>(s.loop.window.wall_ns);
+  out.window_ns = wall;
+  if (wall <= 0) {
+    return out;
   }
+  out.iterations_per_s = static_cast<double>(s.loop.iterations) / wall * 1e9;
+  out.loop_cpu_share = static_cast<double>(s.loop.window.cpu_ns) / wall;
+  out.pair_cpu_share = static_cast<double>(s.pacer.window.cpu_ns + s.partner.window.cpu_ns) / wall;
+  const long switches = s.loop.switches() + s.pacer.switches() + s.partner.switches();
+  out.switches_per_s = static_cast<double>(switches) / wall * 1e9;
+  return out;
 }
 
 }  // namespace
@@ -275,34 +258,20 @@ BusyLoopSample run_busy_loop(int cpu, std::chrono::milliseconds window, SwitchPr
   if (pressure.kind == SwitchPressure::Kind::paced && pressure.target_switches_per_s <= 0) {
     throw std::invalid_argument("paced switch pressure needs a positive rate");
   }
-  Experiment x(with_pair ? 3 : 1);
+  Experiment x(cpu, with_pair ? 3 : 1);
   LoopState& s = x.state;
-  x.start([&s, cpu] { busy_loop(s, cpu); });
+  x.start([&s] { busy_loop(s); });
   if (with_pair) {
-    x.start([&s, cpu] { partner(s, cpu); });
-    x.start([&s, cpu, pressure] { pacer(s, cpu, pressure); });
+    x.start([&s] { partner(s); });
+    x.start([&s, pressure] { pacer(s, pressure); });
   }
   x.wait_ready();
   s.phase.store(kRunning, std::memory_order_release);
   futex_wake_all(s.phase, scope);
-  sleep_window(window);
+  sleep_interruptible(std::chrono::nanoseconds(window).count());
   x.stop();
   x.wait_finished();
-  if (s.pin_failures.load() != 0) {
-    throw std::runtime_error("busy-loop experiment: could not pin to CPU " + std::to_string(cpu));
-  }
-  BusyLoopSample out;
-  const double wall = static_cast<double>(s.loop.wall_ns);
-  out.window_ns = wall;
-  if (wall <= 0) {
-    return out;
-  }
-  out.iterations_per_s = static_cast<double>(s.loop.iterations) / wall * 1e9;
-  out.loop_cpu_share = static_cast<double>(s.loop.cpu_ns) / wall;
-  out.pair_cpu_share = static_cast<double>(s.pacer.cpu_ns + s.partner.cpu_ns) / wall;
-  out.switches_per_s =
-      static_cast<double>(s.loop.switches + s.pacer.switches + s.partner.switches) / wall * 1e9;
-  return out;
+  return summarize(s);
 }
 
 }  // namespace conc::os

@@ -27,6 +27,22 @@ TEST_SUITE("affinity") {
     }).join();
     CHECK(seen == cpus.back());
   }
+
+  TEST_CASE("pinning without exceptions says false for a CPU that cannot be used") {
+    const auto cpus = allowed_cpus();
+    bool pinned = false, refused = true, negative = true;
+    int seen = -1;
+    std::thread([&] {
+      refused = pin_self_nothrow(1023);  // the last CPU a cpu_set_t can name
+      negative = pin_self_nothrow(-1);
+      pinned = pin_self_nothrow(cpus.front());
+      seen = current_cpu();
+    }).join();
+    CHECK_FALSE(refused);
+    CHECK_FALSE(negative);
+    CHECK(pinned);
+    CHECK(seen == cpus.front());
+  }
 }
 
 #include <atomic>

@@ -43,4 +43,38 @@ TEST_SUITE("futex") {
       CHECK(word->load() == 1);
     }
   }
+
+  TEST_CASE("a baton goes back and forth, and a stop releases a waiting party") {
+    for (auto scope : {FutexScope::process_private, FutexScope::shared}) {
+      Shared<FutexBaton> baton;
+      baton->reset(FutexBaton::first, scope);
+      constexpr int kRounds = 1'000;
+      int partner_turns = 0;
+      std::thread partner([&] {
+        while (baton->await(FutexBaton::second) && baton->pass(FutexBaton::second)) {
+          ++partner_turns;
+        }
+      });
+      int rounds = 0;
+      while (rounds < kRounds && baton->pass(FutexBaton::first) &&
+             baton->await(FutexBaton::first)) {
+        ++rounds;
+      }
+      // The partner now waits for a turn that never comes: only the stop ends it.
+      baton->stop();
+      partner.join();
+      CHECK(rounds == kRounds);
+      CHECK(partner_turns == kRounds);
+      CHECK_FALSE(baton->pass(FutexBaton::first));
+      CHECK_FALSE(baton->await(FutexBaton::first));
+    }
+  }
+
+  TEST_CASE("only the holder can pass the baton") {
+    FutexBaton baton;
+    baton.reset(FutexBaton::first, FutexScope::process_private);
+    CHECK_FALSE(baton.pass(FutexBaton::second));
+    CHECK(baton.pass(FutexBaton::first));
+    CHECK(baton.await(FutexBaton::second));  // it holds it now: returns at once
+  }
 }

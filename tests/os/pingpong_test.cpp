@@ -1,10 +1,12 @@
-// The ping-pong switch timer's shape: it really switches (about 2 switches counted per round
-// trip), both sides ran on the chosen CPU, and a round trip is worth more than the syscalls
-// it contains. No wall-clock thresholds.
+// The ping-pong switch timer's shape: it really switches (about 2 voluntary switches counted
+// per round trip), both sides ran on the chosen CPU, and a round trip is worth more than the
+// syscalls it contains. No wall-clock thresholds.
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <stdexcept>
+#include <vector>
 
 #include "os/affinity.h"
 #include "os/op_timer.h"
@@ -15,19 +17,33 @@ using namespace conc::os;
 
 namespace {
 
-PingPongResult small_run(Transport t, Partners p) {
+PingPongResult small_run(Transport t, Partners p, int repetitions = 3) {
   PingPongConfig c;
   c.transport = t;
   c.partners = p;
   c.cpu = default_cpu();
   c.round_trips = 2'000;
   c.warmup_round_trips = 200;
-  c.repetitions = 3;
+  c.repetitions = repetitions;
   return run_pingpong(c);
 }
 
-double median(std::vector<double> v) {
-  return conc::report::summarize(std::move(v)).median;
+double median_of(const PingPongResult& r, double PingPongRep::*field) {
+  std::vector<double> v;
+  for (const auto& rep : r.reps) {
+    v.push_back(rep.*field);
+  }
+  return conc::report::median(std::move(v));
+}
+
+// The median of `n` timings, each on the ping-pong's CPU like the lesson's yardsticks.
+double median_timing(int n, const std::function<double()>& time_once) {
+  std::vector<double> v;
+  const ScopedPin pinned(default_cpu(), allowed_cpus());
+  for (int i = 0; i < n; ++i) {
+    v.push_back(time_once());
+  }
+  return conc::report::median(std::move(v));
 }
 
 }  // namespace
@@ -44,31 +60,46 @@ TEST_SUITE("ping-pong switch timer") {
         for (const auto& rep : r.reps) {
           CHECK(rep.round_trip_ns > 0);
           CHECK(rep.cpu_share > 0);
+          CHECK(rep.involuntary_per_round_trip >= 0);
         }
-        // Every hand-off must block the sender (>= 2); preemptions by other tasks add a few.
-        const double switches = median(r.switches_per_round_trip());
-        CHECK(switches >= kMinSwitchesPerRoundTrip);
-        CHECK(switches <= 2.5);
+        // Two switches per round trip, and a side blocked in every one (the woken side often
+        // preempts its waker, so not both: see switch_count_plausible).
+        const double voluntary = median_of(r, &PingPongRep::voluntary_per_round_trip);
+        const double involuntary = median_of(r, &PingPongRep::involuntary_per_round_trip);
+        CHECK(voluntary >= kMinVoluntaryPerRoundTrip);
+        CHECK(voluntary + involuntary >= kMinSwitchesPerRoundTrip);
+        CHECK(voluntary + involuntary <= kMaxSwitchesPerRoundTrip);
+        CHECK(switch_count_plausible(voluntary, involuntary));
       }
     }
   }
 
+  // The issue asks for "figures positive and above their baselines". A round trip makes the
+  // no-switch pair's syscalls TWICE and switches twice on top, so it is physically above 2
+  // pairs; this test asks only for more than ONE pair, a factor-2 margin that a timing upset
+  // on a shared 2-CPU machine (a preempted batch, a neighbour's compile) cannot eat. Each
+  // side is the median of 5 repetitions, so one disturbed sample cannot decide either.
   TEST_CASE("a round trip holds more than its syscalls made without switching") {
-    const auto futex = small_run(Transport::futex, Partners::threads);
-    const double pair = time_futex_self_pair(5'000, FutexScope::process_private);
-    CHECK(pair > 0);
-    CHECK(per_switch_ns(median(futex.round_trip_ns()), 2 * pair) > 0);
-    const auto pipe = small_run(Transport::pipe, Partners::processes);
-    const double pipe_pair = time_pipe_self_pair(5'000);
+    constexpr int kRepetitions = 5;
+    const auto futex = small_run(Transport::futex, Partners::threads, kRepetitions);
+    const double futex_pair = median_timing(
+        kRepetitions, [] { return time_futex_self_pair(2'000, FutexScope::process_private); });
+    CHECK(futex_pair > 0);
+    CHECK(median_of(futex, &PingPongRep::round_trip_ns) > futex_pair);
+    const auto pipe = small_run(Transport::pipe, Partners::processes, kRepetitions);
+    const double pipe_pair = median_timing(kRepetitions, [] { return time_pipe_self_pair(2'000); });
     CHECK(pipe_pair > 0);
-    CHECK(per_switch_ns(median(pipe.round_trip_ns()), 2 * pipe_pair) > 0);
+    CHECK(median_of(pipe, &PingPongRep::round_trip_ns) > pipe_pair);
   }
 
-  TEST_CASE("the switch-count check accepts about 2 and nothing else") {
-    CHECK(switch_count_plausible(2.0));
-    CHECK(switch_count_plausible(2.05));
-    CHECK_FALSE(switch_count_plausible(1.0));
-    CHECK_FALSE(switch_count_plausible(3.0));
+  TEST_CASE("the switch-count check wants 2 switches with a side blocking in each round trip") {
+    CHECK(switch_count_plausible(2.0, 0.0));    // every waker blocked before its partner ran
+    CHECK(switch_count_plausible(1.14, 0.86));  // most wakers preempted by the task they woke
+    CHECK(switch_count_plausible(1.0, 1.05));
+    CHECK_FALSE(switch_count_plausible(0.0, 2.0));  // nobody blocked: preemptions only
+    CHECK_FALSE(switch_count_plausible(0.5, 1.5));
+    CHECK_FALSE(switch_count_plausible(1.0, 0.0));  // one switch per round trip: two CPUs
+    CHECK_FALSE(switch_count_plausible(2.0, 1.0));  // other tasks preempted the pair
   }
 
   TEST_CASE("per switch is half of what is left after the subtraction") {
@@ -87,6 +118,7 @@ TEST_SUITE("ping-pong switch timer") {
     PingPongConfig c;
     c.cpu = 1023;  // the last CPU a cpu_set_t can name: not one a test machine lets us use
     c.round_trips = 10;
+    // Threads: created pinned, so the creation fails (std::system_error is a runtime_error).
     CHECK_THROWS_AS(run_pingpong(c), std::runtime_error);
     c.partners = Partners::processes;
     CHECK_THROWS_AS(run_pingpong(c), std::runtime_error);
