@@ -20,6 +20,7 @@
 #include "os/pingpong.h"
 #include "report/stats.h"
 #include "report/units.h"
+#include "runtime/probes.h"
 
 namespace conc::lessons {
 
@@ -87,12 +88,28 @@ double baseline_pair(const Yardsticks& y, const PingPongFigure& f, std::size_t r
   return f.partners == Partners::threads ? y.futex_private[r] : y.futex_shared[r];
 }
 
-// THE GOROUTINE SLOT, the one place to fill when the runtime (issue 4) lands: time, `rounds`
-// times on ctx.cpu(), a yield switch between two goroutines on one worker and a hand-off over
-// an unbuffered channel, and say how in `method`. Everything else (measurements, the table's
-// rows, the chart's bars, C16) reads what this returns. Until then there is no figure.
-std::optional<GoroutineSwitches> time_goroutine_switches(LessonContext& /*ctx*/, int /*rounds*/) {
-  return std::nullopt;
+// The runtime's user-space switches, `rounds` times on ctx.cpu(): a yield switch between two
+// goroutines on one worker, and a hand-off over an unbuffered channel (half a ping-pong round
+// trip). The runtime's worker thread inherits this thread's pin, so the goroutines run on the
+// same CPU as the kernel ping-pongs. Everything else (measurements, the table's rows, the
+// chart's bars, C16 and C33) reads what this returns.
+std::optional<GoroutineSwitches> time_goroutine_switches(LessonContext& ctx, int rounds) {
+  const std::int64_t yields = ctx.size<std::int64_t>(200'000, 50'000);
+  const std::int64_t round_trips = ctx.size<std::int64_t>(100'000, 25'000);
+  GoroutineSwitches g;
+  const os::ScopedPin pin(ctx.cpu(), ctx.allowed_cpus());
+  for (int r = 0; r < rounds; ++r) {
+    LessonContext::check_interrupted();
+    g.yield_switch_ns.push_back(rt::measure_yield_switch_ns(yields));
+    g.channel_handoff_ns.push_back(rt::measure_chan_round_trip_ns(round_trips, 1) / 2);
+  }
+  g.method = fmt::format(
+      "conc::rt on one worker thread pinned to CPU {}: two goroutines call yield() {} times in "
+      "all (per switch = wall time ÷ yields), or bounce a value over two unbuffered channels {} "
+      "times (per hand-off = round trip ÷ 2); an untimed warm-up of a tenth first; one sample "
+      "per round",
+      ctx.cpu(), report::format_count(yields), report::format_count(round_trips));
+  return g;
 }
 
 class ContextSwitchLesson final : public Lesson {
@@ -101,7 +118,9 @@ class ContextSwitchLesson final : public Lesson {
   std::string_view title() const override {
     return "What a context switch costs, and what it takes from your program";
   }
-  std::vector<std::string_view> claims() const override { return {"C14", "C15", "C16", "C17"}; }
+  std::vector<std::string_view> claims() const override {
+    return {"C14", "C15", "C16", "C17", "C33"};
+  }
   void add_options(CLI::App& cmd) override {
     cmd.add_option(
            "--iterations", iterations_,
@@ -286,6 +305,9 @@ void ContextSwitchLesson::judge(LessonContext& ctx) {
   ctx.verdict(v::judge_c17(pressure_.lost_share_at_max, pressure_.forced_switches_at_max,
                            median(futex_threads.round_trip) / 2, pressure_.alone_cpu_share,
                            futex_threads_trust));
+  ctx.verdict(v::judge_c33(costs_.per_switch(Transport::futex, Partners::threads),
+                           costs_.per_switch(Transport::futex, Partners::processes), user_switch,
+                           futex_trust));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #pragma once
-// Lesson `context-switch` (claims C14-C17): what one context switch costs on this machine,
+// Lesson `context-switch` (claims C14-C17, C33): what one context switch costs on this machine,
 // next to a function call and a system call; threads against processes; what the switch
 // leaves for your program when it happens often.
 //
@@ -9,12 +9,12 @@
 //   round_trip_{futex,pipe}_{threads,processes}_ns        raw ping-pong round trips (trusted =
 //                                                         false when the counted switches, the
 //                                                         pair's CPU share or its CPU say no)
-//   goroutine_yield_switch_ns, goroutine_channel_handoff_ns   once the runtime (issue 4) is in
+//   goroutine_yield_switch_ns, goroutine_channel_handoff_ns   the runtime's user-space switches
 //   busy_loop_alone_per_ns ("1/ns"), busy_loop_loss_{1k,10k,max}_percent ("%")   C17
 //   perf_pipe_{processes,threads}_ns, reference_pipe_{processes,threads}_ns      --reference
 // tables: "switch_costs" (every figure, per switch by both subtractions, voluntary and
 // involuntary switches counted, ratios), "switch_pressure" (C17), "reference" (--reference).
-// verdicts: C14, C15, C16, C17.
+// verdicts: C14, C15, C16, C17, C33.
 //
 // The verdict rules are pure functions so that tests can feed them synthetic numbers.
 
@@ -61,9 +61,9 @@ report::ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const 
 // C16 "a thread's context is light: PC, registers, stack": the futex process switch minus
 // the thread switch is what the address space costs (what a thread saves). Confirmed only by
 // a switch that really saves nothing but PC, registers and stack, i.e. the runtime's
-// user-space switch (issue 4), when it is at least kC16UserSpaceFactor cheaper than the
-// kernel thread switch. Without it: nuanced while threads save at least kC16MinSavedShare of
-// the process switch, contradicted when they save less.
+// user-space switch (conc::rt's goroutine switch), when it is at least kC16UserSpaceFactor cheaper
+// than the kernel thread switch. Without it: nuanced while threads save at least kC16MinSavedShare
+// of the process switch, contradicted when they save less.
 inline constexpr double kC16MinSavedShare = 0.05;
 inline constexpr double kC16UserSpaceFactor = 10;
 report::ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
@@ -83,5 +83,14 @@ inline constexpr double kC17MinAloneCpuShare = 0.9;
 report::ClaimVerdict judge_c17(double lost_share, double switches_per_s,
                                double switch_with_syscalls_ns, double alone_cpu_share,
                                const Trust& trust);
+
+// C33 "switching goroutines is much cheaper than switching threads": the kernel thread switch
+// (futex, per switch, lmbench's subtraction) against the runtime's yield switch between two
+// goroutines on one worker, both on the same CPU in the same run. "Much" starts at
+// kC33MuchCheaper; below kC33NotCheaper the claim fails. The process switch is quoted too.
+inline constexpr double kC33MuchCheaper = 10;
+inline constexpr double kC33NotCheaper = 2;
+report::ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
+                               std::optional<double> goroutine_switch_ns, const Trust& trust);
 
 }  // namespace conc::lessons::context_switch

@@ -29,7 +29,7 @@ using report::median;
 const std::string kNone = "—";
 // Below this many involuntary switches per round trip, the wakers mostly blocked themselves.
 constexpr double kMostlyVoluntary = 0.1;
-constexpr const char* kGoroutineMissing = "not available yet (the runtime lands in issue 4)";
+constexpr const char* kGoroutineMissing = "not measured in this run";
 
 // A reference, NOT measured by this run: the lab's peer anchors for this kind of machine
 // (/work/shared/peers/RESULTS.md, section 3, generated 2026-11-26T23:12Z by peers/run-all.sh),

@@ -55,7 +55,7 @@ struct PingPongFigure {
   std::string short_label() const;  // "threads, futex"
 };
 
-// The slot for the runtime's user-space switches (issue 4): a yield switch between two
+// The slot for the runtime's user-space switches (conc::rt): a yield switch between two
 // goroutines on one worker, and a hand-off over an unbuffered channel, one sample per round.
 struct GoroutineSwitches {
   std::vector<double> yield_switch_ns, channel_handoff_ns;

@@ -1,4 +1,4 @@
-// The verdict rules of lesson `context-switch` (C14-C17): numbers in, ClaimVerdict out.
+// The verdict rules of lesson `context-switch` (C14-C17, C33): numbers in, ClaimVerdict out.
 // Thresholds are the named constants in context_switch.h, stated again in each `threshold`.
 
 #include <fmt/format.h>
@@ -169,7 +169,7 @@ std::string c16_nuance(double thread_switch_ns, double call_ns,
       user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
                                    format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
                      : std::string("A switch of only PC, registers and stack, in user space, "
-                                   "is not measured yet (the runtime lands in issue 4)."));
+                                   "was not measured in this run."));
 }
 
 }  // namespace
@@ -178,8 +178,8 @@ ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double
                        std::optional<double> user_switch_ns, const Trust& trust) {
   ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "confirmed when a user-space switch (PC, registers and stack only: the runtime of "
-      "issue 4) costs at most 1/{} of a kernel thread switch; without one, nuanced while "
+      "confirmed when a user-space switch (PC, registers and stack only: the runtime's "
+      "goroutine switch) costs at most 1/{} of a kernel thread switch; without one, nuanced while "
       "threads save at least {} of the process switch (futex, per switch), contradicted "
       "below that{}",
       format_number(kC16UserSpaceFactor), format_percent(kC16MinSavedShare), kTrustRule);
@@ -239,6 +239,45 @@ ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_w
     v.because = measured + ": the CPU time the program lost is the time spent switching";
   } else {
     v.because = measured + ": a loss, but not one the counted switches account for";
+  }
+  apply_trust(v, trust);
+  return v;
+}
+
+ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
+                       std::optional<double> goroutine_switch_ns, const Trust& trust) {
+  ClaimVerdict v{"C33", Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "kernel thread switch (futex, per switch) ÷ goroutine yield switch (one worker, same "
+      "CPU): confirmed at {} or more, contradicted under {}, nuanced in between{}",
+      format_ratio(kC33MuchCheaper), format_ratio(kC33NotCheaper), kTrustRule);
+  if (!goroutine_switch_ns || *goroutine_switch_ns <= 0) {
+    v.because = "the goroutine switch was not measured in this run";
+    return v;
+  }
+  if (thread_switch_ns <= 0) {
+    v.because = fmt::format(
+        "the subtraction left {} per kernel thread switch: run-to-run noise is larger than the "
+        "switch here, so this run cannot compare it with the goroutine's {}",
+        format_ns(thread_switch_ns), format_ns(*goroutine_switch_ns));
+    return v;
+  }
+  const double ratio = thread_switch_ns / *goroutine_switch_ns;
+  const std::string figures = fmt::format(
+      "a goroutine switch costs {} here, a kernel thread switch {} ({} as much) and a process "
+      "switch {} ({})",
+      format_ns(*goroutine_switch_ns), format_ns(thread_switch_ns), format_ratio(ratio),
+      format_ns(process_switch_ns), format_ratio(process_switch_ns / *goroutine_switch_ns));
+  if (ratio >= kC33MuchCheaper) {
+    v.verdict = Verdict::confirmed;
+    v.because = figures +
+                ": the runtime switches in user space, saving and restoring a few registers and "
+                "a stack pointer, with no trip through the kernel and no scheduler decision";
+  } else if (ratio < kC33NotCheaper) {
+    v.verdict = Verdict::contradicted;
+    v.because = figures + ": on this machine the kernel switch is not much dearer";
+  } else {
+    v.because = figures + ": cheaper, but not by the order of magnitude the notes suggest";
   }
   apply_trust(v, trust);
   return v;

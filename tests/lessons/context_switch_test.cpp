@@ -29,11 +29,14 @@ TEST_SUITE("lesson context-switch") {
     REQUIRE(r.tables.size() >= 2);
     const auto& costs = r.tables[0];
     CHECK(costs.id == "switch_costs");
-    // 5 yardsticks, 4 ping-pongs, the goroutine slot (one "not yet" row until issue 4).
-    REQUIRE(costs.rows.size() == 10);
-    CHECK(std::get<std::string>(costs.rows.back()[0]) == "goroutine switch");
-    CHECK(costs.note.find("issue 4") != std::string::npos);
-    CHECK(r.find_measurement("goroutine_yield_switch_ns") == nullptr);
+    // 5 yardsticks, 4 ping-pongs, the runtime's yield switch and channel hand-off.
+    REQUIRE(costs.rows.size() == 11);
+    CHECK(std::get<std::string>(costs.rows.back()[0]) == "goroutine channel hand-off");
+    for (const char* id : {"goroutine_yield_switch_ns", "goroutine_channel_handoff_ns"}) {
+      const auto* g = r.find_measurement(id);
+      REQUIRE(g != nullptr);
+      CHECK(g->stats.median > 0);
+    }
     // Voluntary and involuntary switches have a column each.
     const auto& cols = costs.columns;
     CHECK(std::find(cols.begin(), cols.end(), "vol/rt") != cols.end());
@@ -47,7 +50,7 @@ TEST_SUITE("lesson context-switch") {
     CHECK(r.tables[1].id == "switch_pressure");
     REQUIRE(r.charts.size() == 1);
     CHECK(r.charts[0].log_scale);
-    CHECK(r.verdicts.size() == 4);
+    CHECK(r.verdicts.size() == 5);
   }
 
   TEST_CASE("--iterations is bounded") {

@@ -96,7 +96,7 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(judge_c16(500, 650, 1, 40.0, kTrusted).verdict == Verdict::confirmed);
     CHECK(judge_c16(500, 650, 1, 200.0, kTrusted).verdict == Verdict::nuanced);
     CHECK(judge_c16(500, 505, 1, 40.0, kTrusted).verdict == Verdict::confirmed);
-    CHECK(says(judge_c16(500, 650, 1, std::nullopt, kTrusted), "issue 4"));
+    CHECK(says(judge_c16(500, 650, 1, std::nullopt, kTrusted), "not measured"));
   }
 
   TEST_CASE("C17: a loss the switches account for confirms; none contradicts") {
@@ -108,5 +108,15 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(judge_c17(0.5, 8'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
     CHECK(judge_c17(0.03, 50'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
     CHECK(judge_c17(0.01, 800'000, 650, 1.0, kTrusted).verdict == Verdict::contradicted);
+  }
+
+  TEST_CASE("C33: ten times cheaper confirms, less than twice contradicts") {
+    CHECK(judge_c33(600, 700, 20.0, kTrusted).verdict == Verdict::confirmed);
+    CHECK(judge_c33(600, 700, 100.0, kTrusted).verdict == Verdict::nuanced);
+    CHECK(judge_c33(600, 700, 400.0, kTrusted).verdict == Verdict::contradicted);
+    CHECK(judge_c33(600, 700, std::nullopt, kTrusted).verdict == Verdict::nuanced);
+    CHECK(judge_c33(-5, 700, 20.0, kTrusted).verdict == Verdict::nuanced);
+    CHECK(judge_c33(600, 700, 20.0, kUntrusted).verdict == Verdict::nuanced);
+    CHECK(says(judge_c33(600, 700, 20.0, kTrusted), "30.0×"));
   }
 }
