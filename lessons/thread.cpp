@@ -17,6 +17,7 @@
 #include "lessons/lesson.h"
 #include "os/child.h"
 #include "os/clock.h"
+#include "os/interrupt.h"
 #include "os/limits.h"
 #include "os/parked_threads.h"
 #include "os/pipe.h"
@@ -95,17 +96,19 @@ class ThreadLesson final : public Lesson {
         ->type_name("N")
         ->check(whole_number(2, 16));
     cmd.add_option("--window-ms", window_ms_,
-                   "Length of one CPU-share sample (20-1000 ms; default 100, quick 50)")
+                   fmt::format("Length of one CPU-share window (20-1000 ms; default and least: "
+                               "{} scheduler ticks, 100 ms at HZ 250)",
+                               thread::kMinTicksPerWindow))
         ->type_name("MS")
         ->check(whole_number(20, 1000));
   }
   void run(LessonContext& ctx) override;
 
  private:
-  void own_stacks(LessonContext& ctx);
-  void shared_memory(LessonContext& ctx);
-  void kernel_accounts(LessonContext& ctx);
-  void blocked_thread(LessonContext& ctx);
+  report::ClaimVerdict own_stacks(LessonContext& ctx);
+  report::ClaimVerdict shared_memory(LessonContext& ctx);
+  report::ClaimVerdict kernel_accounts(LessonContext& ctx);
+  report::ClaimVerdict blocked_thread(LessonContext& ctx);
   int threads_ = 4;
   int busy_threads_ = 4;
   int window_ms_ = 0;
@@ -117,20 +120,27 @@ void ThreadLesson::run(LessonContext& ctx) {
               "stack and its own place in the scheduler, while the address space, open files "
               "and everything else belong to the process and are shared by all its threads. "
               "On Linux each thread is a task with a tid of its own.");
-  own_stacks(ctx);
+  // The experiments' verdicts are kept for the end of the lesson, in claim order.
+  std::vector<report::ClaimVerdict> verdicts;
+  verdicts.push_back(own_stacks(ctx));
   LessonContext::check_interrupted();
-  shared_memory(ctx);
+  verdicts.push_back(shared_memory(ctx));
   LessonContext::check_interrupted();
-  kernel_accounts(ctx);
+  verdicts.push_back(kernel_accounts(ctx));
   LessonContext::check_interrupted();
-  blocked_thread(ctx);
+  verdicts.push_back(blocked_thread(ctx));
   LessonContext::check_interrupted();
-  thread::cpu_share_experiment(ctx, busy_threads_, window_ms_ > 0 ? window_ms_ : ctx.size(100, 50));
+  verdicts.push_back(thread::cpu_share_experiment(ctx, busy_threads_, window_ms_));
   LessonContext::check_interrupted();
-  thread::parallel_experiment(ctx, ctx.size(240, 120));
+  verdicts.push_back(thread::parallel_experiment(ctx, ctx.size(240, 120)));
+  std::stable_sort(verdicts.begin(), verdicts.end(),
+                   [](const auto& a, const auto& b) { return a.claim < b.claim; });
+  for (auto& v : verdicts) {
+    ctx.verdict(std::move(v));
+  }
 }
 
-void ThreadLesson::own_stacks(LessonContext& ctx) {
+report::ClaimVerdict ThreadLesson::own_stacks(LessonContext& ctx) {
   const int n = threads_;
   const auto stack_bytes = os::default_thread_stack_bytes();
   ctx.explain("Experiment 1: each thread has its own stack",
@@ -215,10 +225,10 @@ void ThreadLesson::own_stacks(LessonContext& ctx) {
       report::format_bytes(static_cast<double>(stack_bytes)),
       report::format_bytes(static_cast<double>(os::page_size())));
   ctx.report().add(std::move(t));
-  ctx.verdict(thread::judge_c09(views, stack_bytes));
+  return thread::judge_c09(views, stack_bytes);
 }
 
-void ThreadLesson::shared_memory(LessonContext& ctx) {
+report::ClaimVerdict ThreadLesson::shared_memory(LessonContext& ctx) {
   ctx.explain("Experiment 2: one address space for all threads, not for a child",
               fmt::format("A global variable holds {}. Thread W stores {} in it; after W has "
                           "ended, thread R reads it. Then a child process forked from this one "
@@ -285,10 +295,10 @@ void ThreadLesson::shared_memory(LessonContext& ctx) {
       "The threads use one page table, so an address means the same memory in both. The child "
       "got a copy of the address space at fork: same addresses, its own pages once it writes.";
   ctx.report().add(std::move(t));
-  ctx.verdict(thread::judge_c10(v));
+  return thread::judge_c10(v);
 }
 
-void ThreadLesson::kernel_accounts(LessonContext& ctx) {
+report::ClaimVerdict ThreadLesson::kernel_accounts(LessonContext& ctx) {
   const auto window_ns = static_cast<std::int64_t>(ctx.size(200, 100)) * 1'000'000;
   ctx.explain(
       "Experiment 3: the kernel keeps accounts per thread",
@@ -311,7 +321,7 @@ void ThreadLesson::kernel_accounts(LessonContext& ctx) {
     start_or_throw(group, [&, i] {
       tids[i] = os::current_tid();
       const double duty = roles[i].duty;
-      while (os::monotonic_ns() < deadline) {
+      while (os::monotonic_ns() < deadline && !os::interrupted()) {
         if (duty >= 1.0) {
           continue;
         }
@@ -366,10 +376,10 @@ void ThreadLesson::kernel_accounts(LessonContext& ctx) {
       report::format_ns(static_cast<double>(sum_ns)),
       report::format_ns(static_cast<double>(process_ns)));
   ctx.report().add(std::move(t));
-  ctx.verdict(thread::judge_c08(accounts));
+  return thread::judge_c08(accounts);
 }
 
-void ThreadLesson::blocked_thread(LessonContext& ctx) {
+report::ClaimVerdict ThreadLesson::blocked_thread(LessonContext& ctx) {
   constexpr int kIntervalMs = 20;
   const int blocked_intervals = ctx.size(15, 6);
   const int after_intervals = ctx.size(4, 3);
@@ -414,6 +424,7 @@ void ThreadLesson::blocked_thread(LessonContext& ctx) {
     count(counters[kWorkers]);
   });
   for (const auto give_up = os::monotonic_ns() + 3'000'000'000; !blocked_started.load();) {
+    LessonContext::check_interrupted();
     if (os::monotonic_ns() > give_up) {
       throw std::runtime_error("the blocking thread did not start");
     }
@@ -425,12 +436,11 @@ void ThreadLesson::blocked_thread(LessonContext& ctx) {
   std::string wchan;
   const int total = blocked_intervals + after_intervals;
   for (int k = 0; k < total; ++k) {
-    LessonContext::check_interrupted();
     if (k == blocked_intervals) {
       const char byte = 1;
       gate.write_all(&byte, 1);
     }
-    std::this_thread::sleep_for(milliseconds(kIntervalMs));
+    os::sleep_interruptible(kIntervalMs * 1'000'000LL);
     for (int i = 0; i <= kWorkers; ++i) {
       const auto now = counters[static_cast<std::size_t>(i)].n.load(std::memory_order_relaxed);
       deltas[static_cast<std::size_t>(i)].push_back(now - last[static_cast<std::size_t>(i)]);
@@ -476,7 +486,7 @@ void ThreadLesson::blocked_thread(LessonContext& ctx) {
       blocked_state, state_name(blocked_state),
       wchan.empty() || wchan == "0" ? "" : ", waiting in " + wchan, blocked_intervals + 1);
   ctx.report().add(std::move(tl));
-  ctx.verdict(thread::judge_c11(p));
+  return thread::judge_c11(p);
 }
 
 }  // namespace
