@@ -129,6 +129,10 @@ inline constexpr double kMaxPinnedOverlap = 0.02;
 inline constexpr double kMinFreeOverlap = 0.30;
 report::ClaimVerdict judge_c13(const ParallelView& v);
 
+// The live experiments of thread_accounts.cpp (C08, C11), run by the lesson in thread.cpp.
+report::ClaimVerdict kernel_accounts_experiment(LessonContext& ctx);
+report::ClaimVerdict blocked_thread_experiment(LessonContext& ctx);
+
 // The live experiments of thread_sched.cpp (C12, C13), run by the lesson in thread.cpp. Each
 // returns its verdict; the lesson adds the verdicts at its end. `asked_window_ms` 0: the
 // smallest window share_window_ms allows.
