@@ -259,6 +259,88 @@ std::string cwd_of(long pid) {
   return os::read_link("/proc/" + std::to_string(pid) + "/cwd").value_or("?");
 }
 
+// What experiment 1 saw: both children's reports and /proc entries, read while they lived.
+struct TwoChildren {
+  std::string target;
+  ChildReport a, b;
+  process::MarkerView writer, reader;
+  std::string writer_cwd, parent_cwd, parent_exe;
+  int parent_value = 0;
+};
+
+TwoChildren run_two_children(const std::string& target) {
+  os::Pipe results_a, results_b, to_reader, release;
+  auto a =
+      os::ChildProcess::spawn([&] { return writer_child(results_a, to_reader, release, target); });
+  auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
+  to_reader.close_write();
+  TwoChildren seen;
+  seen.target = target;
+  const bool got_a = results_a.receive(seen.a, kChildTimeout);
+  if (!got_a || !results_b.receive(seen.b, kChildTimeout)) {
+    throw std::runtime_error("a child of the process lesson did not report (" +
+                             (got_a ? b : a).kill().describe() + ")");
+  }
+  // Read /proc while both are alive, then release them.
+  seen.writer = {seen.a.pid, exe_of(seen.a.pid), seen.a.marker_address, seen.a.marker_seen};
+  seen.reader = {seen.b.pid, exe_of(seen.b.pid), seen.b.marker_address, seen.b.marker_seen};
+  seen.writer_cwd = cwd_of(seen.a.pid);
+  seen.parent_cwd = cwd_of(::getpid());
+  seen.parent_exe = exe_of(::getpid());
+  seen.parent_value = g_marker;
+  release.close_write();
+  a.wait();
+  b.wait();
+  return seen;
+}
+
+report::Table children_table(const TwoChildren& s) {
+  report::Table t{
+      "children",
+      "Two children of this program",
+      {"", "pid", "parent pid", "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"},
+      {},
+      ""};
+  t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
+                    std::to_string(::getppid()), s.parent_exe,
+                    fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
+                    static_cast<std::int64_t>(s.parent_value), s.parent_cwd});
+  t.rows.push_back({std::string("child A (writer)"), std::to_string(s.a.pid),
+                    std::to_string(s.a.ppid), s.writer.exe,
+                    fmt::format("{:#x}", s.a.marker_address),
+                    static_cast<std::int64_t>(s.a.marker_seen), s.writer_cwd});
+  t.rows.push_back({std::string("child B (reader)"), std::to_string(s.b.pid),
+                    std::to_string(s.b.ppid), s.reader.exe,
+                    fmt::format("{:#x}", s.b.marker_address),
+                    static_cast<std::int64_t>(s.b.marker_seen), std::string(s.b.cwd)});
+  t.note =
+      "Same address, different values: each process has its own virtual address space, and "
+      "fork gave each child a copy (shared copy-on-write until A wrote, then A got its own "
+      "page).";
+  return t;
+}
+
+// "53 mappings, 15.7 MiB: 40 file, 6 anonymous, ..." for /proc/<pid>/maps.
+std::string maps_summary(const std::vector<os::Mapping>& maps) {
+  std::size_t files = 0, anon = 0, guards = 0, special = 0;
+  std::uint64_t mapped = 0;
+  for (const auto& m : maps) {
+    mapped += m.size();
+    if (m.perms.rfind("---", 0) == 0) {
+      ++guards;
+    } else if (!m.path.empty() && m.path[0] == '[') {
+      ++special;
+    } else if (!m.path.empty()) {
+      ++files;
+    } else {
+      ++anon;
+    }
+  }
+  return fmt::format(
+      "{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} guard", maps.size(),
+      report::format_bytes(static_cast<double>(mapped)), files, anon, special, guards);
+}
+
 class ProcessLesson final : public Lesson {
  public:
   std::string_view name() const override { return "process"; }
@@ -310,73 +392,14 @@ ProcessLesson::Verdicts ProcessLesson::two_children(LessonContext& ctx) {
               "program). Child A stores 42 in a global variable that held 7, then changes its "
               "working directory to /. Child B waits until A has written, then reads the same "
               "variable at the same virtual address.");
-  os::Pipe results_a, results_b, to_reader, release;
-  const std::string target = "/";
-  auto a =
-      os::ChildProcess::spawn([&] { return writer_child(results_a, to_reader, release, target); });
-  auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
-  to_reader.close_write();
-  ChildReport ra, rb;
-  const bool got_a = results_a.receive(ra, kChildTimeout);
-  const bool got_b = got_a && results_b.receive(rb, kChildTimeout);
-  if (!got_a || !got_b) {
-    throw std::runtime_error("a child of the process lesson did not report (" +
-                             a.wait_for(milliseconds(0)).value_or(os::ExitStatus{}).describe() +
-                             ")");
-  }
-  // Read /proc while both are alive, then release them.
-  process::MarkerView wa{ra.pid, exe_of(ra.pid), ra.marker_address, ra.marker_seen};
-  process::MarkerView wb{rb.pid, exe_of(rb.pid), rb.marker_address, rb.marker_seen};
-  const std::string child_cwd = cwd_of(ra.pid);
-  const std::string parent_cwd = cwd_of(::getpid());
-  const std::string parent_exe = exe_of(::getpid());
-  const int parent_value = g_marker;
-  release.close_write();
-  a.wait();
-  b.wait();
-
-  report::Table t{
-      "children",
-      "Two children of this program",
-      {"", "pid", "parent pid", "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"},
-      {},
-      ""};
-  t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
-                    std::to_string(::getppid()), parent_exe,
-                    fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
-                    static_cast<std::int64_t>(parent_value), parent_cwd});
-  t.rows.push_back({std::string("child A (writer)"), std::to_string(ra.pid),
-                    std::to_string(ra.ppid), wa.exe, fmt::format("{:#x}", ra.marker_address),
-                    static_cast<std::int64_t>(ra.marker_seen), child_cwd});
-  t.rows.push_back({std::string("child B (reader)"), std::to_string(rb.pid),
-                    std::to_string(rb.ppid), wb.exe, fmt::format("{:#x}", rb.marker_address),
-                    static_cast<std::int64_t>(rb.marker_seen), std::string(rb.cwd)});
-  t.note =
-      "Same address, different values: each process has its own virtual address space, and "
-      "fork gave each child a copy (shared copy-on-write until A wrote, then A got its own "
-      "page).";
-  ctx.report().add(std::move(t));
-  return {process::judge_c04(wa, wb, parent_value, kOriginal, kWritten),
-          process::judge_c05(child_cwd, target, parent_cwd)};
+  const auto seen = run_two_children("/");
+  ctx.report().add(children_table(seen));
+  return {process::judge_c04(seen.writer, seen.reader, seen.parent_value, kOriginal, kWritten),
+          process::judge_c05(seen.writer_cwd, seen.target, seen.parent_cwd)};
 }
 
 void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   const pid_t pid = ::getpid();
-  const auto maps = os::read_maps(pid);
-  std::size_t files = 0, anon = 0, guards = 0, special = 0;
-  std::uint64_t mapped = 0;
-  for (const auto& m : maps) {
-    mapped += m.size();
-    if (m.perms.rfind("---", 0) == 0) {
-      ++guards;
-    } else if (!m.path.empty() && m.path[0] == '[') {
-      ++special;
-    } else if (!m.path.empty()) {
-      ++files;
-    } else {
-      ++anon;
-    }
-  }
   const auto status = os::read_status(pid);
   const auto environ = os::read_text_file("/proc/self/environ").value_or("");
   const auto limits = os::read_text_file("/proc/self/limits").value_or("");
@@ -388,10 +411,7 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
                   ""};
   t.rows = {
       {std::string("maps"), std::string("address-space mappings"),
-       fmt::format("{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} "
-                   "guard",
-                   maps.size(), report::format_bytes(static_cast<double>(mapped)), files, anon,
-                   special, guards)},
+       maps_summary(os::read_maps(pid))},
       {std::string("status"), std::string("address space mapped (VmSize)"),
        kib_text(status ? status->vm_size_kib : std::nullopt)},
       {std::string("status"), std::string("memory actually resident (VmRSS)"),
