@@ -231,11 +231,114 @@ int thread_child(os::Pipe& results, int n) {
   return results.send(r) ? 0 : 1;
 }
 
+// A /proc/<pid>/status size in KiB, for people; "unreadable" when the field was not there.
+std::string kib_text(std::optional<long long> kib) {
+  return kib ? report::format_bytes(static_cast<double>(*kib) * 1024) : std::string("unreadable");
+}
+
+// One child that exits at once, waited for without polling (ChildProcess sleeps on a pidfd,
+// so the figure is fork + exit + the wake-up, not a polling period): its wall time. `polled`
+// becomes true if pidfd_open was unavailable and the wait had to poll.
+double fork_exit_wait_ns(bool& polled) {
+  const auto t0 = os::monotonic_ns();
+  auto child = os::ChildProcess::spawn([] { return 0; });
+  const auto status = child.wait_for(kChildTimeout);
+  const auto elapsed = static_cast<double>(os::monotonic_ns() - t0);
+  polled = polled || !child.waited_on_pidfd();
+  if (!status || !status->exited || status->code != 0) {
+    throw std::runtime_error("a child that should exit at once ended otherwise (" +
+                             (status ? status->describe() : child.kill().describe()) + ")");
+  }
+  return elapsed;
+}
+
 std::string exe_of(long pid) {
   return os::read_link("/proc/" + std::to_string(pid) + "/exe").value_or("?");
 }
 std::string cwd_of(long pid) {
   return os::read_link("/proc/" + std::to_string(pid) + "/cwd").value_or("?");
+}
+
+// What experiment 1 saw: both children's reports and /proc entries, read while they lived.
+struct TwoChildren {
+  std::string target;
+  ChildReport a, b;
+  process::MarkerView writer, reader;
+  std::string writer_cwd, parent_cwd, parent_exe;
+  int parent_value = 0;
+};
+
+TwoChildren run_two_children(const std::string& target) {
+  os::Pipe results_a, results_b, to_reader, release;
+  auto a =
+      os::ChildProcess::spawn([&] { return writer_child(results_a, to_reader, release, target); });
+  auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
+  to_reader.close_write();
+  TwoChildren seen;
+  seen.target = target;
+  const bool got_a = results_a.receive(seen.a, kChildTimeout);
+  if (!got_a || !results_b.receive(seen.b, kChildTimeout)) {
+    throw std::runtime_error("a child of the process lesson did not report (" +
+                             (got_a ? b : a).kill().describe() + ")");
+  }
+  // Read /proc while both are alive, then release them.
+  seen.writer = {seen.a.pid, exe_of(seen.a.pid), seen.a.marker_address, seen.a.marker_seen};
+  seen.reader = {seen.b.pid, exe_of(seen.b.pid), seen.b.marker_address, seen.b.marker_seen};
+  seen.writer_cwd = cwd_of(seen.a.pid);
+  seen.parent_cwd = cwd_of(::getpid());
+  seen.parent_exe = exe_of(::getpid());
+  seen.parent_value = g_marker;
+  release.close_write();
+  a.wait();
+  b.wait();
+  return seen;
+}
+
+report::Table children_table(const TwoChildren& s) {
+  report::Table t{
+      "children",
+      "Two children of this program",
+      {"", "pid", "parent pid", "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"},
+      {},
+      ""};
+  t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
+                    std::to_string(::getppid()), s.parent_exe,
+                    fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
+                    static_cast<std::int64_t>(s.parent_value), s.parent_cwd});
+  t.rows.push_back({std::string("child A (writer)"), std::to_string(s.a.pid),
+                    std::to_string(s.a.ppid), s.writer.exe,
+                    fmt::format("{:#x}", s.a.marker_address),
+                    static_cast<std::int64_t>(s.a.marker_seen), s.writer_cwd});
+  t.rows.push_back({std::string("child B (reader)"), std::to_string(s.b.pid),
+                    std::to_string(s.b.ppid), s.reader.exe,
+                    fmt::format("{:#x}", s.b.marker_address),
+                    static_cast<std::int64_t>(s.b.marker_seen), std::string(s.b.cwd)});
+  t.note =
+      "Same address, different values: each process has its own virtual address space, and "
+      "fork gave each child a copy (shared copy-on-write until A wrote, then A got its own "
+      "page).";
+  return t;
+}
+
+// "53 mappings, 15.7 MiB: 40 file, 6 anonymous, ..." for /proc/<pid>/maps.
+std::string maps_summary(const std::vector<os::Mapping>& maps) {
+  std::size_t files = 0, anon = 0, guards = 0, special = 0;
+  std::uint64_t mapped = 0;
+  for (const auto& m : maps) {
+    mapped += m.size();
+    if (m.perms.rfind("---", 0) == 0) {
+      ++guards;
+    } else if (!m.path.empty() && m.path[0] == '[') {
+      ++special;
+    } else if (!m.path.empty()) {
+      ++files;
+    } else {
+      ++anon;
+    }
+  }
+  return fmt::format(
+      "{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} guard", maps.size(),
+      report::format_bytes(static_cast<double>(mapped)), files, anon, special, guards);
 }
 
 class ProcessLesson final : public Lesson {
@@ -253,9 +356,10 @@ class ProcessLesson final : public Lesson {
   void run(LessonContext& ctx) override;
 
  private:
-  void two_children(LessonContext& ctx);
+  using Verdicts = std::vector<report::ClaimVerdict>;
+  Verdicts two_children(LessonContext& ctx);
   void what_the_kernel_keeps(LessonContext& ctx);
-  void main_thread_and_more(LessonContext& ctx);
+  Verdicts main_thread_and_more(LessonContext& ctx);
   void creation_cost(LessonContext& ctx);
   int threads_ = 8;
 };
@@ -265,88 +369,37 @@ void ProcessLesson::run(LessonContext& ctx) {
               "A process is one running instance of a program: the kernel gives it a pid, an "
               "address space of its own, open files, a working directory, limits and an "
               "environment. It starts with one thread (the main thread) and may start more.");
-  two_children(ctx);
+  // The experiments' verdicts are kept for the end of the lesson, in claim order.
+  Verdicts verdicts = two_children(ctx);
   LessonContext::check_interrupted();
   what_the_kernel_keeps(ctx);
   LessonContext::check_interrupted();
-  main_thread_and_more(ctx);
+  for (auto& v : main_thread_and_more(ctx)) {
+    verdicts.push_back(std::move(v));
+  }
   LessonContext::check_interrupted();
   creation_cost(ctx);
+  std::stable_sort(verdicts.begin(), verdicts.end(),
+                   [](const auto& a, const auto& b) { return a.claim < b.claim; });
+  for (auto& v : verdicts) {
+    ctx.verdict(std::move(v));
+  }
 }
 
-void ProcessLesson::two_children(LessonContext& ctx) {
+ProcessLesson::Verdicts ProcessLesson::two_children(LessonContext& ctx) {
   ctx.explain("Experiment 1: one program, two processes",
               "conc-lab forks twice (fork without exec: each child is a copy of this very "
               "program). Child A stores 42 in a global variable that held 7, then changes its "
               "working directory to /. Child B waits until A has written, then reads the same "
               "variable at the same virtual address.");
-  os::Pipe results_a, results_b, to_reader, release;
-  const std::string target = "/";
-  auto a =
-      os::ChildProcess::spawn([&] { return writer_child(results_a, to_reader, release, target); });
-  auto b = os::ChildProcess::spawn([&] { return reader_child(results_b, to_reader, release); });
-  to_reader.close_write();
-  ChildReport ra, rb;
-  const bool got_a = results_a.receive(ra, kChildTimeout);
-  const bool got_b = got_a && results_b.receive(rb, kChildTimeout);
-  if (!got_a || !got_b) {
-    throw std::runtime_error("a child of the process lesson did not report (" +
-                             a.wait_for(milliseconds(0)).value_or(os::ExitStatus{}).describe() +
-                             ")");
-  }
-  // Read /proc while both are alive, then release them.
-  process::MarkerView wa{ra.pid, exe_of(ra.pid), ra.marker_address, ra.marker_seen};
-  process::MarkerView wb{rb.pid, exe_of(rb.pid), rb.marker_address, rb.marker_seen};
-  const std::string child_cwd = cwd_of(ra.pid);
-  const std::string parent_cwd = cwd_of(::getpid());
-  const std::string parent_exe = exe_of(::getpid());
-  const int parent_value = g_marker;
-  release.close_write();
-  a.wait();
-  b.wait();
-
-  report::Table t{
-      "children",
-      "Two children of this program",
-      {"", "pid", "parent pid", "executable (/proc/<pid>/exe)", "&marker", "marker seen", "cwd"},
-      {},
-      ""};
-  t.rows.push_back({std::string("parent (this lesson)"), std::to_string(::getpid()),
-                    std::to_string(::getppid()), parent_exe,
-                    fmt::format("{:#x}", reinterpret_cast<std::uintptr_t>(&g_marker)),
-                    static_cast<std::int64_t>(parent_value), parent_cwd});
-  t.rows.push_back({std::string("child A (writer)"), std::to_string(ra.pid),
-                    std::to_string(ra.ppid), wa.exe, fmt::format("{:#x}", ra.marker_address),
-                    static_cast<std::int64_t>(ra.marker_seen), child_cwd});
-  t.rows.push_back({std::string("child B (reader)"), std::to_string(rb.pid),
-                    std::to_string(rb.ppid), wb.exe, fmt::format("{:#x}", rb.marker_address),
-                    static_cast<std::int64_t>(rb.marker_seen), std::string(rb.cwd)});
-  t.note =
-      "Same address, different values: each process has its own virtual address space, and "
-      "fork gave each child a copy (shared copy-on-write until A wrote, then A got its own "
-      "page).";
-  ctx.report().add(std::move(t));
-  ctx.verdict(process::judge_c04(wa, wb, parent_value, kOriginal, kWritten));
-  ctx.verdict(process::judge_c05(child_cwd, target, parent_cwd));
+  const auto seen = run_two_children("/");
+  ctx.report().add(children_table(seen));
+  return {process::judge_c04(seen.writer, seen.reader, seen.parent_value, kOriginal, kWritten),
+          process::judge_c05(seen.writer_cwd, seen.target, seen.parent_cwd)};
 }
 
 void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   const pid_t pid = ::getpid();
-  const auto maps = os::read_maps(pid);
-  std::size_t files = 0, anon = 0, guards = 0, special = 0;
-  std::uint64_t mapped = 0;
-  for (const auto& m : maps) {
-    mapped += m.size();
-    if (m.perms.rfind("---", 0) == 0) {
-      ++guards;
-    } else if (!m.path.empty() && m.path[0] == '[') {
-      ++special;
-    } else if (!m.path.empty()) {
-      ++files;
-    } else {
-      ++anon;
-    }
-  }
   const auto status = os::read_status(pid);
   const auto environ = os::read_text_file("/proc/self/environ").value_or("");
   const auto limits = os::read_text_file("/proc/self/limits").value_or("");
@@ -358,15 +411,11 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
                   ""};
   t.rows = {
       {std::string("maps"), std::string("address-space mappings"),
-       fmt::format("{} mappings, {}: {} file, {} anonymous, {} [stack]/[heap]/[vdso]..., {} "
-                   "guard",
-                   maps.size(), report::format_bytes(static_cast<double>(mapped)), files, anon,
-                   special, guards)},
-      {std::string("status"), std::string("memory actually resident"),
-       fmt::format(
-           "VmSize {} , VmRSS {}",
-           report::format_bytes(static_cast<double>(status->vm_size_kib.value_or(0)) * 1024),
-           report::format_bytes(static_cast<double>(status->vm_rss_kib.value_or(0)) * 1024))},
+       maps_summary(os::read_maps(pid))},
+      {std::string("status"), std::string("address space mapped (VmSize)"),
+       kib_text(status ? status->vm_size_kib : std::nullopt)},
+      {std::string("status"), std::string("memory actually resident (VmRSS)"),
+       kib_text(status ? status->vm_rss_kib : std::nullopt)},
       {std::string("fd/"), std::string("open file descriptors"),
        fmt::format("{}", os::count_open_fds(pid).value_or(0))},
       {std::string("limits"), std::string("resource limits (ulimit)"),
@@ -382,7 +431,7 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   ctx.report().add(std::move(t));
 }
 
-void ProcessLesson::main_thread_and_more(LessonContext& ctx) {
+ProcessLesson::Verdicts ProcessLesson::main_thread_and_more(LessonContext& ctx) {
   const int n = ctx.size(threads_, std::min(threads_, 4));
   ctx.explain("Experiment 2: the main thread, then more threads",
               fmt::format("A fresh child (fork copies only the calling thread, so it starts "
@@ -415,28 +464,35 @@ void ProcessLesson::main_thread_and_more(LessonContext& ctx) {
       {"after join", static_cast<double>(r.after_join),
        fmt::format("Threads: {}  (settled after {:.2f} ms)", r.after_join, r.settle_ms)});
   ctx.report().add(std::move(chart));
-  ctx.verdict(process::judge_c06(r.pid, r.tid, r.threads, r.task_entries));
-  ctx.verdict(process::judge_c07(r.threads, counts, r.after_join));
+  return {process::judge_c06(r.pid, r.tid, r.threads, r.task_entries),
+          process::judge_c07(r.threads, counts, r.after_join)};
 }
 
 void ProcessLesson::creation_cost(LessonContext& ctx) {
   const int reps = ctx.repeats(30, 8);
   std::vector<double> fork_ns, thread_ns;
+  bool polled = false;
   // Warm-up: the first fork pays for page-table copies of pages touched since start.
-  os::ChildProcess::spawn([] { return 0; }).wait();
+  fork_exit_wait_ns(polled);
   for (int i = 0; i < reps; ++i) {
     LessonContext::check_interrupted();
-    const auto t0 = os::monotonic_ns();
-    os::ChildProcess::spawn([] { return 0; }).wait();
-    fork_ns.push_back(static_cast<double>(os::monotonic_ns() - t0));
+    fork_ns.push_back(fork_exit_wait_ns(polled));
     const auto t1 = os::monotonic_ns();
     std::thread([] {}).join();
     thread_ns.push_back(static_cast<double>(os::monotonic_ns() - t1));
   }
   ctx.explain("What starting one costs here", "");
-  const auto& f = ctx.measure("fork_exit_wait_ns", "process: fork + exit + wait", "ns", fork_ns,
-                              "fork() a child that exits at once, waitpid() it; wall time per "
-                              "child, after one untimed warm-up");
+  auto& f = ctx.measure(
+      "fork_exit_wait_ns", "process: fork + exit + wait", "ns", fork_ns,
+      "fork() a child that exits at once; the parent sleeps in ppoll() on the child's pidfd until "
+      "it has ended, then reaps it with waitpid(); wall time per child, after one untimed "
+      "warm-up");
+  if (polled) {
+    f.trusted = false;
+    f.caveat =
+        "pidfd_open was unavailable here, so the parent polled waitpid(WNOHANG) with sleeps of "
+        "50 µs and more: the figure includes part of a polling period";
+  }
   const auto& t = ctx.measure("thread_create_join_ns", "thread: create + join", "ns", thread_ns,
                               "std::thread with an empty body, joined; wall time per thread");
   ctx.explain("", fmt::format("Starting a process costs {} here against {} for a thread ({}): "

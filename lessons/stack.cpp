@@ -1,24 +1,18 @@
 // Lesson `stack` (C09, C18, C21, C22): RLIMIT_STACK as `ulimit -s` shows it, the default
-// thread stack glibc derives from it, the stacks' layout with their guard pages, reserved
-// against touched memory, and overflowing an 8 MiB and a 64 KiB thread stack in a child.
-// What limits the number of threads is in stack_limits.cpp.
+// thread stack glibc derives from it, and the stacks' layout with their guard pages. A thread
+// stack's memory and overflowing one are in stack_memory.cpp; what limits the number of
+// threads is in stack_limits.cpp.
 
 #include "lessons/stack.h"
 
-#include <alloca.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <climits>
 #include <system_error>
 
 #include "lessons/lesson.h"
@@ -28,38 +22,17 @@
 #include "os/parked_threads.h"
 #include "os/pipe.h"
 #include "os/proc_read.h"
-#include "os/shared_memory.h"
 #include "os/task_parse.h"
 #include "report/units.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CONC_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CONC_ASAN 1
-#endif
-#endif
 
 namespace conc::lessons {
 
 namespace {
 
 using stack::kKiB;
-using stack::kMiB;
 using std::chrono::milliseconds;
-constexpr auto kChildLimit = milliseconds(5000);
-constexpr std::size_t kTouchBytes = 16 * kKiB;
-constexpr std::size_t kSkipBytes = 256 * kKiB;
+constexpr auto kThreadsLimit = milliseconds(5000);
 constexpr std::size_t kSmallStack = 64 * kKiB;
-constexpr std::size_t kBigStack = 8 * kMiB;
-constexpr int kOverflowCaught = 42;  // exit code of the child whose SIGSEGV handler ran
-constexpr int kNoOverflow = 43;
-constexpr std::size_t kFramePadBytes = 192;  // well under a page, so a frame cannot skip the guard
-#ifdef CONC_ASAN
-constexpr bool kAsan = true;
-#else
-constexpr bool kAsan = false;
-#endif
 
 std::string bytes_text(std::uint64_t b) {
   return report::format_bytes(static_cast<double>(b));
@@ -102,147 +75,114 @@ std::optional<std::pair<std::string, std::string>> shell_ulimit() {
   return std::pair{text.substr(0, nl), second};
 }
 
-// ---- reserved against touched ------------------------------------------------------------
+// ---- the limit -----------------------------------------------------------------------------
 
-std::size_t resident_pages(std::uint64_t lo, std::uint64_t hi) {
-  const auto page = os::page_size();
-  std::vector<unsigned char> vec((hi - lo + page - 1) / page);
-  if (::mincore(reinterpret_cast<void*>(lo), hi - lo, vec.data()) != 0) {
-    return 0;
-  }
-  return static_cast<std::size_t>(
-      std::count_if(vec.begin(), vec.end(), [](unsigned char c) { return (c & 1) != 0; }));
+report::Value bytes_cell(const std::optional<std::uint64_t>& b) {
+  return b ? report::Value(static_cast<std::int64_t>(*b)) : report::Value(std::string("unlimited"));
 }
 
-struct StackBounds {
-  std::uint64_t lo = 0, hi = 0, guard = 0;
+using ShellUlimit = std::optional<std::pair<std::string, std::string>>;
+
+void limit_table(LessonContext& ctx, const os::RLimit& limit, const ShellUlimit& shell) {
+  report::Table t{"rlimit_stack",
+                  "RLIMIT_STACK, as getrlimit returns it and as `ulimit -s` prints it",
+                  {"limit", "getrlimit (bytes)", "ulimit (KiB)", "sh -c 'ulimit -s' / -Hs"},
+                  {},
+                  ""};
+  t.rows.push_back({std::string("soft (ulimit -s)"), bytes_cell(limit.soft),
+                    os::format_ulimit_kib(limit.soft),
+                    shell ? shell->first : std::string("no shell")});
+  t.rows.push_back({std::string("hard (ulimit -Hs)"), bytes_cell(limit.hard),
+                    os::format_ulimit_kib(limit.hard),
+                    shell ? shell->second : std::string("no shell")});
+  t.note =
+      "The soft limit is the one in force; a process may raise it up to the hard limit. It "
+      "caps how far the main thread's [stack] may grow.";
+  ctx.report().add(std::move(t));
+}
+
+void explain_default_stack(LessonContext& ctx, const os::RLimit& limit) {
+  ctx.explain(
+      "Where the thread stack size comes from",
+      fmt::format("glibc reads RLIMIT_STACK once, when the program starts: if the soft limit is "
+                  "finite it becomes the default stack size of every new thread, if it is "
+                  "'unlimited' glibc uses 2 MiB on x86-64. Here the soft limit is {}, so the "
+                  "rule gives {}, and new threads get {}. (Changing the limit later, with "
+                  "setrlimit, does not change it for this process; `ulimit -s 512` before "
+                  "starting a program does.)",
+                  limit.soft ? bytes_text(*limit.soft) : std::string("unlimited"),
+                  bytes_text(os::glibc_default_stack_for(limit)),
+                  bytes_text(os::default_thread_stack_bytes())));
+}
+
+// ---- the layout ----------------------------------------------------------------------------
+
+// Addresses of a local of the main thread and of two parked threads (default and 64 KiB
+// stacks), and /proc/self/maps read while all three stacks exist.
+struct Sighting {
+  std::uint64_t main_local = 0;
+  std::array<std::uint64_t, 2> thread_locals{};
+  std::vector<os::Mapping> maps;
 };
-StackBounds own_stack_bounds() {
-  pthread_attr_t attr;
-  StackBounds b;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-    return b;
+
+Sighting sight_stacks() {
+  Sighting s;
+  const std::array<std::size_t, 2> sizes = {0, kSmallStack};
+  os::ParkedThreads group;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const int err = group.start(
+        [&, i] {
+          volatile int local = 0;
+          // Published before park(), which takes the group's mutex; read after wait_parked().
+          s.thread_locals[i] = reinterpret_cast<std::uintptr_t>(&local);
+          group.park();
+          static_cast<void>(local);
+        },
+        {.stack_bytes = sizes[i], .cpu = -1});
+    if (err != 0) {
+      throw std::system_error(err, std::generic_category(), "pthread_create");
+    }
   }
-  void* addr = nullptr;
-  std::size_t size = 0, guard = 0;
-  pthread_attr_getstack(&attr, &addr, &size);
-  pthread_attr_getguardsize(&attr, &guard);
-  pthread_attr_destroy(&attr);
-  b.lo = reinterpret_cast<std::uintptr_t>(addr);
-  b.hi = b.lo + size;
-  b.guard = guard;
-  return b;
+  if (!group.wait_parked(sizes.size(), kThreadsLimit)) {
+    throw std::runtime_error("the stack lesson's threads did not start");
+  }
+  volatile int main_local = 0;
+  s.main_local = reinterpret_cast<std::uintptr_t>(&main_local);
+  s.maps = os::read_maps(::getpid());
+  return s;
 }
 
-struct TouchReport {
-  StackBounds stack;
-  std::size_t before = 0, after = 0;
-};
-
-// Moves kSkipBytes down the stack without touching it, then writes kTouchBytes there. The
-// skip matters: glibc recycles the stacks of ended threads and keeps the top 16 KiB or so of
-// a recycled one resident, so only memory deeper than that is sure to be untouched.
-[[gnu::noinline]] void touch_stack(TouchReport& r) {
-  auto* region = static_cast<volatile char*>(alloca(kSkipBytes + kTouchBytes));
-  r.before = resident_pages(r.stack.lo, r.stack.hi);
-  for (std::size_t i = 0; i < kTouchBytes; i += 64) {
-    region[i] = 1;  // the lowest kTouchBytes of the block: the deepest part
+// The mapping holding `local` and the guard page below it, as boxes to draw.
+void add_stack_boxes(std::vector<stack::LayoutBox>& boxes, const std::vector<os::Mapping>& maps,
+                     std::uint64_t local, const std::string& label) {
+  const auto m = os::find_mapping(maps, local);
+  if (!m) {
+    return;
   }
-  r.after = resident_pages(r.stack.lo, r.stack.hi);
+  boxes.push_back({maps[*m].start,
+                   maps[*m].end,
+                   label,
+                   maps[*m].perms,
+                   {fmt::format("a local variable at {:#x}", local)}});
+  if (const auto g = os::guard_below(maps, *m)) {
+    boxes.push_back({maps[*g].start,
+                     maps[*g].end,
+                     "guard page (no access)",
+                     maps[*g].perms,
+                     {"touching it -> SIGSEGV"}});
+  }
 }
 
-// ---- overflow in a child -----------------------------------------------------------------
-
-// What the overflowing child leaves behind, in memory shared with the parent: written as it
-// goes, so the parent learns the depth whichever way the child dies.
-struct OverflowShared {
-  std::atomic<long> depth{0};
-  std::atomic<std::uint64_t> first_frame{0}, deepest_frame{0}, fault{0};
-  std::atomic<std::uint64_t> stack_lo{0}, guard_lo{0};
-};
-static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
-
-OverflowShared* g_overflow = nullptr;    // set in the child only, read by its signal handler
-volatile long g_depth_limit = LONG_MAX;  // keeps the compiler from proving endless recursion
-char g_alt_stack[64 * 1024];             // the child's signal stack: its thread stack is full
-
-[[gnu::noinline]] long recurse(long depth) {
-  volatile char pad[kFramePadBytes];
-  pad[0] = static_cast<char>(depth);
-  const auto here = reinterpret_cast<std::uintptr_t>(&pad[0]);
-  g_overflow->depth.store(depth, std::memory_order_relaxed);
-  g_overflow->deepest_frame.store(here, std::memory_order_relaxed);
-  if (depth == 1) {
-    g_overflow->first_frame.store(here, std::memory_order_relaxed);
+// Whether the three locals lie in three different mappings.
+bool distinct_stacks(const Sighting& s) {
+  std::vector<std::uint64_t> starts;
+  for (const auto local : {s.main_local, s.thread_locals[0], s.thread_locals[1]}) {
+    if (const auto m = os::find_mapping(s.maps, local)) {
+      starts.push_back(s.maps[*m].start);
+    }
   }
-  const long below = depth < g_depth_limit ? recurse(depth + 1) : 0;
-  return below + pad[0];  // work after the call: no tail call, each frame stays
-}
-
-void on_segv(int, siginfo_t* info, void*) {
-  g_overflow->fault.store(reinterpret_cast<std::uintptr_t>(info->si_addr));
-  ::_exit(kOverflowCaught);  // async-signal-safe; the stack is unusable anyway
-}
-
-void overflow_thread() {
-  const auto b = own_stack_bounds();
-  g_overflow->stack_lo.store(b.lo);
-  g_overflow->guard_lo.store(b.lo - b.guard);
-  stack_t ss{};
-  ss.ss_sp = g_alt_stack;
-  ss.ss_size = sizeof g_alt_stack;
-  ::sigaltstack(&ss, nullptr);
-  struct sigaction sa {};
-  sa.sa_sigaction = on_segv;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGSEGV, &sa, nullptr);
-  recurse(1);
-}
-
-int overflow_child(OverflowShared* shared, std::size_t stack_bytes) {
-  g_overflow = shared;
-  // A sanitizer that takes the fault prints a long report: not for the lesson's output.
-  const int null = ::open("/dev/null", O_WRONLY);
-  ::dup2(null, STDERR_FILENO);
-  os::Thread t;
-  if (os::Thread::start(t, overflow_thread, {.stack_bytes = stack_bytes, .cpu = -1}) != 0) {
-    return 3;
-  }
-  t.join();
-  return kNoOverflow;
-}
-
-stack::OverflowRun overflow_once(std::size_t stack_bytes) {
-  os::Shared<OverflowShared> shared_page;  // survives the child, whichever way it ends
-  OverflowShared* shared = &*shared_page;
-  auto child = os::ChildProcess::spawn([&] { return overflow_child(shared, stack_bytes); });
-  auto status = child.wait_for(kChildLimit);
-  if (!status) {
-    status = child.kill();
-  }
-  stack::OverflowRun r;
-  r.stack_bytes = stack_bytes;
-  r.depth = shared->depth.load();
-  const auto first = shared->first_frame.load(), deepest = shared->deepest_frame.load();
-  if (r.depth > 1 && first > deepest) {
-    r.bytes_per_frame = static_cast<double>(first - deepest) / static_cast<double>(r.depth - 1);
-  }
-  if (status->exited && status->code == kOverflowCaught) {
-    r.overflowed = true;
-    r.ended = "SIGSEGV, caught by the child's handler on its alternate signal stack";
-    const auto fault = shared->fault.load();
-    r.fault_in_guard = fault >= shared->guard_lo.load() && fault < shared->stack_lo.load();
-  } else if (status->signaled && status->signal == SIGSEGV) {
-    r.overflowed = true;
-    r.ended = "killed by SIGSEGV";
-  } else if (kAsan && status->exited && status->code == 1) {
-    r.overflowed = true;
-    r.ended = "AddressSanitizer reported stack-overflow and exited 1";
-  } else {
-    r.ended = "ended otherwise: " + status->describe();
-  }
-  return r;
+  std::sort(starts.begin(), starts.end());
+  return starts.size() == 3 && std::adjacent_find(starts.begin(), starts.end()) == starts.end();
 }
 
 class StackLesson final : public Lesson {
@@ -267,8 +207,6 @@ class StackLesson final : public Lesson {
  private:
   void the_limit(LessonContext& ctx);
   bool layout(LessonContext& ctx);
-  void reserved_vs_touched(LessonContext& ctx);
-  void overflow(LessonContext& ctx, bool stacks_distinct);
   int max_threads_ = 2000;
   CLI::Option* max_threads_opt_ = nullptr;
 };
@@ -283,9 +221,9 @@ void StackLesson::run(LessonContext& ctx) {
   LessonContext::check_interrupted();
   const bool distinct = layout(ctx);
   LessonContext::check_interrupted();
-  reserved_vs_touched(ctx);
+  stack::reserved_vs_touched_experiment(ctx);
   LessonContext::check_interrupted();
-  overflow(ctx, distinct);
+  stack::overflow_experiment(ctx, distinct);
   LessonContext::check_interrupted();
   const bool explicit_count = max_threads_opt_ != nullptr && max_threads_opt_->count() > 0;
   stack::thread_limits_experiment(
@@ -295,45 +233,16 @@ void StackLesson::run(LessonContext& ctx) {
 void StackLesson::the_limit(LessonContext& ctx) {
   const auto limit = os::get_rlimit(RLIMIT_STACK);
   const auto shell = shell_ulimit();
-  const auto default_stack = os::default_thread_stack_bytes();
-  const auto rule = os::glibc_default_stack_for(limit);
-  report::Table t{"rlimit_stack",
-                  "RLIMIT_STACK, as getrlimit returns it and as `ulimit -s` prints it",
-                  {"limit", "getrlimit (bytes)", "ulimit (KiB)", "sh -c 'ulimit -s' / -Hs"},
-                  {},
-                  ""};
-  auto bytes_cell = [](const std::optional<std::uint64_t>& b) -> report::Value {
-    return b ? report::Value(static_cast<std::int64_t>(*b))
-             : report::Value(std::string("unlimited"));
-  };
-  t.rows.push_back({std::string("soft (ulimit -s)"), bytes_cell(limit.soft),
-                    os::format_ulimit_kib(limit.soft),
-                    shell ? shell->first : std::string("no shell")});
-  t.rows.push_back({std::string("hard (ulimit -Hs)"), bytes_cell(limit.hard),
-                    os::format_ulimit_kib(limit.hard),
-                    shell ? shell->second : std::string("no shell")});
-  t.note =
-      "The soft limit is the one in force; a process may raise it up to the hard limit. It "
-      "caps how far the main thread's [stack] may grow.";
-  ctx.report().add(std::move(t));
+  limit_table(ctx, limit, shell);
   if (limit.soft) {
     ctx.measure("rlimit_stack_soft_bytes", "RLIMIT_STACK soft limit", "B",
                 {static_cast<double>(*limit.soft)},
                 "getrlimit(RLIMIT_STACK).rlim_cur; `ulimit -s` prints it divided by 1024");
   }
   ctx.measure("default_thread_stack_bytes", "default stack of a new thread", "B",
-              {static_cast<double>(default_stack)},
+              {static_cast<double>(os::default_thread_stack_bytes())},
               "pthread_getattr_default_np: the size pthread_create uses when none is asked for");
-  ctx.explain(
-      "Where the thread stack size comes from",
-      fmt::format("glibc reads RLIMIT_STACK once, when the program starts: if the soft limit is "
-                  "finite it becomes the default stack size of every new thread, if it is "
-                  "'unlimited' glibc uses 2 MiB on x86-64. Here the soft limit is {}, so the "
-                  "rule gives {}, and new threads get {}. (Changing the limit later, with "
-                  "setrlimit, does not change it for this process; `ulimit -s 512` before "
-                  "starting a program does.)",
-                  limit.soft ? bytes_text(*limit.soft) : std::string("unlimited"), bytes_text(rule),
-                  bytes_text(default_stack)));
+  explain_default_stack(ctx, limit);
   stack::StackLimitView v{limit.soft, limit.hard, std::nullopt, std::nullopt};
   if (shell) {
     v.shell_soft = shell->first;
@@ -343,166 +252,18 @@ void StackLesson::the_limit(LessonContext& ctx) {
 }
 
 bool StackLesson::layout(LessonContext& ctx) {
-  struct Seen {
-    std::uint64_t local = 0;
-  };
-  std::array<Seen, 2> seen;
-  const std::array<std::size_t, 2> sizes = {0, kSmallStack};
-  os::ParkedThreads group;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const int err = group.start(
-        [&, i] {
-          volatile int local = 0;
-          seen[i].local = reinterpret_cast<std::uintptr_t>(&local);
-          group.park();
-          static_cast<void>(local);
-        },
-        {.stack_bytes = sizes[i], .cpu = -1});
-    if (err != 0) {
-      throw std::system_error(err, std::generic_category(), "pthread_create");
-    }
-  }
-  if (!group.wait_parked(sizes.size(), kChildLimit)) {
-    throw std::runtime_error("the stack lesson's threads did not start");
-  }
-  volatile int main_local = 0;
-  const auto maps = os::read_maps(::getpid());
-  group.join_all();
-
+  const auto s = sight_stacks();
   std::vector<stack::LayoutBox> boxes;
-  std::vector<std::uint64_t> starts;
-  auto add_stack = [&](std::uint64_t local, const std::string& label) {
-    const auto m = os::find_mapping(maps, local);
-    if (!m) {
-      return;
-    }
-    starts.push_back(maps[*m].start);
-    boxes.push_back({maps[*m].start,
-                     maps[*m].end,
-                     label,
-                     maps[*m].perms,
-                     {fmt::format("a local variable at {:#x}", local)}});
-    if (const auto g = os::guard_below(maps, *m)) {
-      boxes.push_back({maps[*g].start,
-                       maps[*g].end,
-                       "guard page (no access)",
-                       maps[*g].perms,
-                       {"touching it -> SIGSEGV"}});
-    }
-  };
-  add_stack(reinterpret_cast<std::uintptr_t>(&main_local), "main thread [stack], grows down");
-  add_stack(seen[0].local, "thread A stack, default size");
-  add_stack(seen[1].local, "thread B stack, 64 KiB asked for");
-  std::sort(starts.begin(), starts.end());
-  const bool distinct =
-      starts.size() == 3 && std::adjacent_find(starts.begin(), starts.end()) == starts.end();
+  add_stack_boxes(boxes, s.maps, s.main_local, "main thread [stack], grows down");
+  add_stack_boxes(boxes, s.maps, s.thread_locals[0], "thread A stack, default size");
+  add_stack_boxes(boxes, s.maps, s.thread_locals[1], "thread B stack, 64 KiB asked for");
   ctx.explain("The stacks in this process's address space (/proc/self/maps, this run)",
               stack::draw_layout(boxes) +
                   "\nThe main thread's [stack] is only as large as it has grown so far (the "
                   "kernel extends it on a fault, up to RLIMIT_STACK). A thread stack is one "
                   "fixed mapping made by pthread_create, with a guard page below it because "
                   "stacks grow down.");
-  return distinct;
-}
-
-void StackLesson::reserved_vs_touched(LessonContext& ctx) {
-  const int reps = ctx.repeats(5, 3);
-  std::vector<double> reserved, before, growth;
-  for (int i = 0; i < reps; ++i) {
-    TouchReport r;
-    os::Thread t;
-    const int err = os::Thread::start(t, [&r] {
-      r.stack = own_stack_bounds();
-      touch_stack(r);
-    });
-    if (err != 0) {
-      throw std::system_error(err, std::generic_category(), "pthread_create");
-    }
-    t.join();
-    const auto page = static_cast<double>(os::page_size());
-    reserved.push_back(static_cast<double>(r.stack.hi - r.stack.lo));
-    before.push_back(static_cast<double>(r.before) * page);
-    growth.push_back(static_cast<double>(r.after - std::min(r.after, r.before)) * page);
-  }
-  ctx.explain("Reserved against touched",
-              fmt::format("A new thread (default stack) counts the resident pages of its own "
-                          "stack with mincore(), then writes {} of stack memory {} below where "
-                          "it is (alloca, so nothing in between is touched) and counts again. "
-                          "Repeated with {} threads, one after the other.",
-                          bytes_text(kTouchBytes), bytes_text(kSkipBytes), reps));
-  // Copies: a later measure() may move the report's measurements.
-  const auto res = ctx.measure("thread_stack_reserved_bytes", "stack reserved (mapped)", "B",
-                               reserved, "pthread_getattr_np: the thread's stack size");
-  const auto b =
-      ctx.measure("thread_stack_resident_at_start_bytes", "stack resident when the thread starts",
-                  "B", before, "mincore() over the thread's stack, before the write");
-  const auto g =
-      ctx.measure("thread_stack_growth_16k_bytes", "resident growth after using 16 KiB", "B",
-                  growth, "mincore() again after writing every 64th byte of 16 KiB");
-  ctx.explain("", fmt::format("Of the {} reserved, {} were in memory at the start and {} more "
-                              "after the thread used 16 KiB: a stack costs address space up "
-                              "front but memory only as deep as it is used (the kernel fills a "
-                              "page on the first touch).",
-                              bytes_text(static_cast<std::uint64_t>(res.stats.median)),
-                              bytes_text(static_cast<std::uint64_t>(b.stats.median)),
-                              bytes_text(static_cast<std::uint64_t>(g.stats.median))));
-}
-
-void StackLesson::overflow(LessonContext& ctx, bool stacks_distinct) {
-  const int reps = std::min(ctx.repeats(3, 1), 5);
-  ctx.explain(
-      "Running off the end",
-      fmt::format("A child process starts a thread with an {} stack, and another child one with "
-                  "a {} stack; each thread installs a SIGSEGV handler on an alternate signal "
-                  "stack and recurses through a function with a {}-byte local until the stack "
-                  "runs out. Depth and frame addresses are written to memory shared with the "
-                  "parent at every call, so they survive the child's end.",
-                  bytes_text(kBigStack), bytes_text(kSmallStack), kFramePadBytes));
-  std::vector<stack::OverflowRun> big, small;
-  for (int i = 0; i < reps; ++i) {
-    LessonContext::check_interrupted();
-    big.push_back(overflow_once(kBigStack));
-    small.push_back(overflow_once(kSmallStack));
-  }
-  auto depths = [](const std::vector<stack::OverflowRun>& runs) {
-    std::vector<double> d;
-    for (const auto& r : runs) {
-      d.push_back(static_cast<double>(r.depth));
-    }
-    return d;
-  };
-  const std::string method = "recursion depth reached before the fault, one child per run";
-  ctx.measure("overflow_depth_8mib", "frames until overflow, 8 MiB stack", "", depths(big), method);
-  ctx.measure("overflow_depth_64kib", "frames until overflow, 64 KiB stack", "", depths(small),
-              method);
-  report::Table t{
-      "overflow",
-      "How each overflow ended (last run)",
-      {"stack", "frames", "bytes per frame", "frames × bytes", "ended by", "fault in guard page"},
-      {},
-      ""};
-  for (const auto* r : {&big.back(), &small.back()}) {
-    t.rows.push_back(
-        {bytes_text(r->stack_bytes), static_cast<std::int64_t>(r->depth),
-         report::format_number(r->bytes_per_frame),
-         bytes_text(static_cast<std::uint64_t>(r->bytes_per_frame * static_cast<double>(r->depth))),
-         r->ended,
-         r->fault_in_guard ? std::string(*r->fault_in_guard ? "yes" : "no")
-                           : std::string("not seen")});
-  }
-  t.note = fmt::format(
-      "The frames fill almost the whole stack; what is missing holds the thread's own data "
-      "(TLS, glibc's thread descriptor) at the top. A frame is larger than its {}-byte local: "
-      "the return address, saved registers and alignment come with it{}.",
-      kFramePadBytes, kAsan ? ", and AddressSanitizer's redzones in this build" : "");
-  ctx.report().add(std::move(t));
-  stack::FixedStackView v;
-  v.default_stack = os::default_thread_stack_bytes();
-  v.glibc_rule = os::glibc_default_stack_for(os::get_rlimit(RLIMIT_STACK));
-  v.big = big.back();
-  v.small = small.back();
-  ctx.verdict(stack::judge_c21(v));
-  ctx.verdict(stack::judge_c09(stacks_distinct, big.back()));
+  return distinct_stacks(s);
 }
 
 }  // namespace

@@ -109,6 +109,10 @@ struct HerdResult {
 };
 HerdResult start_parked_threads(int count, std::size_t stack_bytes);
 
+// The live experiments on a thread stack's memory (stack_memory.cpp), run by the lesson in
+// stack.cpp: reserved against touched, then overflowing stacks in children (C21, C09).
+void reserved_vs_touched_experiment(LessonContext& ctx);
+void overflow_experiment(LessonContext& ctx, bool stacks_distinct);
 // The live experiment on limits (stack_limits.cpp), run by the lesson in stack.cpp.
 void thread_limits_experiment(LessonContext& ctx, int max_threads);
 // The cap for --max-threads: well below pid_max so the machine keeps free pids.

@@ -1,6 +1,7 @@
 // Lesson `stack`, C18: which limit stops thread creation first on this machine, and a
 // bounded live attempt that starts a few thousand threads and measures what each one costs.
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -67,6 +68,30 @@ long long maps_now() {
   return static_cast<long long>(os::read_maps(::getpid()).size());
 }
 
+// Address space held back while the threads are being started, and given back before the
+// process's size and mappings are read with all of them alive: when the threads' stacks are
+// what exhausts RLIMIT_AS (`ulimit -v`), reading /proc/self/maps (some MiB of text with
+// thousands of threads) still finds room. PROT_NONE: it costs no memory, only addresses.
+constexpr std::size_t kReadingReserveBytes = 32 * kMiB;
+class AddressReserve {
+ public:
+  AddressReserve()
+      : at_(::mmap(nullptr, kReadingReserveBytes, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) {}
+  ~AddressReserve() { release(); }
+  AddressReserve(const AddressReserve&) = delete;
+  AddressReserve& operator=(const AddressReserve&) = delete;
+  void release() {
+    if (at_ != MAP_FAILED) {
+      ::munmap(at_, kReadingReserveBytes);
+      at_ = MAP_FAILED;
+    }
+  }
+
+ private:
+  void* at_;
+};
+
 }  // namespace
 
 int max_threads_cap() {
@@ -81,6 +106,7 @@ HerdResult start_parked_threads(int count, std::size_t stack_bytes) {
   r.rss_before_kib = before.vm_rss_kib.value_or(0);
   r.size_before_kib = before.vm_size_kib.value_or(0);
   r.maps_before = maps_now();
+  AddressReserve reserve;
   os::ParkedThreads herd;
   r.create_ns.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
@@ -98,6 +124,7 @@ HerdResult start_parked_threads(int count, std::size_t stack_bytes) {
   }
   // Every thread has run (and touched its stack) once it has parked.
   herd.wait_parked(static_cast<std::size_t>(r.created), milliseconds(10'000));
+  reserve.release();
   const auto after = os::read_status(::getpid()).value_or(os::ProcStatus{});
   r.rss_after_kib = after.vm_rss_kib.value_or(0);
   r.size_after_kib = after.vm_size_kib.value_or(0);

@@ -70,7 +70,8 @@ report::ClaimVerdict judge_c11(const ProgressView& v);
 // (autogroup) of its own.
 struct ShareView {
   int busy_threads = 4;
-  double ratio_same_group = 0;    // median of (CPU time of the many) / (CPU time of the one)
+  // (CPU time of the many) / (CPU time of the one), each summed over all the round's windows
+  double ratio_same_group = 0;
   double ratio_after_setsid = 0;  // the same after setsid() in the single-thread process
   std::optional<bool> autogroup;  // /proc/sys/kernel/sched_autogroup_enabled
   bool groups_split = false;      // /proc/<pid>/autogroup differed after setsid
@@ -80,6 +81,15 @@ struct ShareView {
 inline constexpr double kPerThreadTolerance = 0.25;
 inline constexpr double kEvenBand = 1.5;
 report::ClaimVerdict judge_c12(const ShareView& v);
+
+// A busy thread is preempted only at a scheduler tick, so a window of a few ticks holds a few
+// turns and its ratio is decided by where the turns fell at its edges. Each C12 window lasts at
+// least kMinTicksPerWindow ticks of CONFIG_HZ (kAssumedHz when the config is unreadable).
+inline constexpr int kMinTicksPerWindow = 25;
+inline constexpr int kAssumedHz = 250;
+// The window length in ms: `asked_ms` (0 = not asked), raised to kMinTicksPerWindow ticks at
+// `hz` (rounded up to whole ms).
+int share_window_ms(int asked_ms, int hz);
 
 // C13: when each thread was on a CPU.
 struct RunInterval {
@@ -119,8 +129,15 @@ inline constexpr double kMaxPinnedOverlap = 0.02;
 inline constexpr double kMinFreeOverlap = 0.30;
 report::ClaimVerdict judge_c13(const ParallelView& v);
 
-// The live experiments of thread_sched.cpp (C12, C13), run by the lesson in thread.cpp.
-void cpu_share_experiment(LessonContext& ctx, int busy_threads, int sub_window_ms);
-void parallel_experiment(LessonContext& ctx, int phase_ms);
+// The live experiments of thread_accounts.cpp (C08, C11), run by the lesson in thread.cpp.
+report::ClaimVerdict kernel_accounts_experiment(LessonContext& ctx);
+report::ClaimVerdict blocked_thread_experiment(LessonContext& ctx);
+
+// The live experiments of thread_sched.cpp (C12, C13), run by the lesson in thread.cpp. Each
+// returns its verdict; the lesson adds the verdicts at its end. `asked_window_ms` 0: the
+// smallest window share_window_ms allows.
+report::ClaimVerdict cpu_share_experiment(LessonContext& ctx, int busy_threads,
+                                          int asked_window_ms);
+report::ClaimVerdict parallel_experiment(LessonContext& ctx, int phase_ms);
 
 }  // namespace conc::lessons::thread

@@ -218,6 +218,12 @@ ClaimVerdict judge_c12(const ShareView& s) {
   return v;
 }
 
+int share_window_ms(int asked_ms, int hz) {
+  const int tick_hz = hz > 0 ? hz : kAssumedHz;
+  const int least = (kMinTicksPerWindow * 1000 + tick_hz - 1) / tick_hz;
+  return std::max(asked_ms, least);
+}
+
 std::int64_t run_ns_within(const std::vector<RunInterval>& runs, std::int64_t from,
                            std::int64_t to) {
   std::int64_t total = 0;

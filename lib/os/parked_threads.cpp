@@ -1,5 +1,9 @@
 #include "os/parked_threads.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <new>
+
 #include "os/interrupt.h"
 
 namespace conc::os {
@@ -9,12 +13,21 @@ ParkedThreads::~ParkedThreads() {
 }
 
 int ParkedThreads::start(std::function<void()> fn, Thread::Options options) {
-  Thread t;
-  const int err = Thread::start(t, std::move(fn), options);
-  if (err == 0) {
-    threads_.push_back(std::move(t));
+  // Room for the new thread first: once it runs, it must not be lost to a failed push_back
+  // (its destructor would join a thread that waits to be released).
+  try {
+    if (threads_.size() == threads_.capacity()) {
+      threads_.reserve(std::max<std::size_t>(16, 2 * threads_.capacity()));
+    }
+    Thread t;
+    const int err = Thread::start(t, std::move(fn), options);
+    if (err == 0) {
+      threads_.push_back(std::move(t));
+    }
+    return err;
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;  // the heap could not grow: a limit, like pthread_create's EAGAIN
   }
-  return err;
 }
 
 void ParkedThreads::park() {

@@ -33,7 +33,8 @@ class ParkedThreads {
   ~ParkedThreads();
 
   // Starts fn on a new thread (which should end by calling park()). Returns 0 or the
-  // pthread_create error, as os::Thread::start does.
+  // pthread_create error, as os::Thread::start does, or ENOMEM when the heap could not grow
+  // for the thread's bookkeeping (under a tight RLIMIT_AS that may come first).
   int start(std::function<void()> fn, Thread::Options options = {});
   std::size_t size() const { return threads_.size(); }
 

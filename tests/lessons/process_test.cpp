@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "lessons/lesson.h"
+#include "verdict_order.h"
 
 using namespace conc;
 using report::Verdict;
@@ -19,5 +20,7 @@ TEST_SUITE("lesson process") {
     // The thread chart: the fresh process plus one bar per thread plus "after join".
     REQUIRE(r.charts.size() == 1);
     CHECK(r.charts[0].bars.size() == 5);
+    CHECK(r.verdicts.size() == 4);
+    CHECK(verdicts_last_in_claim_order(r));
   }
 }

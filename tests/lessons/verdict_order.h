@@ -1,0 +1,23 @@
+#pragma once
+// A check shared by the live lesson tests.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "report/report.h"
+
+// The verdicts form one block at the end of the report, in claim order.
+inline bool verdicts_last_in_claim_order(const conc::report::Report& r) {
+  using Kind = conc::report::BlockRef::Kind;
+  const auto& order = r.order();
+  const auto first = std::find_if(order.begin(), order.end(),
+                                  [](const auto& b) { return b.kind == Kind::verdict; });
+  const bool one_block =
+      std::all_of(first, order.end(), [](const auto& b) { return b.kind == Kind::verdict; });
+  std::vector<std::string> claims;
+  for (const auto& v : r.verdicts) {
+    claims.push_back(v.claim);
+  }
+  return first != order.end() && one_block && std::is_sorted(claims.begin(), claims.end());
+}
