@@ -17,6 +17,7 @@
 #include "os/affinity.h"
 #include "os/child.h"
 #include "os/clock.h"
+#include "os/cpu_usage.h"
 #include "os/parked_threads.h"
 #include "os/pipe.h"
 #include "os/proc_read.h"
@@ -183,11 +184,6 @@ void record_runs(std::vector<RunInterval>& out, std::int64_t until) {
   }
 }
 
-std::vector<os::CpuTimes> proc_stat_per_cpu() {
-  auto text = os::read_text_file("/proc/stat");
-  return text ? os::parse_proc_stat_per_cpu(*text) : std::vector<os::CpuTimes>{};
-}
-
 int migrations(const std::vector<RunInterval>& runs) {
   int n = 0;
   for (std::size_t i = 1; i < runs.size(); ++i) {
@@ -303,7 +299,7 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
   const auto t1_free = t1 + kWakeNs, t2 = t1_free + phase;
   std::vector<long> tids(static_cast<std::size_t>(n));
   std::atomic<int> unpin_failures{0};
-  std::vector<os::CpuTimes> stat_before, stat_after;
+  os::CpuUsageSnapshot stat_before, stat_after;
   {
     os::ParkedThreads group;
     for (int i = 0; i < n; ++i) {
@@ -334,9 +330,9 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
     }
     // What the other programs did with each CPU during the free phase (ticks of /proc/stat).
     sleep_until(t1_free);
-    stat_before = proc_stat_per_cpu();
+    stat_before = os::snapshot_cpu_usage();
     sleep_until(t2);
-    stat_after = proc_stat_per_cpu();
+    stat_after = os::snapshot_cpu_usage();
     if (!group.wait_parked(static_cast<std::size_t>(n), milliseconds(2 * phase_ms + 3000))) {
       throw std::runtime_error("the spinning threads did not finish in time");
     }
@@ -390,30 +386,26 @@ void parallel_experiment(LessonContext& ctx, int phase_ms) {
                       each, changes});
   }
   // Other programs' share of each allowed CPU in the free phase: its busy ticks minus ours.
-  const double ns_per_tick = 1e9 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::string others;
-  for (const int c : allowed) {
-    const auto k = static_cast<std::size_t>(c);
-    if (k >= stat_before.size() || k >= stat_after.size()) {
-      continue;
-    }
-    std::int64_t ours = 0;
-    for (const auto& runs : free_runs) {
-      for (const auto& r : runs) {
-        ours += r.cpu == c ? std::max<std::int64_t>(
-                                 0, std::min(r.end_ns, t2) - std::max(r.start_ns, t1_free))
-                           : 0;
+  std::vector<std::int64_t> ours;
+  for (const auto& runs : free_runs) {
+    for (const auto& r : runs) {
+      if (r.cpu >= 0) {
+        ours.resize(std::max(ours.size(), static_cast<std::size_t>(r.cpu) + 1), 0);
+        ours[static_cast<std::size_t>(r.cpu)] +=
+            std::max<std::int64_t>(0, std::min(r.end_ns, t2) - std::max(r.start_ns, t1_free));
       }
     }
-    const double busy = static_cast<double>(stat_after[k].busy - stat_before[k].busy) * ns_per_tick;
-    const double share =
-        std::clamp((busy - static_cast<double>(ours)) / static_cast<double>(phase), 0.0, 1.0);
-    if (share > v.busiest_other_share || v.busiest_other_cpu < 0) {
-      v.busiest_other_cpu = c;
-      v.busiest_other_share = share;
-    }
-    others +=
-        fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", c, report::format_percent(share));
+  }
+  const auto loads =
+      os::others_load(stat_before, stat_after, allowed, ours, os::ns_per_clock_tick());
+  if (const auto top = os::busiest(loads)) {
+    v.busiest_other_cpu = top->cpu;
+    v.busiest_other_share = top->share;
+  }
+  std::string others;
+  for (const auto& l : loads) {
+    others += fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", l.cpu,
+                          report::format_percent(l.share));
   }
   t.note = fmt::format(
       "Pinned, the threads can only take turns: that is concurrency, and the time with two "
