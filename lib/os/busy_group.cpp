@@ -75,6 +75,7 @@ void BusyGroup::work(Slot& slot) {
   const sigset_t signals = stop_signals();
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   slot.tid.store(current_tid(), std::memory_order_relaxed);
+  slot.stack = current_thread_stack();
   ready_.fetch_add(1, std::memory_order_release);
   while (gate_.load(std::memory_order_acquire) == 0) {
     futex_wait(gate_, 0, FutexScope::process_private);
@@ -123,6 +124,19 @@ std::vector<pid_t> BusyGroup::tids() const {
     tids.push_back(slots_[static_cast<std::size_t>(i)].tid.load(std::memory_order_relaxed));
   }
   return tids;
+}
+
+std::vector<StackSpan> BusyGroup::stacks() const {
+  std::vector<StackSpan> spans;
+  // Each worker writes its span before counting itself ready (release); this acquire makes
+  // them all visible once every created thread has been counted.
+  if (ready_.load(std::memory_order_acquire) < created()) {
+    return spans;
+  }
+  for (int i = 0; i < created(); ++i) {
+    spans.push_back(slots_[static_cast<std::size_t>(i)].stack);
+  }
+  return spans;
 }
 
 void BusyGroup::start() {

@@ -44,6 +44,7 @@
 
 #include "os/futex.h"
 #include "os/thread.h"
+#include "os/thread_stack.h"
 
 namespace conc::os {
 
@@ -81,6 +82,10 @@ class BusyGroup {
   bool wait_ready(std::chrono::milliseconds timeout) const;
   // The tids of the created threads (0 for one not ready yet).
   std::vector<pid_t> tids() const;
+  // Each created thread's stack, as the thread itself read it before the gate: what a thread
+  // reserves and, with resident_bytes(), what it touched. Empty until every created thread is
+  // ready.
+  std::vector<StackSpan> stacks() const;
 
   void start();
   // Sequentially consistent, so that count() read after close_window() cannot be served
@@ -100,6 +105,7 @@ class BusyGroup {
   struct alignas(64) Slot {
     std::atomic<std::uint64_t> count{0};
     std::atomic<pid_t> tid{0};
+    StackSpan stack;         // written by the worker before it counts itself ready
     std::uint64_t sink = 0;  // the final state, so the work cannot be optimised away
   };
   void work(Slot& slot);

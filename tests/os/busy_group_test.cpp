@@ -66,6 +66,15 @@ TEST_SUITE("busy group") {
       REQUIRE(g.wait_ready(std::chrono::milliseconds(10'000)));
       const auto tids = g.tids();
       CHECK(std::set<pid_t>(tids.begin(), tids.end()).size() == 8);
+      const auto stacks = g.stacks();
+      REQUIRE(stacks.size() == 8);
+      std::set<std::uintptr_t> lows;
+      for (const auto& s : stacks) {
+        CHECK(s.bytes > 0);
+        CHECK(resident_bytes(s.low, s.bytes) > 0);  // the thread has run on it
+        lows.insert(s.low);
+      }
+      CHECK(lows.size() == 8);  // one stack each
       CHECK(tasks_now() == baseline + 8);
       g.start();
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
