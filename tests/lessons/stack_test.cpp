@@ -83,7 +83,7 @@ TEST_SUITE("lesson stack") {
     CHECK(judge_c09(false, run(8 * kMiB, 40'000, true, true)).verdict == Verdict::contradicted);
   }
 
-  TEST_CASE("C18: the first enforced limit decides") {
+  TEST_CASE("C18: the first enforced limit decides, by the rule shared with c10k") {
     const std::vector<ThreadCap> caps = {
         {"memory", 900'000, true, true, ""},        {"pid_max", 32'000, true, false, ""},
         {"max_map_count", 32'500, true, false, ""}, {"RLIMIT_NPROC", 100, false, false, "root"},
@@ -94,14 +94,16 @@ TEST_SUITE("lesson stack") {
     CHECK(judge_c18(caps, ok).verdict == Verdict::nuanced);
     auto tight = caps;
     tight[0].more_threads = 5'000;  // memory, i.e. stacks, runs out first
-    CHECK(judge_c18(tight, ok).verdict == Verdict::confirmed);
+    const auto t = judge_c18(tight, ok);
+    CHECK(t.verdict == Verdict::confirmed);
+    CHECK(t.because.find("memory") != std::string::npos);
     auto roomy = caps;
     roomy[1].more_threads = roomy[2].more_threads = 4'000'000;
     CHECK(judge_c18(roomy, ok).verdict == Verdict::contradicted);
     const AttemptView failed{2000, 700, EAGAIN, 8500, 2};
     const auto f = judge_c18(caps, failed);
-    CHECK(f.verdict == Verdict::nuanced);
-    CHECK(f.because.find("stopped after 700") != std::string::npos);
+    CHECK(f.verdict == Verdict::confirmed);  // the limit bit within reach
+    CHECK(f.because.find("after 700 of 2,000") != std::string::npos);
     CHECK_FALSE(first_cap({}).has_value());
   }
 
