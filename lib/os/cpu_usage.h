@@ -37,4 +37,25 @@ std::vector<OtherLoad> others_load(const CpuUsageSnapshot& before, const CpuUsag
 // The CPU other programs took most of; nullopt for no CPU.
 std::optional<OtherLoad> busiest(const std::vector<OtherLoad>& loads);
 
+// The same over several intervals (the runs of an experiment, a few ms each): the time others
+// took is summed before it is divided, so that a tick charged inside one short run and not
+// the next averages out instead of being clamped run by run.
+class OtherLoadMeter {
+ public:
+  explicit OtherLoadMeter(double ns_per_tick) : ns_per_tick_(ns_per_tick) {}
+  // One interval: two snapshots around it and this experiment's time on each CPU meanwhile
+  // (indexed by CPU number).
+  void add(const CpuUsageSnapshot& before, const CpuUsageSnapshot& after,
+           const std::vector<std::int64_t>& ours_ns);
+  std::int64_t interval_ns() const { return interval_ns_; }
+  // Each CPU of `cpus` seen in every interval, with the share of all the intervals together.
+  std::vector<OtherLoad> loads(const std::vector<int>& cpus) const;
+
+ private:
+  double ns_per_tick_;
+  std::int64_t interval_ns_ = 0;
+  std::vector<double> others_ns_;  // by CPU
+  std::size_t cpus_seen_ = 0;      // CPUs present in every snapshot so far
+};
+
 }  // namespace conc::os

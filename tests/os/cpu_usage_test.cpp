@@ -43,6 +43,19 @@ TEST_SUITE("cpu usage") {
     CHECK_FALSE(busiest({}).has_value());
   }
 
+  TEST_CASE("the meter sums short intervals before dividing") {
+    // Two 5 ms runs: a 10 ms tick lands in the first only. Run by run that reads 100% then 0%;
+    // together, 10 ms of 10 ms busy, of which ours 8 ms: others 20%.
+    OtherLoadMeter meter(1e7);
+    meter.add(snapshot(0, {0}), snapshot(5'000'000, {1}), {4'000'000});
+    meter.add(snapshot(9'000'000, {1}), snapshot(14'000'000, {1}), {4'000'000});
+    CHECK(meter.interval_ns() == 10'000'000);
+    const auto loads = meter.loads({0, 1});
+    REQUIRE(loads.size() == 1);
+    CHECK(loads[0].share == doctest::Approx(0.2));
+    CHECK(OtherLoadMeter(1e7).loads({0}).empty());
+  }
+
   TEST_CASE("a live snapshot has a time and the CPUs of this machine") {
     const auto s = snapshot_cpu_usage();
     CHECK(s.t_ns > 0);
