@@ -15,26 +15,29 @@
 #include "lessons/lesson.h"
 #include "lessons/thread_limits.h"
 #include "os/affinity.h"
-#include "os/busy_group.h"
-#include "os/clock.h"
 #include "os/interrupt.h"
 #include "os/proc_read.h"
-#include "os/sched_sampler.h"
 #include "os/slice_model.h"
 #include "os/sysinfo.h"
 #include "os/task_parse.h"
 #include "os/text_file.h"
 #include "os/thread_caps.h"
-#include "os/thread_stack.h"
 #include "os/wake_probe.h"
-#include "report/stats.h"
 #include "report/units.h"
 
 namespace conc::lessons {
 
 namespace {
 
+using c10k::kMaxProbeSamples;
+using c10k::kMinProbeSamples;
+using c10k::kProbePeriodNs;
+using c10k::kSettleNs;
+using c10k::measure_one;
 using c10k::Row;
+using c10k::Settings;
+using c10k::tasks_now;
+using c10k::Windows;
 using report::format_count;
 using report::format_ns;
 
@@ -57,35 +60,8 @@ constexpr double kTurnsPerWindow = 2.0, kQuickTurnsPerWindow = 1.5;
 constexpr std::int64_t kMinWindowNs = 300 * kMs, kQuickMinWindowNs = 120 * kMs;
 constexpr std::int64_t kCalibrationNs = 300 * kMs, kQuickCalibrationNs = 150 * kMs;
 constexpr int kCalibrationThreads = 2;
-// The probe arrives on a CPU where N threads already run: its first wake-up may wait up to a
-// round (it has no lag credit yet), so its window is one round plus the minimum for the
-// steady-state samples, stretched (up to twice) until it has this many wake-ups.
-constexpr std::int64_t kProbePeriodNs = 1 * kMs;
-constexpr std::size_t kMinProbeSamples = 50;
-constexpr std::size_t kMaxProbeSamples = 1 << 16;
-// After the gate opens, before the window: the N wake-ups land on the run queue.
-constexpr std::int64_t kSettleNs = 20 * kMs;
-constexpr auto kReadyTimeout = std::chrono::milliseconds(20'000);
-// Joined threads leave /proc a moment after join returns: wait this long for the count.
-constexpr std::int64_t kSettleTasksNs = 500 * kMs;
 // An N whose windows last longer than this gets a progress line of its own.
 constexpr std::int64_t kAnnounceNs = 2'000 * kMs;
-
-struct Settings {
-  int cpu = 0;
-  int reader_cpu = -1;  // where the /proc reader runs: another allowed CPU, if any
-  std::int64_t min_window_ns = 0;
-  double turns = 1;
-  std::size_t baseline_tasks = 0;
-};
-
-struct Windows {
-  std::int64_t busy_ns = 0, probe_ns = 0;
-};
-
-std::size_t tasks_now() {
-  return os::list_tasks(::getpid()).size();
-}
 
 std::string error_name(int err) {
   return fmt::format("{} ({})", strerrorname_np(err), std::strerror(err));
@@ -97,121 +73,6 @@ std::string count_list(const std::vector<int>& counts) {
     s += (s.empty() ? "" : ", ") + format_count(n);
   }
   return s;
-}
-
-// ---- one N ---------------------------------------------------------------------------------
-
-// The busy window: schedstat and sched of every worker, and its work counter read right after
-// its files, so work and CPU time cover the same interval thread by thread. Counting is on only
-// from just before the first reading to just after the last.
-void busy_window(Row& row, os::BusyGroup& group, std::int64_t ns) {
-  const auto tids = group.tids();
-  os::SchedWindow window(::getpid(), tids, true,
-                         [&group](std::size_t i) { return group.count(i); });
-  group.open_window();
-  window.begin();
-  os::sleep_interruptible(ns);
-  row.stats = window.end();
-  group.close_window();
-  for (const auto& t : row.stats.tasks) {
-    row.progressed += t.work > 0 ? 1 : 0;
-    if (const auto turn = t.mean_slice_ns()) {
-      row.thread_turns_ns.push_back(*turn);
-    }
-  }
-  if (!tids.empty()) {
-    if (auto v = os::sched_number(os::read_task_sched(::getpid(), tids.front()), "se.slice")) {
-      row.se_slice_ns = static_cast<std::int64_t>(*v);
-    }
-  }
-}
-
-// What each thread's stack reserves and how much of it is in memory, median over the threads.
-void record_stacks(Row& row, const os::BusyGroup& group) {
-  std::vector<double> reserved, touched;
-  for (const auto& s : group.stacks()) {
-    if (s.bytes > 0) {
-      reserved.push_back(static_cast<double>(s.reserved()));
-      touched.push_back(static_cast<double>(os::resident_bytes(s.low, s.bytes)));
-    }
-  }
-  row.stack_reserved = report::median(std::move(reserved));
-  row.stack_touched = report::median(std::move(touched));
-}
-
-// The probe window: a thread on the same CPU sleeps 1 ms at a time. Returns how many wake-ups
-// it had recorded when the window ended.
-std::size_t probe_window(Row& row, std::optional<os::WakeProbe>& probe, int cpu, std::int64_t ns) {
-  probe.emplace(os::WakeProbe::Options{cpu, kProbePeriodNs, kMaxProbeSamples});
-  row.probe_error = probe->create_error();
-  if (row.probe_error != 0) {
-    return 0;
-  }
-  os::sleep_interruptible(ns);
-  // A wake-up can wait up to a round when others share the CPU: go on, up to twice the window,
-  // until there are enough wake-ups for a p99.
-  for (std::int64_t extra = 0; probe->samples_so_far() < kMinProbeSamples && extra < ns;
-       extra += 10 * kMs) {
-    os::sleep_interruptible(10 * kMs);
-  }
-  return probe->samples_so_far();
-}
-
-// Wake-ups after `cutoff` came once the busy threads had stopped: not among them.
-void keep_probe_samples(Row& row, std::vector<std::int64_t> samples, std::size_t cutoff) {
-  samples.resize(std::min(samples.size(), cutoff));
-  if (!samples.empty()) {
-    row.first_wake_ns = samples.front();
-    row.lateness_ns.assign(samples.begin() + 1, samples.end());
-  }
-}
-
-// join returns once a thread has cleared its tid; the kernel drops it from the thread group a
-// moment later. Waits (boundedly) for the count to settle; returns the tasks left over.
-long settle_tasks(std::size_t baseline) {
-  const auto t0 = os::monotonic_ns();
-  while (tasks_now() > baseline && os::monotonic_ns() - t0 < kSettleTasksNs) {
-    os::sleep_interruptible(200'000);
-  }
-  return static_cast<long>(tasks_now()) - static_cast<long>(baseline);
-}
-
-Row measure(const Settings& s, int n, Windows w) {
-  Row row;
-  row.requested = n;
-  row.window_ns = w.busy_ns;
-  row.probe_window_ns = w.probe_ns;
-  bool stopped_by_signal = false;
-  {
-    // Declared first so that it is destroyed last: the busy threads stop before the probe is
-    // joined, and the probe then gets the CPU at once instead of after a round.
-    std::optional<os::WakeProbe> probe;
-    os::BusyGroup group({n, s.cpu, 0, c10k::kRoundsPerUnit, os::current_tid()});
-    row.created = group.created();
-    row.error = group.create_error();
-    row.ready = row.created > 0 && group.wait_ready(kReadyTimeout);
-    std::size_t probe_cutoff = 0;
-    if (row.ready) {
-      group.start();
-      os::sleep_interruptible(kSettleNs);
-      busy_window(row, group, w.busy_ns);
-      record_stacks(row, group);
-      if (w.probe_ns > 0) {
-        probe_cutoff = probe_window(row, probe, s.cpu, w.probe_ns);
-      }
-    }
-    // Only Ctrl-C stops a group before stop(): its workers saw it before this thread did.
-    stopped_by_signal = group.stopping();
-    group.stop();
-    if (probe) {
-      keep_probe_samples(row, probe->stop(), probe_cutoff);
-    }
-  }
-  if (stopped_by_signal) {
-    throw os::Interrupted();
-  }
-  row.left_behind = settle_tasks(s.baseline_tasks);
-  return row;
 }
 
 // ---- the lesson ----------------------------------------------------------------------------
@@ -349,7 +210,7 @@ double C10kLesson::calibrate(LessonContext& ctx, const Settings& s,
   const std::int64_t ns = ctx.quick() ? kQuickCalibrationNs : kCalibrationNs;
   ctx.progress(fmt::format("c10k: calibrating: {} busy threads on CPU {} for {}",
                            kCalibrationThreads, s.cpu, format_ns(static_cast<double>(ns))));
-  const Row row = measure(s, kCalibrationThreads, {ns, 0});
+  const Row row = measure_one(s, kCalibrationThreads, {ns, 0});
   const double tick_ns = info.config_hz ? 1e9 / *info.config_hz : 4e6;
   if (const auto turn = row.mean_turn_ns()) {
     ctx.measure("calibration_slice_ns", "each thread's mean turn, 2 busy threads (calibration)",
@@ -363,6 +224,39 @@ double C10kLesson::calibrate(LessonContext& ctx, const Settings& s,
                   "sized from the tick ({}) instead",
                   format_ns(tick_ns)));
   return tick_ns;
+}
+
+void explain_experiment(LessonContext& ctx, const Settings& s) {
+  ctx.explain(
+      "The experiment",
+      fmt::format("For each N, N threads are created with the default stack, pinned to CPU {}, "
+                  "and released together. They compute in a loop and count the work units "
+                  "they finish, only while the window is open. /proc/self/task/<tid>/schedstat "
+                  "(time on the CPU, time waiting, number of turns) is read for every thread "
+                  "at both ends of the window from CPU {}, so only the window counts. Then a "
+                  "probe thread on CPU {} sleeps 1 ms in a loop and records how late it wakes.",
+                  s.cpu, s.reader_cpu >= 0 ? std::to_string(s.reader_cpu) : std::string("the same"),
+                  s.cpu));
+}
+
+std::string plan_note(const Settings& s, const os::SystemInfo& info, double slice_ns, int largest,
+                      double total_ns) {
+  const double tick_ns = info.config_hz ? 1e9 / *info.config_hz : 0;
+  return fmt::format(
+      "Two busy threads got {} per turn here. A thread that never sleeps is preempted only at "
+      "a timer tick ({}) or when another thread wakes up, so the turn you measure is often a "
+      "tick, not {}. One round of N threads therefore takes about N × {}: at N={} that is {}, "
+      "and every busy window lasts at least {} rounds. The probe's window is one round more "
+      "than the minimum, since its first wake-up may wait a round, and is stretched up to twice "
+      "while it has fewer than {} wake-ups. Expect about {} of measuring.",
+      format_ns(slice_ns),
+      info.config_hz ? fmt::format("{} at HZ={}", format_ns(tick_ns), *info.config_hz)
+                     : std::string("HZ unknown"),
+      info.se_slice_ns
+          ? fmt::format("the {} EEVDF asks for (se.slice)", format_ns(*info.se_slice_ns))
+          : std::string("the slice the scheduler computes"),
+      format_ns(slice_ns), format_count(largest), format_ns(os::round_ns(largest, slice_ns)),
+      report::format_number(s.turns), kMinProbeSamples, format_ns(total_ns));
 }
 
 std::vector<Windows> C10kLesson::plan(LessonContext& ctx, const Settings& s,
@@ -385,33 +279,9 @@ std::vector<Windows> C10kLesson::plan(LessonContext& ctx, const Settings& s,
                           format_ns(static_cast<double>(w.busy_ns)),
                           format_ns(static_cast<double>(w.probe_ns))});
   }
-  const double tick_ns = info.config_hz ? 1e9 / *info.config_hz : 0;
   const double big_round = os::round_ns(counts.back(), slice_ns);
-  table.note = fmt::format(
-      "Two busy threads got {} per turn here. A thread that never sleeps is preempted only at "
-      "a timer tick ({}) or when another thread wakes up, so the turn you measure is often a "
-      "tick, not {}. One round of N threads therefore takes about N × {}: at N={} that is {}, "
-      "and every busy window lasts at least {} rounds. The probe's window is one round more "
-      "than the minimum, since its first wake-up may wait a round, and is stretched up to twice "
-      "while it has fewer than {} wake-ups. Expect about {} of measuring.",
-      format_ns(slice_ns),
-      info.config_hz ? fmt::format("{} at HZ={}", format_ns(tick_ns), *info.config_hz)
-                     : std::string("HZ unknown"),
-      info.se_slice_ns
-          ? fmt::format("the {} EEVDF asks for (se.slice)", format_ns(*info.se_slice_ns))
-          : std::string("the slice the scheduler computes"),
-      format_ns(slice_ns), format_count(counts.back()), format_ns(big_round),
-      report::format_number(s.turns), kMinProbeSamples, format_ns(total_ns));
-  ctx.explain(
-      "The experiment",
-      fmt::format("For each N, N threads are created with the default stack, pinned to CPU {}, "
-                  "and released together. They compute in a loop and count the work units "
-                  "they finish, only while the window is open. /proc/self/task/<tid>/schedstat "
-                  "(time on the CPU, time waiting, number of turns) is read for every thread "
-                  "at both ends of the window from CPU {}, so only the window counts. Then a "
-                  "probe thread on CPU {} sleeps 1 ms in a loop and records how late it wakes.",
-                  s.cpu, s.reader_cpu >= 0 ? std::to_string(s.reader_cpu) : std::string("the same"),
-                  s.cpu));
+  table.note = plan_note(s, info, slice_ns, counts.back(), total_ns);
+  explain_experiment(ctx, s);
   ctx.report().add(std::move(table));
   ctx.progress(fmt::format(
       "c10k: about {} of measuring for N = {}; at N={} one round (N × {}) takes about {}",
@@ -457,7 +327,7 @@ std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
                                format_ns(static_cast<double>(windows[i].busy_ns)),
                                format_ns(static_cast<double>(windows[i].probe_ns))));
     }
-    rows.push_back(measure(s, counts[i], windows[i]));
+    rows.push_back(measure_one(s, counts[i], windows[i]));
   }
   return rows;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// Lesson `c10k` is three files: c10k.cpp (the plan and the windows), c10k_report.cpp (the tables
-// and the chart, one function each) and c10k_verdicts.cpp (the rules). This header is what the
-// first two share; it is internal to the lesson.
+// Lesson `c10k` is four files: c10k.cpp (the plan and the verdicts' inputs), c10k_window.cpp
+// (one N measured), c10k_report.cpp (the tables and the chart, one function each) and
+// c10k_verdicts.cpp (the rules). This header is what the first three share; it is internal to
+// the lesson.
 
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,27 @@ namespace conc::lessons::c10k {
 
 // One work unit of a busy thread: spin_work of this many rounds (os::BusyGroup).
 inline constexpr int kRoundsPerUnit = 64;
+// The probe sleeps this long at a time. It arrives on a CPU where N threads already run: its
+// first wake-up may wait up to a round (it has no lag credit yet), so its window is one round
+// plus the minimum for the steady-state samples, stretched (up to twice) until it has
+// kMinProbeSamples wake-ups.
+inline constexpr std::int64_t kProbePeriodNs = 1'000'000;
+inline constexpr std::size_t kMinProbeSamples = 50;
+inline constexpr std::size_t kMaxProbeSamples = 1 << 16;
+// After the gate opens, before the window: the N wake-ups land on the run queue.
+inline constexpr std::int64_t kSettleNs = 20'000'000;
+
+struct Settings {
+  int cpu = 0;
+  int reader_cpu = -1;  // where the /proc reader runs: another allowed CPU, if any
+  std::int64_t min_window_ns = 0;
+  double turns = 1;
+  std::size_t baseline_tasks = 0;  // tasks of this process before any group
+};
+
+struct Windows {
+  std::int64_t busy_ns = 0, probe_ns = 0;  // probe_ns 0: no probe
+};
 
 // Everything measured for one N.
 struct Row {
@@ -38,6 +60,12 @@ struct Row {
     return created >= 2 ? stats.mean_slice_ns() : std::nullopt;
   }
 };
+
+// N busy threads on s.cpu, a busy window, then (if w.probe_ns > 0) a probe window; every
+// thread joined before it returns. Throws os::Interrupted on Ctrl-C.
+Row measure_one(const Settings& s, int n, Windows w);
+// Tasks of this process now.
+std::size_t tasks_now();
 
 // What the tables need besides the rows.
 struct RunFacts {

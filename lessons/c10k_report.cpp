@@ -43,6 +43,55 @@ std::optional<double> unit_ns(const Row& baseline) {
   return rate > 0 ? std::optional<double>(1e9 / rate) : std::nullopt;
 }
 
+std::string slices_note(const std::optional<double>& se_slice, double eevdf, bool eevdf_here,
+                        int cpus, int hz) {
+  const std::string eevdf_text =
+      se_slice
+          ? fmt::format(
+                "se.slice = {}, read from /proc/<pid>/task/<tid>/sched; the default "
+                "is 0.70–0.75 ms × (1 + log2 CPUs)",
+                format_ns(*se_slice))
+          : fmt::format("{} by its formula, 0.70–0.75 ms × (1 + log2 CPUs), for {} CPUs{}",
+                        format_ns(eevdf), cpus, eevdf_here ? "; se.slice could not be read" : "");
+  return fmt::format(
+      "mean turn = Σ time on the CPU ÷ Σ turns of all the threads over the window (schedstat). "
+      "EEVDF gives every task the same requested slice whatever N is ({}). {}CFS aimed at a "
+      "period of 6 ms × (1 + log2 min(CPUs, 8)) shared by N, with a floor of 0.75 ms × that "
+      "factor past 8 tasks (computed here for {} CPUs). \"→\" is the same slice rounded up to "
+      "the next timer tick (HZ={}), because a busy task is only preempted at a tick or a "
+      "wake-up. A lone thread (N=1) has no slice: it runs until a tick finds something else to "
+      "run.",
+      eevdf_text, eevdf_here ? "This kernel runs EEVDF. " : "This kernel runs CFS. ", cpus,
+      hz > 0 ? std::to_string(hz) : std::string("unknown"));
+}
+
+std::string cost_note(const Row& base, const RunFacts& facts) {
+  const auto unit = unit_ns(base);
+  return fmt::format(
+      "switches/s = turns begun per second, all threads together; involuntary = share of those "
+      "switches that were preemptions (/proc/<pid>/task/<tid>/sched); CPU share = the workers' "
+      "time on the CPU ÷ window (100% = all of CPU {}; ± one tick, since the running thread's "
+      "counter is brought up to date only at ticks); work/s = work units finished inside the "
+      "window, one unit being {} xorshift rounds{}; work per CPU-s = units per second of CPU "
+      "time the workers had, relative to N={} ({}), so that other programs taking the CPU do "
+      "not count as switching cost; waited per turn = "
+      "schedstat run-queue wait ÷ turns. Then the probe arrives on the CPU (its own window, "
+      "busy threads still running): first wake = how late its first 1 ms sleep ended, just "
+      "after it arrived; p50 and p99 = all its later wake-ups. EEVDF remembers across a sleep "
+      "the CPU time a task is owed (its lag), which is how a sleeper can be served within a "
+      "tick even among many busy threads once it has waited its turn.",
+      facts.cpu, kRoundsPerUnit,
+      unit ? fmt::format(" ≈ {} of CPU here (1 ÷ work per CPU-second at N={})", format_ns(*unit),
+                         base.created)
+           : std::string(),
+      base.created,
+      facts.baseline_trusted
+          ? fmt::format("the smallest N that had at least {} of the CPU",
+                        format_percent(kMinCpuShare))
+          : fmt::format("no N had {} of the CPU: other programs ran on it throughout",
+                        format_percent(kMinCpuShare)));
+}
+
 }  // namespace
 
 double percentile(const std::vector<std::int64_t>& samples, double p) {
@@ -109,24 +158,7 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
                                 : slice_at_ticks(os::cfs_slice(r.created, cpus).slice_ns, hz),
                           turn ? format_ns(os::round_ns(r.created, *turn)) : kDash});
   }
-  const std::string eevdf_text =
-      se_slice
-          ? fmt::format(
-                "se.slice = {}, read from /proc/<pid>/task/<tid>/sched; the default "
-                "is 0.70–0.75 ms × (1 + log2 CPUs)",
-                format_ns(*se_slice))
-          : fmt::format("{} by its formula, 0.70–0.75 ms × (1 + log2 CPUs), for {} CPUs{}",
-                        format_ns(eevdf), cpus, eevdf_here ? "; se.slice could not be read" : "");
-  table.note = fmt::format(
-      "mean turn = Σ time on the CPU ÷ Σ turns of all the threads over the window (schedstat). "
-      "EEVDF gives every task the same requested slice whatever N is ({}). {}CFS aimed at a "
-      "period of 6 ms × (1 + log2 min(CPUs, 8)) shared by N, with a floor of 0.75 ms × that "
-      "factor past 8 tasks (computed here for {} CPUs). \"→\" is the same slice rounded up to "
-      "the next timer tick (HZ={}), because a busy task is only preempted at a tick or a "
-      "wake-up. A lone thread (N=1) has no slice: it runs until a tick finds something else to "
-      "run.",
-      eevdf_text, eevdf_here ? "This kernel runs EEVDF. " : "This kernel runs CFS. ", cpus,
-      hz > 0 ? std::to_string(hz) : std::string("unknown"));
+  table.note = slices_note(se_slice, eevdf, eevdf_here, cpus, hz);
   ctx.report().add(std::move(table));
 }
 
@@ -154,30 +186,7 @@ void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFact
          r.lateness_ns.empty() ? kDash : format_ns(percentile(r.lateness_ns, 50)),
          r.lateness_ns.empty() ? kDash : format_ns(percentile(r.lateness_ns, 99))});
   }
-  const auto unit = unit_ns(base);
-  table.note = fmt::format(
-      "switches/s = turns begun per second, all threads together; involuntary = share of those "
-      "switches that were preemptions (/proc/<pid>/task/<tid>/sched); CPU share = the workers' "
-      "time on the CPU ÷ window (100% = all of CPU {}; ± one tick, since the running thread's "
-      "counter is brought up to date only at ticks); work/s = work units finished inside the "
-      "window, one unit being {} xorshift rounds{}; work per CPU-s = units per second of CPU "
-      "time the workers had, relative to N={} ({}), so that other programs taking the CPU do "
-      "not count as switching cost; waited per turn = "
-      "schedstat run-queue wait ÷ turns. Then the probe arrives on the CPU (its own window, "
-      "busy threads still running): first wake = how late its first 1 ms sleep ended, just "
-      "after it arrived; p50 and p99 = all its later wake-ups. EEVDF remembers across a sleep "
-      "the CPU time a task is owed (its lag), which is how a sleeper can be served within a "
-      "tick even among many busy threads once it has waited its turn.",
-      facts.cpu, kRoundsPerUnit,
-      unit ? fmt::format(" ≈ {} of CPU here (1 ÷ work per CPU-second at N={})", format_ns(*unit),
-                         base.created)
-           : std::string(),
-      base.created,
-      facts.baseline_trusted
-          ? fmt::format("the smallest N that had at least {} of the CPU",
-                        format_percent(kMinCpuShare))
-          : fmt::format("no N had {} of the CPU: other programs ran on it throughout",
-                        format_percent(kMinCpuShare)));
+  table.note = cost_note(base, facts);
   ctx.report().add(std::move(table));
 }
 

@@ -13,6 +13,7 @@
 #include "os/busy_group.h"
 #include "os/clock.h"
 #include "os/cpu_usage.h"
+#include "os/interrupt.h"
 #include "os/thread.h"
 #include "report/stats.h"
 #include "report/units.h"
@@ -58,7 +59,8 @@ struct PieceResult {
 
 // One piece of the job: `units` work units from `seed`, noting the CPU every `chunk` units (and
 // the time too when traced). Units are equal work, so the piece's CPU time is split between
-// CPUs in proportion to the units done on each.
+// CPUs in proportion to the units done on each. Ctrl-C cuts it short: the runs below then throw
+// instead of returning a partial result.
 PieceResult run_piece(std::uint64_t units, std::uint64_t seed, std::uint64_t chunk,
                       TaskTrace* trace) {
   const std::int64_t cpu0 = os::thread_cpu_ns();
@@ -69,7 +71,7 @@ PieceResult run_piece(std::uint64_t units, std::uint64_t seed, std::uint64_t chu
   }
   std::vector<std::uint64_t> units_by_cpu;
   std::uint64_t x = seed;
-  for (std::uint64_t done = 0; done < units;) {
+  for (std::uint64_t done = 0; done < units && !os::interrupted();) {
     const std::uint64_t n = std::min(chunk, units - done);
     x = os::spin_work(x, static_cast<int>(n) * kRoundsPerUnit);
     done += n;
@@ -142,6 +144,7 @@ RunResult run_sequential(const Job& job, bool trace) {
                                trace ? &r.traces[static_cast<std::size_t>(i)] : nullptr));
   }
   r.wall_ns = os::monotonic_ns() - r.t0_ns;
+  os::throw_if_interrupted();
   for (const auto& p : pieces) {
     r.add(p);
   }
@@ -171,6 +174,7 @@ RunResult run_threaded(const Job& job, int cpu, bool trace) {
     }
   }  // joined here
   r.wall_ns = os::monotonic_ns() - r.t0_ns;
+  os::throw_if_interrupted();
   for (const auto& p : results) {
     r.add(p);
   }
@@ -235,11 +239,7 @@ struct Medians {
   std::array<double, kModes> wall{}, cpu{};
 };
 
-Medians report_modes(LessonContext& ctx, const Modes& m, int k) {
-  const std::array<std::string, kModes> where = {
-      fmt::format("1 thread, CPU {}", ctx.cpu()),
-      fmt::format("{} threads pinned to CPU {}", k, ctx.cpu()),
-      fmt::format("{} threads free on CPUs {}", k, os::format_cpu_list(ctx.allowed_cpus()))};
+Medians measure_modes(LessonContext& ctx, const Modes& m) {
   const std::string wall_method = fmt::format(
       "monotonic clock around the whole run, thread creation and joins included; {} repeats, "
       "the three modes in turn",
@@ -257,6 +257,14 @@ Medians report_modes(LessonContext& ctx, const Modes& m, int k) {
                     "ns", m.cpu[i], "sum of each piece's CLOCK_THREAD_CPUTIME_ID over its work")
             .stats.median;
   }
+  return med;
+}
+
+void report_modes(LessonContext& ctx, const Modes& m, const Medians& med, int k) {
+  const std::array<std::string, kModes> where = {
+      fmt::format("1 thread, CPU {}", ctx.cpu()),
+      fmt::format("{} threads pinned to CPU {}", k, ctx.cpu()),
+      fmt::format("{} threads free on CPUs {}", k, os::format_cpu_list(ctx.allowed_cpus()))};
   report::Table table{
       "modes",
       fmt::format("One job of {} of CPU time cut into {} pieces", format_ns(med.cpu[0]), k),
@@ -284,7 +292,6 @@ Medians report_modes(LessonContext& ctx, const Modes& m, int k) {
                     "created (a task or memory limit)",
                     m.inline_pieces));
   }
-  return med;
 }
 
 // Timelines of the last repeat, on one time scale.
@@ -379,7 +386,8 @@ void ConcurrencyVsParallelismLesson::run(LessonContext& ctx) {
   const double unit_ns = calibrate_unit_ns(ctx);
   const Job job = make_job(static_cast<double>(ctx.quick() ? kQuickJobNs : kJobNs), unit_ns, k);
   const Modes modes = run_modes(ctx, job);
-  const Medians med = report_modes(ctx, modes, k);
+  const Medians med = measure_modes(ctx, modes);
+  report_modes(ctx, modes, med, k);
   add_timelines(ctx, modes, k);
   const TraceFacts concurrent = analyse_traces(modes.last[kConcurrent].traces, kOverlapBucketNs);
   const TraceFacts parallel = analyse_traces(modes.last[kParallel].traces, kOverlapBucketNs);
