@@ -46,9 +46,6 @@ const std::vector<int> kDefaultThreads = {1, 2, 5, 10, 100, 1000};
 const std::vector<int> kQuickThreads = {1, 2, 10, 100};
 constexpr int kFullThreads = 10'000;
 constexpr int kMaxThreadsOption = 10'000;
-// Of the room the tightest limit on tasks leaves, this much (or half, if the room is smaller)
-// stays with the rest of the machine: counts that need more are left out.
-constexpr long long kLimitMargin = 2'000;
 // With a single allowed CPU the /proc reader competes with the workers for it.
 constexpr int kOneCpuMaxThreads = 200;
 
@@ -64,7 +61,7 @@ constexpr int kCalibrationThreads = 2;
 constexpr std::int64_t kAnnounceNs = 2'000 * kMs;
 
 std::string error_name(int err) {
-  return fmt::format("{} ({})", strerrorname_np(err), std::strerror(err));
+  return fmt::format("{}: {}", strerrorname_np(err), std::strerror(err));
 }
 
 std::string count_list(const std::vector<int>& counts) {
@@ -132,27 +129,15 @@ void fit_task_limit(LessonContext& ctx, std::vector<int>& counts,
   if (!tightest) {
     return;
   }
-  const long long margin = std::min(kLimitMargin, tightest->headroom / 2);
-  const long long room = tightest->headroom - margin;
-  std::vector<int> left_out;
-  for (int n : counts) {
-    if (n > room) {
-      left_out.push_back(n);
-    }
+  auto fit = c10k::fit_counts(counts, tightest->headroom);
+  if (!fit.left_out.empty()) {
+    ctx.warn(fmt::format(
+        "N = {} left out: {} leaves room for {} more threads, and {} of them stay with the "
+        "rest of the machine",
+        count_list(fit.left_out), tightest->name, format_count(tightest->headroom),
+        format_count(fit.margin)));
   }
-  if (left_out.empty()) {
-    return;
-  }
-  counts.erase(std::remove_if(counts.begin(), counts.end(), [room](int n) { return n > room; }),
-               counts.end());
-  if (counts.empty() && room >= 1) {
-    counts.push_back(static_cast<int>(room));
-  }
-  ctx.warn(fmt::format(
-      "N = {} left out: {} leaves room for {} more threads, and {} of them stay with the rest "
-      "of the machine",
-      count_list(left_out), tightest->name, format_count(tightest->headroom),
-      format_count(margin)));
+  counts = std::move(fit.kept);
 }
 
 void fit_one_cpu(LessonContext& ctx, std::vector<int>& counts) {
@@ -183,9 +168,6 @@ std::vector<int> C10kLesson::thread_counts(LessonContext& ctx,
   counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
   fit_task_limit(ctx, counts, tightest);
   fit_one_cpu(ctx, counts);
-  if (counts.empty()) {
-    counts.push_back(1);  // no room at all: the attempt will fail, and C18 will say so
-  }
   return counts;
 }
 

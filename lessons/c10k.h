@@ -26,6 +26,16 @@ namespace conc::lessons::c10k {
 // are those of a shared CPU, and C20 does not take them at face value.
 inline constexpr double kMinCpuShare = 0.90;
 
+// Thread counts against the tightest limit on tasks: of the `headroom` it leaves, kLimitMargin
+// (or half, when the room is smaller) stays with the rest of the machine, and counts that need
+// more are left out. With no room at all, 1 is kept: its failure then shows the limit.
+inline constexpr long long kLimitMargin = 2'000;
+struct CountsInRoom {
+  std::vector<int> kept, left_out;
+  long long margin = 0;
+};
+CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom);
+
 // C19: the mean turn on the CPU (Σ run ÷ Σ turns over all threads) at each N >= 2, against
 // 10 ms ÷ N.
 struct SlicePoint {

@@ -1,4 +1,4 @@
-// Verdicts of lesson `c10k`: pure functions of the run's numbers (see c10k.h).
+// Lesson `c10k`'s rules: pure functions of the run's numbers (see c10k.h).
 
 #include <fmt/format.h>
 
@@ -13,6 +13,20 @@ namespace conc::lessons::c10k {
 using report::format_count;
 using report::format_ns;
 using report::format_percent;
+
+CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom) {
+  CountsInRoom r;
+  r.margin = std::min(kLimitMargin, std::max(0LL, headroom) / 2);
+  const long long room = headroom - r.margin;
+  for (int n : counts) {
+    (n <= room ? r.kept : r.left_out).push_back(n);
+  }
+  if (r.kept.empty()) {
+    r.kept.push_back(
+        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front())));
+  }
+  return r;
+}
 
 report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points) {
   report::ClaimVerdict v{"C19", report::Verdict::nuanced, "", ""};

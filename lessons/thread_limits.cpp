@@ -20,7 +20,8 @@ std::string kind_text(LimitKind kind) {
 }
 
 std::string limit_text(const std::optional<Limit>& limit) {
-  return limit ? fmt::format("{} ({}) with room for {} more", limit->name, kind_text(limit->kind),
+  return limit ? fmt::format("{}, a {} limit, with room for {} more", limit->name,
+                             limit->kind == LimitKind::count ? "count" : "memory",
                              format_count(limit->more_threads))
                : std::string("no limit known");
 }
@@ -40,7 +41,7 @@ report::ClaimVerdict judge_c18(const std::optional<Limit>& tightest, const Attem
     v.verdict = report::Verdict::confirmed;
     v.because = fmt::format(
         "pthread_create failed ({}) after {} of {} threads: a limit bites within reach (the "
-        "tightest read before: {}){}",
+        "tightest limit known: {}){}",
         strerrorname_np(attempt.error), format_count(attempt.created),
         format_count(attempt.requested), limit_text(tightest), cost);
     return v;

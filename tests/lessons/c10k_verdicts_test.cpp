@@ -69,6 +69,20 @@ TEST_SUITE("c10k verdicts") {
     CHECK_FALSE(tl::tightest({}).has_value());
   }
 
+  TEST_CASE("thread counts the task limit has no room for are left out, a margin kept") {
+    const auto roomy = fit_counts({1, 10, 1000, 10'000}, 32'000);
+    CHECK(roomy.kept == std::vector<int>{1, 10, 1000, 10'000});
+    CHECK(roomy.left_out.empty());
+    const auto tight = fit_counts({1, 10, 1000, 10'000}, 10'500);
+    CHECK(tight.kept == std::vector<int>{1, 10, 1000});  // 10,000 > 10,500 - 2,000
+    CHECK(tight.left_out == std::vector<int>{10'000});
+    CHECK(tight.margin == 2'000);
+    const auto small = fit_counts({100, 1000}, 600);  // half of the room stays free
+    CHECK(small.kept == std::vector<int>{100});
+    CHECK(small.margin == 300);
+    CHECK(fit_counts({5, 10}, 0).kept == std::vector<int>{1});  // its failure shows the limit
+  }
+
   TEST_CASE("C19: 10 ms ÷ N followed, a flat slice, or something in between") {
     CHECK(judge_c19({{2, 5e6}, {5, 2.1e6}, {10, 1e6}}).verdict == Verdict::confirmed);
     CHECK(judge_c19({{1, 60e6}, {2, 4e6}, {10, 4e6}, {1000, 4e6}}).verdict ==
