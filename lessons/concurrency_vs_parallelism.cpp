@@ -45,6 +45,8 @@ const std::vector<std::int64_t> kCrossoverJobsNs = {10 * kUs, 30 * kUs, 100 * kU
                                                     1 * kMs,  3 * kMs,  10 * kMs,  30 * kMs};
 const std::vector<std::int64_t> kQuickCrossoverJobsNs = {10 * kUs, 100 * kUs, 1 * kMs, 10 * kMs};
 constexpr int kCrossoverRepeats = 9, kQuickCrossoverRepeats = 3;
+// Below this, what other programs took of a CPU is within /proc/stat's tick resolution.
+constexpr double kNoticeableShare = 0.02;
 
 enum Mode { kSequential, kConcurrent, kParallel, kModes };
 constexpr std::array<const char*, kModes> kModeIds = {"sequential", "concurrent", "parallel"};
@@ -260,6 +262,23 @@ Medians measure_modes(LessonContext& ctx, const Modes& m) {
   return med;
 }
 
+// What other programs took while the threads ran free (/proc/stat, minus the threads' time).
+std::string others_note(const std::optional<os::OtherLoad>& others, const std::vector<int>& cpus) {
+  if (!others) {
+    return "";
+  }
+  if (others->share < kNoticeableShare) {
+    return fmt::format(
+        " While the threads ran free, other programs took less than {} of any of "
+        "CPUs {} (/proc/stat, minus these threads' time).",
+        report::format_percent(kNoticeableShare), os::format_cpu_list(cpus));
+  }
+  return fmt::format(
+      " While the threads ran free, other programs took up to {} of CPU {} "
+      "(/proc/stat, minus these threads' time).",
+      report::format_percent(others->share), others->cpu);
+}
+
 void report_modes(LessonContext& ctx, const Modes& m, const Medians& med, int k) {
   const std::array<std::string, kModes> where = {
       fmt::format("1 thread, CPU {}", ctx.cpu()),
@@ -280,11 +299,7 @@ void report_modes(LessonContext& ctx, const Modes& m, const Medians& med, int k)
   table.note = fmt::format(
       "Medians of {} runs. CPU ÷ wall = how many CPUs were busy on average. The result is the "
       "XOR of the pieces' outputs: the same computation whichever way it ran.{}",
-      m.repeats,
-      m.others ? fmt::format(" While the threads ran free, other programs took up to {} of CPU "
-                             "{} (/proc/stat, minus these threads' time).",
-                             report::format_percent(m.others->share), m.others->cpu)
-               : std::string());
+      m.repeats, others_note(m.others, ctx.allowed_cpus()));
   ctx.report().add(std::move(table));
   if (m.inline_pieces > 0) {
     ctx.warn(
