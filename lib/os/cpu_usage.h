@@ -47,7 +47,6 @@ class OtherLoadMeter {
   // (indexed by CPU number).
   void add(const CpuUsageSnapshot& before, const CpuUsageSnapshot& after,
            const std::vector<std::int64_t>& ours_ns);
-  std::int64_t interval_ns() const { return interval_ns_; }
   // Each CPU of `cpus` seen in every interval, with the share of all the intervals together.
   std::vector<OtherLoad> loads(const std::vector<int>& cpus) const;
 
