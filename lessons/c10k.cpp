@@ -1,6 +1,7 @@
 // Lesson `c10k` (C18-C20): N busy threads on one CPU; the turn each really gets, what they cost,
-// and how late a sleeping thread wakes among them. This file plans and runs the windows; the
-// tables are in c10k_report.cpp, the verdict rules in c10k_verdicts.cpp.
+// and how late a sleeping thread wakes among them. This file chooses the counts, calibrates and
+// plans the windows and gathers the verdicts' inputs; one N is measured in c10k_window.cpp, the
+// tables are in c10k_report.cpp, the rules in c10k_verdicts.cpp.
 
 #include "lessons/c10k.h"
 
@@ -201,10 +202,11 @@ double C10kLesson::calibrate(LessonContext& ctx, const Settings& s,
                 "median and spread across the threads. Sizes the windows.");
     return *turn;
   }
-  ctx.warn(
-      fmt::format("The calibration saw no switch between its 2 threads: the windows are "
-                  "sized from the tick ({}) instead",
-                  format_ns(tick_ns)));
+  ctx.warn(fmt::format(
+      "The calibration saw no switch between its 2 threads: the windows are "
+      "sized from {} instead",
+      info.config_hz ? fmt::format("the tick ({} at HZ={})", format_ns(tick_ns), *info.config_hz)
+                     : std::string("an assumed 4 ms tick (HZ unknown)")));
   return tick_ns;
 }
 
