@@ -78,11 +78,9 @@ struct AttemptView {
   double rss_per_thread = 0;
   double maps_per_thread = 0;
 };
-inline constexpr long long kC10kThreads = 10'000;
-inline constexpr long long kFarThreads = 100'000;
-// With the first limit's headroom H (or the live attempt's count if it failed first):
-// H < kC10kThreads and the limit comes from stack size -> confirmed; H < kFarThreads -> nuanced
-// (a count cap, not the stack, stops threads); H >= kFarThreads -> contradicted.
+// The first enforced cap and the live attempt, judged by the rule lesson c10k shares
+// (lessons/thread_limits.h): a failed attempt or fewer than 10,000 more threads -> confirmed;
+// 100,000 or more -> contradicted; nuanced in between.
 report::ClaimVerdict judge_c18(const std::vector<ThreadCap>& caps, const AttemptView& attempt);
 
 // A box in the drawn address-space layout.

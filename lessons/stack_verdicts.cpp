@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "lessons/stack.h"
+#include "lessons/thread_limits.h"
 #include "report/units.h"
 
 namespace conc::lessons::stack {
@@ -137,47 +138,19 @@ std::optional<std::size_t> first_cap(const std::vector<ThreadCap>& caps) {
 }
 
 ClaimVerdict judge_c18(const std::vector<ThreadCap>& caps, const AttemptView& attempt) {
-  ClaimVerdict c{"C18", Verdict::nuanced, "", ""};
-  c.threshold = fmt::format(
-      "H = threads the first limit still allows (or what the live attempt reached, if it "
-      "failed): H < {} and the limit comes from stack memory -> confirmed; H < {} -> nuanced "
-      "(a count of tasks, pids or mappings, not the stack, decides); H >= {} -> contradicted",
-      report::format_count(kC10kThreads), report::format_count(kFarThreads),
-      report::format_count(kFarThreads));
-  const auto first = first_cap(caps);
-  long long headroom = first ? *caps[*first].more_threads : kFarThreads * 10;
-  std::string limit = first ? caps[*first].name : std::string("no limit found");
-  bool stack_bound = first && caps[*first].from_stack_size;
-  const std::string live =
-      attempt.error == 0
-          ? fmt::format("the live attempt started all {} threads ({} RSS and {} mappings each)",
-                        report::format_count(attempt.created),
-                        report::format_bytes(attempt.rss_per_thread),
-                        report::format_number(attempt.maps_per_thread))
-          : fmt::format("the live attempt stopped after {} of {} threads with error {}",
-                        report::format_count(attempt.created),
-                        report::format_count(attempt.requested), attempt.error);
-  if (attempt.error != 0 && attempt.created < headroom) {
-    headroom = attempt.created;
-    limit = "the live attempt's failure";
-    stack_bound = false;
+  // One rule for both lessons that judge C18 (lessons/thread_limits.h).
+  std::optional<thread_limits::Limit> tightest;
+  if (const auto first = first_cap(caps)) {
+    const auto& c = caps[*first];
+    tightest = thread_limits::Limit{
+        c.name, *c.more_threads,
+        c.from_stack_size ? thread_limits::LimitKind::memory : thread_limits::LimitKind::count};
   }
-  if (headroom < kC10kThreads && stack_bound) {
-    c.verdict = Verdict::confirmed;
-    c.because = fmt::format("{} allows only {} more threads: stack memory runs out first; {}",
-                            limit, report::format_count(headroom), live);
-  } else if (headroom < kFarThreads) {
-    c.because = fmt::format(
-        "the first limit is {} at about {} more threads: threads do not scale without end, "
-        "but what stops them is {}, not the size of their stacks; {}",
-        limit, report::format_count(headroom),
-        stack_bound ? "stack memory" : "a count (of tasks, pids or mappings)", live);
-  } else {
-    c.verdict = Verdict::contradicted;
-    c.because = fmt::format("{} would allow {} more threads; {}", limit,
-                            report::format_count(headroom), live);
-  }
-  return c;
+  return thread_limits::judge_c18(
+      tightest, {attempt.requested, attempt.created, attempt.error,
+                 fmt::format("in the live attempt each thread took {} of RSS and {} mappings",
+                             report::format_bytes(attempt.rss_per_thread),
+                             report::format_number(attempt.maps_per_thread))});
 }
 
 std::string draw_layout(std::vector<LayoutBox> boxes) {

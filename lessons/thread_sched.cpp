@@ -20,6 +20,7 @@
 #include "os/affinity.h"
 #include "os/child.h"
 #include "os/clock.h"
+#include "os/cpu_usage.h"
 #include "os/interrupt.h"
 #include "os/parked_threads.h"
 #include "os/pipe.h"
@@ -310,11 +311,6 @@ void record_runs(std::vector<RunInterval>& out, std::int64_t until) {
   }
 }
 
-std::vector<os::CpuTimes> proc_stat_per_cpu() {
-  auto text = os::read_text_file("/proc/stat");
-  return text ? os::parse_proc_stat_per_cpu(*text) : std::vector<os::CpuTimes>{};
-}
-
 int migrations(const std::vector<RunInterval>& runs) {
   int n = 0;
   for (std::size_t i = 1; i < runs.size(); ++i) {
@@ -342,7 +338,7 @@ struct PhaseRecord {
   RunHistory pinned, free_runs;
   std::vector<long> tids;
   std::atomic<int> unpin_failures{0};
-  std::vector<os::CpuTimes> stat_before, stat_after;  // /proc/stat around the free phase
+  os::CpuUsageSnapshot stat_before, stat_after;  // /proc/stat around the free phase
 };
 
 bool unpin(const std::vector<int>& allowed) {
@@ -397,9 +393,9 @@ void run_phases(PhaseRecord& rec, int n, int cpu, const std::vector<int>& allowe
   }
   // What the other programs did with each CPU during the free phase (ticks of /proc/stat).
   wait_until(p.t1_free);
-  rec.stat_before = proc_stat_per_cpu();
+  rec.stat_before = os::snapshot_cpu_usage();
   wait_until(p.t2);
-  rec.stat_after = proc_stat_per_cpu();
+  rec.stat_after = os::snapshot_cpu_usage();
   const auto limit = milliseconds((p.t2 - os::monotonic_ns()) / kMs + 3000);
   if (!group.wait_parked(threads, limit)) {
     throw std::runtime_error("the spinning threads did not finish in time");
@@ -461,31 +457,28 @@ PhaseFigures phase_figures(const RunHistory& h, std::int64_t from, std::int64_t 
 // /proc/stat readings are missing).
 std::string others_share(const PhaseRecord& rec, const Phases& p, const std::vector<int>& allowed,
                          ParallelView& v) {
-  const double ns_per_tick = 1e9 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::string others;
-  for (const int c : allowed) {
-    const auto k = static_cast<std::size_t>(c);
-    if (k >= rec.stat_before.size() || k >= rec.stat_after.size()) {
-      continue;
-    }
-    std::int64_t ours = 0;
-    for (const auto& runs : rec.free_runs) {
-      for (const auto& r : runs) {
-        ours += r.cpu == c ? std::max<std::int64_t>(
-                                 0, std::min(r.end_ns, p.t2) - std::max(r.start_ns, p.t1_free))
-                           : 0;
+  std::vector<std::int64_t> ours;  // by CPU number
+  for (const auto& runs : rec.free_runs) {
+    for (const auto& r : runs) {
+      if (r.cpu < 0) {
+        continue;
       }
+      const auto k = static_cast<std::size_t>(r.cpu);
+      ours.resize(std::max(ours.size(), k + 1), 0);
+      ours[k] +=
+          std::max<std::int64_t>(0, std::min(r.end_ns, p.t2) - std::max(r.start_ns, p.t1_free));
     }
-    const double busy =
-        static_cast<double>(rec.stat_after[k].busy - rec.stat_before[k].busy) * ns_per_tick;
-    const double share =
-        std::clamp((busy - static_cast<double>(ours)) / static_cast<double>(p.length), 0.0, 1.0);
-    if (share > v.busiest_other_share || v.busiest_other_cpu < 0) {
-      v.busiest_other_cpu = c;
-      v.busiest_other_share = share;
-    }
-    others +=
-        fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", c, report::format_percent(share));
+  }
+  const auto loads =
+      os::others_load(rec.stat_before, rec.stat_after, allowed, ours, os::ns_per_clock_tick());
+  if (const auto top = os::busiest(loads)) {
+    v.busiest_other_cpu = top->cpu;
+    v.busiest_other_share = top->share;
+  }
+  std::string others;
+  for (const auto& l : loads) {
+    others += fmt::format("{}CPU {} {}", others.empty() ? "" : ", ", l.cpu,
+                          report::format_percent(l.share));
   }
   return others;
 }

@@ -1,5 +1,8 @@
 #include "os/busy_group.h"
 
+#include <sched.h>
+#include <signal.h>
+
 #include <thread>
 
 #include "os/clock.h"
@@ -7,6 +10,29 @@
 #include "os/proc_read.h"
 
 namespace conc::os {
+
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Ctrl-C has been handled (the flag), or is waiting for a thread to handle it. sigpending()
+// reports only signals the caller blocks, which is why the workers block them.
+bool stop_signal_seen() {
+  if (interrupted()) {
+    return true;
+  }
+  sigset_t pending;
+  return ::sigpending(&pending) == 0 &&
+         (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
+
+}  // namespace
 
 std::uint64_t spin_work(std::uint64_t state, int rounds) {
   for (int i = 0; i < rounds; ++i) {
@@ -24,9 +50,7 @@ BusyGroup::BusyGroup(Options options)
   threads_.reserve(static_cast<std::size_t>(options_.threads > 0 ? options_.threads : 0));
   try {
     for (int i = 0; i < options_.threads; ++i) {
-      if (i % 256 == 255) {
-        throw_if_interrupted();  // creating 10,000 threads takes a while here
-      }
+      throw_if_interrupted();  // an atomic load: creating 10,000 threads takes a while here
       Thread t;
       Slot& slot = slots_[static_cast<std::size_t>(i)];
       const int err =
@@ -48,24 +72,43 @@ BusyGroup::~BusyGroup() {
 }
 
 void BusyGroup::work(Slot& slot) {
+  const sigset_t signals = stop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   slot.tid.store(current_tid(), std::memory_order_relaxed);
+  slot.stack = current_thread_stack();
   ready_.fetch_add(1, std::memory_order_release);
   while (gate_.load(std::memory_order_acquire) == 0) {
-    gate_.wait(0, std::memory_order_acquire);
+    futex_wait(gate_, 0, FutexScope::process_private);
   }
   std::uint64_t state = 0x9E3779B97F4A7C15ULL ^ reinterpret_cast<std::uintptr_t>(&slot);
-  while (!stop_.load(std::memory_order_relaxed)) {
+  for (std::uint64_t unit = 1; !stop_.load(std::memory_order_relaxed); ++unit) {
     state = spin_work(state, options_.rounds_per_unit);
     if (counting_.load(std::memory_order_relaxed)) {
       slot.count.store(slot.count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    if (unit % kSignalCheckUnits == 0 && stop_signal_seen()) {
+      stop_on_signal();
     }
   }
   slot.sink = state;
 }
 
+void BusyGroup::stop_on_signal() {
+  if (stop_.exchange(true, std::memory_order_relaxed)) {
+    return;  // another worker got there first
+  }
+  if (options_.owner_tid > 0 && options_.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(options_.cpu, &set);
+    ::sched_setaffinity(options_.owner_tid, sizeof set, &set);  // best effort
+  }
+}
+
 bool BusyGroup::wait_ready(std::chrono::milliseconds timeout) const {
   const auto deadline = monotonic_ns() + timeout.count() * 1'000'000;
   while (ready_.load(std::memory_order_acquire) < created()) {
+    throw_if_interrupted();
     if (monotonic_ns() > deadline) {
       return false;
     }
@@ -83,18 +126,22 @@ std::vector<pid_t> BusyGroup::tids() const {
   return tids;
 }
 
-void BusyGroup::start() {
-  gate_.store(1, std::memory_order_release);
-  gate_.notify_all();
+std::vector<StackSpan> BusyGroup::stacks() const {
+  std::vector<StackSpan> spans;
+  // Each worker writes its span before counting itself ready (release); this acquire makes
+  // them all visible once every created thread has been counted.
+  if (ready_.load(std::memory_order_acquire) < created()) {
+    return spans;
+  }
+  for (int i = 0; i < created(); ++i) {
+    spans.push_back(slots_[static_cast<std::size_t>(i)].stack);
+  }
+  return spans;
 }
 
-std::vector<std::uint64_t> BusyGroup::counts() const {
-  std::vector<std::uint64_t> counts;
-  counts.reserve(threads_.size());
-  for (int i = 0; i < created(); ++i) {
-    counts.push_back(slots_[static_cast<std::size_t>(i)].count.load(std::memory_order_relaxed));
-  }
-  return counts;
+void BusyGroup::start() {
+  gate_.store(1, std::memory_order_release);
+  futex_wake_all(gate_, FutexScope::process_private);
 }
 
 void BusyGroup::stop() {

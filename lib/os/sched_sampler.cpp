@@ -1,6 +1,7 @@
 #include "os/sched_sampler.h"
 
 #include "os/clock.h"
+#include "os/interrupt.h"
 #include "os/proc_read.h"
 #include "os/text_file.h"
 
@@ -13,6 +14,9 @@ TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with
   snap.begin_ns = monotonic_ns();
   const std::string base = "/proc/" + std::to_string(pid) + "/task/";
   for (std::size_t i = 0; i < tids.size(); ++i) {
+    if (i % 64 == 63) {
+      throw_if_interrupted();  // a thousand tasks take milliseconds, more when the CPU is shared
+    }
     const pid_t tid = tids[i];
     TaskSample s;
     s.tid = tid;

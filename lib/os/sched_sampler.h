@@ -20,6 +20,7 @@ namespace conc::os {
 using WorkCounter = std::function<std::uint64_t(std::size_t index)>;
 
 // with_sched adds /proc/<pid>/task/<tid>/sched (switch counts, se.slice): about twice the cost.
+// Throws os::Interrupted on Ctrl-C (checked every 64 tasks).
 TaskSnapshot snapshot_tasks(pid_t pid, const std::vector<pid_t>& tids, bool with_sched,
                             const WorkCounter& work = {});
 

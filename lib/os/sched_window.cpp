@@ -30,7 +30,6 @@ TaskSched parse_task_sched(std::string_view text) {
     s.sum_exec_runtime_ns = static_cast<std::int64_t>(std::llround(*ms * 1e6));
   }
   s.slice_ns = whole(fields, "se.slice");
-  s.nr_migrations = whole(fields, "se.nr_migrations");
   return s;
 }
 
@@ -80,15 +79,6 @@ std::optional<double> WindowStats::work_per_cpu_second() const {
   return run_ns > 0
              ? std::optional<double>(static_cast<double>(work) * 1e9 / static_cast<double>(run_ns))
              : std::nullopt;
-}
-
-std::vector<double> WindowStats::per_task_cpu_share() const {
-  std::vector<double> shares;
-  shares.reserve(tasks.size());
-  for (const auto& t : tasks) {
-    shares.push_back(per_interval(t.run_ns, t.interval_ns));
-  }
-  return shares;
 }
 
 WindowStats summarize_window(const TaskSnapshot& before, const TaskSnapshot& after) {

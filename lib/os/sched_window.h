@@ -24,7 +24,6 @@ struct TaskSched {
   std::optional<std::int64_t> nr_switches, nr_voluntary_switches, nr_involuntary_switches;
   std::optional<std::int64_t> sum_exec_runtime_ns;  // printed in ms with 6 decimals
   std::optional<std::int64_t> slice_ns;             // se.slice: EEVDF only
-  std::optional<std::int64_t> nr_migrations;        // se.nr_migrations
 };
 TaskSched parse_task_sched(std::string_view text);
 
@@ -77,8 +76,6 @@ struct WindowStats {
   double slices_per_second() const;
   // How many CPUs' worth of time these tasks got (1.0 = one whole CPU).
   double cpu_share() const;
-  // Each task's run time ÷ its interval.
-  std::vector<double> per_task_cpu_share() const;
   // The caller's counter per second, all tasks together.
   double work_per_second() const;
   // The caller's counter per second of CPU time these tasks had: what a second of CPU buys,

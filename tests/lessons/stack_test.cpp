@@ -26,28 +26,6 @@ constexpr bool kAsan = false;
 }  // namespace
 
 TEST_SUITE("lesson stack") {
-  TEST_CASE("C18: the first enforced limit decides") {
-    const std::vector<ThreadCap> caps = {
-        {"memory", 900'000, true, true, ""},        {"pid_max", 32'000, true, false, ""},
-        {"max_map_count", 32'500, true, false, ""}, {"RLIMIT_NPROC", 100, false, false, "root"},
-        {"cgroup", std::nullopt, true, false, ""},
-    };
-    REQUIRE(first_cap(caps) == 1u);
-    const AttemptView ok{2000, 2000, 0, 8500, 2};
-    CHECK(judge_c18(caps, ok).verdict == Verdict::nuanced);
-    auto tight = caps;
-    tight[0].more_threads = 5'000;  // memory, i.e. stacks, runs out first
-    CHECK(judge_c18(tight, ok).verdict == Verdict::confirmed);
-    auto roomy = caps;
-    roomy[1].more_threads = roomy[2].more_threads = 4'000'000;
-    CHECK(judge_c18(roomy, ok).verdict == Verdict::contradicted);
-    const AttemptView failed{2000, 700, EAGAIN, 8500, 2};
-    const auto f = judge_c18(caps, failed);
-    CHECK(f.verdict == Verdict::nuanced);
-    CHECK(f.because.find("stopped after 700") != std::string::npos);
-    CHECK_FALSE(first_cap({}).has_value());
-  }
-
   TEST_CASE("a limit hit while starting threads is reported, not thrown" * doctest::skip(kAsan)) {
     // In a child, cap the address space a little above what is in use: thread stacks then
     // fail to map and pthread_create returns EAGAIN.

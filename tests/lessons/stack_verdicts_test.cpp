@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <sstream>
 
 #include "lessons/stack.h"
@@ -22,6 +23,30 @@ OverflowRun run(std::uint64_t bytes, long depth, bool overflowed, std::optional<
 }  // namespace
 
 TEST_SUITE("lesson stack") {
+  TEST_CASE("C18: the first enforced limit decides, by the rule shared with c10k") {
+    const std::vector<ThreadCap> caps = {
+        {"memory", 900'000, true, true, ""},        {"pid_max", 32'000, true, false, ""},
+        {"max_map_count", 32'500, true, false, ""}, {"RLIMIT_NPROC", 100, false, false, "root"},
+        {"cgroup", std::nullopt, true, false, ""},
+    };
+    REQUIRE(first_cap(caps) == 1u);
+    const AttemptView ok{2000, 2000, 0, 8500, 2};
+    CHECK(judge_c18(caps, ok).verdict == Verdict::nuanced);
+    auto tight = caps;
+    tight[0].more_threads = 5'000;  // memory, i.e. stacks, runs out first
+    const auto t = judge_c18(tight, ok);
+    CHECK(t.verdict == Verdict::confirmed);
+    CHECK(t.because.find("memory") != std::string::npos);
+    auto roomy = caps;
+    roomy[1].more_threads = roomy[2].more_threads = 4'000'000;
+    CHECK(judge_c18(roomy, ok).verdict == Verdict::contradicted);
+    const AttemptView failed{2000, 700, EAGAIN, 8500, 2};
+    const auto f = judge_c18(caps, failed);
+    CHECK(f.verdict == Verdict::confirmed);  // the limit bit within reach
+    CHECK(f.because.find("after 700 of 2,000") != std::string::npos);
+    CHECK_FALSE(first_cap({}).has_value());
+  }
+
   TEST_CASE("C22: 8 MiB agreed on by the shell confirms, a disagreement contradicts") {
     StackLimitView v{8 * kMiB, std::nullopt, std::string("8192"), std::string("unlimited")};
     CHECK(judge_c22(v).verdict == Verdict::confirmed);

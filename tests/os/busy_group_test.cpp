@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +34,13 @@ std::size_t settled_tasks(std::size_t expected) {
   }
   return tasks_now();
 }
+std::vector<std::uint64_t> counts(const BusyGroup& g) {
+  std::vector<std::uint64_t> v;
+  for (int i = 0; i < g.created(); ++i) {
+    v.push_back(g.count(static_cast<std::size_t>(i)));
+  }
+  return v;
+}
 std::uint64_t total(const std::vector<std::uint64_t>& v) {
   std::uint64_t t = 0;
   for (auto x : v) {
@@ -57,24 +66,54 @@ TEST_SUITE("busy group") {
       REQUIRE(g.wait_ready(std::chrono::milliseconds(10'000)));
       const auto tids = g.tids();
       CHECK(std::set<pid_t>(tids.begin(), tids.end()).size() == 8);
+      const auto stacks = g.stacks();
+      REQUIRE(stacks.size() == 8);
+      std::set<std::uintptr_t> lows;
+      for (const auto& s : stacks) {
+        CHECK(s.bytes > 0);
+        CHECK(resident_bytes(s.low, s.bytes) > 0);  // the thread has run on it
+        lows.insert(s.low);
+      }
+      CHECK(lows.size() == 8);  // one stack each
       CHECK(tasks_now() == baseline + 8);
       g.start();
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      CHECK(total(g.counts()) == 0);  // no window open yet
+      CHECK(total(counts(g)) == 0);  // no window open yet
       g.open_window();
       const auto t0 = monotonic_ns();
-      while (total(g.counts()) == 0 && monotonic_ns() - t0 < 5'000'000'000) {
+      while (total(counts(g)) == 0 && monotonic_ns() - t0 < 5'000'000'000) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
       g.close_window();
-      const auto closed = g.counts();
+      const auto closed = counts(g);
       CHECK(total(closed) > 0);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      const auto later = g.counts();
+      const auto later = counts(g);
       for (std::size_t i = 0; i < later.size(); ++i) {
         CHECK(later[i] - closed[i] <= 1);  // at most the one unit in flight at close
       }
       g.stop();
+    }
+    CHECK(settled_tasks(baseline) == baseline);
+  }
+
+  TEST_CASE("a worker that finds Ctrl-C pending stops the whole group by itself") {
+    const std::size_t baseline = baseline_tasks();
+    {
+      BusyGroup g({3, default_cpu(), 0, 64});
+      REQUIRE(g.created() == 3);
+      REQUIRE(g.wait_ready(std::chrono::milliseconds(10'000)));
+      g.start();
+      CHECK_FALSE(g.stopping());
+      // Aimed at one worker, which blocks SIGINT: it stays pending there (and is discarded
+      // when that thread ends), so no other thread of the test can take it.
+      const pid_t worker = g.tids().at(1);
+      REQUIRE(::syscall(SYS_tgkill, ::getpid(), worker, SIGINT) == 0);
+      const auto t0 = monotonic_ns();
+      while (!g.stopping() && monotonic_ns() - t0 < 10'000'000'000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      CHECK(g.stopping());
     }
     CHECK(settled_tasks(baseline) == baseline);
   }
