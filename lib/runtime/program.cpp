@@ -21,6 +21,7 @@
 #include <exception>
 #include <sstream>
 
+#include "runtime/compact.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
@@ -163,14 +164,19 @@ RunResult Scheduler::finish() {
   for (Fiber* g : all_fibers) {
     leaked += g->state.load() != FiberState::idle ? 1 : 0;
     spans.push_back(g->stack);
-    g->~Fiber();
+    if (g->compact != nullptr) {
+      destroy_compact_fiber(g);
+    } else {
+      g->~Fiber();
+    }
   }
   leaked_goroutines.fetch_add(leaked + live.load());
   release_stacks(spans.data(), spans.size());
   std::lock_guard lock(result_mu);
   for (auto& w : workers) {
-    result.workers.push_back(
-        WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(), w->n_parks.load()});
+    result.workers.push_back(WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(),
+                                         w->n_parks.load(), w->n_compactions.load(),
+                                         w->n_restores.load()});
     result.trace.insert(result.trace.end(), w->trace.begin(), w->trace.end());
   }
   std::stable_sort(result.trace.begin(), result.trace.end(),
@@ -181,20 +187,29 @@ RunResult Scheduler::finish() {
 }
 
 Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
-                        Worker* w) {
+                        Worker* w, bool compact) {
   if (shutting_down()) {
     return nullptr;  // the program is ending: a new goroutine would never run
   }
-  Fiber* g = new_fiber(w);
-  const std::size_t align = std::max<std::size_t>(ops->align, 16);
-  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
-  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
-    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
+  Fiber* g;
+  std::uintptr_t frames_top;  // the frames grow down from here
+  if (compact) [[unlikely]] {
+    g = new_compact_fiber(w);  // Fiber and closure on the heap, frames from the stack's top
+    g->task = place_compact_closure(g, ops, fn);
+    frames_top = reinterpret_cast<std::uintptr_t>(compact_frames_top(g->stack));
+  } else {
+    g = new_fiber(w);
+    const std::size_t align = std::max<std::size_t>(ops->align, 16);
+    const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
+    if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
+      fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
+    }
+    ops->move_to(reinterpret_cast<void*>(task), fn);
+    g->task = reinterpret_cast<void*>(task);
+    frames_top = task;
   }
-  ops->move_to(reinterpret_cast<void*>(task), fn);
-  g->task = reinterpret_cast<void*>(task);
   g->task_ops = ops;
-  context_init(&g->ctx, g->stack.lo, task - reinterpret_cast<std::uintptr_t>(g->stack.lo),
+  context_init(&g->ctx, g->stack.lo, frames_top - reinterpret_cast<std::uintptr_t>(g->stack.lo),
                &fiber_entry, g);
   g->id = next_id.fetch_add(1, std::memory_order_relaxed);
   g->spawn_file = file;
@@ -257,17 +272,21 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
   tsan_destroy_fiber(g->tsan_fiber);
   g->tsan_fiber = nullptr;
   g->state.store(FiberState::idle, std::memory_order_relaxed);
-  g->next = w->free_fibers;
-  w->free_fibers = g;
-  if (++w->free_count > 4 * kFiberBatch) {
-    std::lock_guard lock(fibers_mu);
-    while (w->free_count > 2 * kFiberBatch) {
-      Fiber* f = w->free_fibers;
-      w->free_fibers = f->next;
-      --w->free_count;
-      f->next = shared_free;
-      shared_free = f;
-      ++shared_free_count;
+  if (g->compact != nullptr) [[unlikely]] {
+    recycle_compact_fiber(w, g);
+  } else {
+    g->next = w->free_fibers;
+    w->free_fibers = g;
+    if (++w->free_count > 4 * kFiberBatch) {
+      std::lock_guard lock(fibers_mu);
+      while (w->free_count > 2 * kFiberBatch) {
+        Fiber* f = w->free_fibers;
+        w->free_fibers = f->next;
+        --w->free_count;
+        f->next = shared_free;
+        shared_free = f;
+        ++shared_free_count;
+      }
     }
   }
   if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
@@ -402,17 +421,18 @@ RunResult run(std::function<void()> main_fn, Config config) {
 
 RuntimeStats stats() {
   const StackPoolStats p = stack_pool_stats();
-  return RuntimeStats{detail::leaked_goroutines.load(), p.in_use, p.reserved, p.guarded,
-                      p.guard_budget};
+  return RuntimeStats{
+      detail::leaked_goroutines.load(), p.in_use, p.reserved, p.guarded, p.guard_budget,
+      detail::compacted_stack_count()};
 }
 
-void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
+void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where, bool compact) {
   Worker* w = current_worker();
   if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
     fatal("go() called outside a goroutine (start the program with rt::run)");
   }
   Scheduler* s = w->sched;
-  s->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
+  s->spawn(ops, fn, where.file_name(), where.line(), w, compact);  // null: the program ends
   // Spawn backpressure: a goroutine that spawns faster than its worker runs them lets the
   // queued ones run once the ring is half full. They then exit onto warm stacks that the next
   // spawns reuse, instead of every spawn touching a fresh stack page (a page fault, then cache
@@ -424,6 +444,16 @@ void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
 }
 
 std::uint64_t goroutine_on_stack(const std::byte* top) {
+  // The stack that overflowed is, in practice, the one this thread runs on: its goroutine is
+  // the worker's current one. That is the only way to find a compact goroutine, whose Fiber
+  // is not on its stack. (tls_worker is a constinit pointer, set before the thread ran any
+  // goroutine: reading it allocates nothing.)
+  if (const detail::Worker* w = detail::tls_worker) {
+    const detail::Fiber* g = w->current.load(std::memory_order_relaxed);
+    if (g != nullptr && g->stack.hi == top) {
+      return g->id;
+    }
+  }
   const detail::Fiber* g = detail::fiber_at_top(StackSpan{nullptr, const_cast<std::byte*>(top)});
   return g->state.load(std::memory_order_relaxed) == detail::FiberState::idle ? 0 : g->id;
 }

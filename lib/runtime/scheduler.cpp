@@ -70,6 +70,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "runtime/compact.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
@@ -89,7 +90,7 @@ __attribute__((noinline)) EhState* eh_globals() {
 namespace {
 
 void check_stack(Fiber* g) {
-  if (!g->stack.guarded && *stack_canary(g->stack) != kStackCanary) {
+  if (!g->stack.guarded && load_canary(g->stack) != kStackCanary && !canary_intact_slow(g->stack)) {
     fatal_stack_overflow(g->id, "the canary below its stack was overwritten");
   }
   char probe;
@@ -156,6 +157,9 @@ void Scheduler::switch_to(Worker* w, Fiber* from, Fiber* to) {
   w->current_id.store(to != nullptr ? to->id : 0, std::memory_order_relaxed);
   w->n_switches.store(w->n_switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (to != nullptr) {
+    if (to->compact != nullptr) [[unlikely]] {
+      make_resident(w, to);  // its frames may have been copied out while it was parked
+    }
     to->state.store(FiberState::running, std::memory_order_relaxed);
     w->n_run.store(w->n_run.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (w->index < 64) {
@@ -199,13 +203,18 @@ void Scheduler::run_after_switch(Worker* w) {
   Fiber* g = w->after_fiber;
   switch (what) {
     case AfterSwitch::parked: {
-      const std::uint64_t seq = g->park_seq;
-      (void)seq;
       // Relaxed: readers are the object's wakers (ordered by its lock, released just below)
       // and the scheduler's end-of-program sweeps, which run only once every worker is idle.
       g->state.store(FiberState::waiting, std::memory_order_relaxed);
+      const bool compact = g->compact != nullptr;
+      if (compact) [[unlikely]] {
+        note_parked_compact(w, g);  // before the unlock: g may run again right after it
+      }
       if (w->after_unlock != nullptr) {
         w->after_unlock(w->after_arg);
+      }
+      if (compact && w->compact_pending.size() >= config.compact_batch) [[unlikely]] {
+        compact_pending(w);  // g itself may be woken already: the batch checks
       }
       break;
     }
