@@ -56,19 +56,35 @@ bool copy_out(Fiber* g) {
   return true;
 }
 
-// Drops the saved frames of a goroutine that will never run again (the program abandoned it).
+// Takes the stack back from whoever may hold it: waits out a batch that is copying it
+// (another worker, a few microseconds) and moves it to resident. Returns what it was.
+Residency take_back(CompactState& c) {
+  Residency r = c.residency.load(std::memory_order_acquire);
+  for (;;) {
+    if (r == Residency::resident) {
+      return r;
+    }
+    if (r == Residency::compacting) {
+      cpu_relax();
+      r = c.residency.load(std::memory_order_acquire);
+      continue;
+    }
+    if (c.residency.compare_exchange_weak(r, Residency::resident, std::memory_order_acq_rel)) {
+      return r;
+    }
+  }
+}
+
+// Drops the saved frames of a goroutine that will never run again (it exited, or the program
+// abandoned it: a stale batch entry elsewhere may still try to compact it meanwhile).
 void drop_saved(Fiber* g) {
   CompactState& c = *g->compact;
-  while (c.residency.load(std::memory_order_acquire) == Residency::compacting) {
-    cpu_relax();  // a batch on another worker is finishing with it
-  }
-  if (c.saved != nullptr) {
+  if (take_back(c) == Residency::compacted) {
     std::free(c.saved);
     c.saved = nullptr;
     asan_unpoison(g->stack.lo, frames_bytes(g));
     compacted_.fetch_sub(1, std::memory_order_relaxed);
   }
-  c.residency.store(Residency::resident, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -213,22 +229,8 @@ void Scheduler::compact_pending(Worker* w) {
 // were never copied (parked); after a compaction, copy them back.
 void Scheduler::make_resident(Worker* w, Fiber* g) {
   CompactState& c = *g->compact;
-  Residency r = c.residency.load(std::memory_order_acquire);
-  for (;;) {
-    if (r == Residency::resident) {
-      return;
-    }
-    if (r == Residency::compacting) {
-      cpu_relax();  // a batch on another worker holds it for a few microseconds
-      r = c.residency.load(std::memory_order_acquire);
-      continue;
-    }
-    if (c.residency.compare_exchange_weak(r, Residency::resident, std::memory_order_acq_rel)) {
-      break;
-    }
-  }
-  if (r != Residency::compacted) {
-    return;  // parked and never copied: nothing to do
+  if (take_back(c) != Residency::compacted) {
+    return;  // resident, or parked and never copied: nothing to do
   }
   asan_unpoison(g->stack.lo, frames_bytes(g));
   std::memcpy(c.saved_from, c.saved, c.saved_bytes);  // faults the released pages back in
