@@ -275,8 +275,7 @@ TEST_SUITE("compact goroutines") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
       std::atomic<int> intact{0};
-      long long counter = 0;
-      int readers_in = 0, woken_by_cond = 0;
+      int under_mutex = 0, under_rwmutex = 0, readers_in = 0, woken_by_cond = 0;
       const RunResult r = run_checked(
           w,
           [&] {
@@ -296,7 +295,7 @@ TEST_SUITE("compact goroutines") {
                   [&, id] {
                     parked_deep(id, intact, [&] {
                       mu.lock();
-                      ++counter;
+                      ++under_mutex;
                       mu.unlock();
                     });
                     wg.done();
@@ -318,7 +317,7 @@ TEST_SUITE("compact goroutines") {
                   [&, id] {
                     parked_deep(id, intact, [&] {
                       rw.lock();
-                      ++counter;
+                      ++under_rwmutex;
                       rw.unlock();
                     });
                     wg.done();
@@ -357,7 +356,8 @@ TEST_SUITE("compact goroutines") {
           every_park_compacts());
       CHECK(r.outcome == Outcome::completed);
       CHECK(intact.load() == 5 * n);
-      CHECK(counter == 2 * n);
+      CHECK(under_mutex == n);
+      CHECK(under_rwmutex == n);
       CHECK(readers_in == n);
       CHECK(woken_by_cond == n);
       CHECK(compactions(r) >= static_cast<std::uint64_t>(5 * n));
@@ -669,6 +669,73 @@ TEST_SUITE("compact goroutines") {
       CHECK(compact_layout);
       CHECK(compacted_while_parked == 0);
       CHECK(compactions(r) == 0);
+    }
+  }
+
+  TEST_CASE("stress: compacted at every park, 100,000 values through channels and select") {
+    const int producers = 200, consumers = 100;
+    const std::uint64_t per = 500 / kScale;
+    const std::uint64_t total = producers * per;
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      std::atomic<std::uint64_t> got{0}, sum{0};
+      long long locked = 0;
+      const RunResult r = run_checked(
+          w,
+          [&] {
+            Chan<std::uint64_t> a(0), b(4);
+            Mutex mu;
+            WaitGroup produced, consumed;
+            produced.add(producers);
+            consumed.add(consumers);
+            for (int p = 0; p < producers; ++p) {
+              go(
+                  [&, p] {
+                    for (std::uint64_t k = 0; k < per; ++k) {
+                      const std::uint64_t v = static_cast<std::uint64_t>(p) * per + k + 1;
+                      (k % 2 == 0 ? a : b).send(v);
+                      if (k % 64 == 0) {
+                        std::lock_guard lock(mu);
+                        ++locked;
+                      }
+                    }
+                    produced.done();
+                  },
+                  kCompact);
+            }
+            for (int c = 0; c < consumers; ++c) {
+              go(
+                  [&] {
+                    Chan<std::uint64_t> ca = a, cb = b;  // set to nil once closed
+                    std::uint64_t n = 0, s = 0;
+                    while (!ca.is_nil() || !cb.is_nil()) {
+                      std::optional<std::uint64_t> va, vb;
+                      const int chosen = select(recv_case(ca, va), recv_case(cb, vb));
+                      std::optional<std::uint64_t>& v = chosen == 0 ? va : vb;
+                      if (!v) {
+                        (chosen == 0 ? ca : cb) = Chan<std::uint64_t>();
+                        continue;
+                      }
+                      ++n;
+                      s += *v;
+                    }
+                    got.fetch_add(n);
+                    sum.fetch_add(s);
+                    consumed.done();
+                  },
+                  kCompact);
+            }
+            produced.wait();
+            a.close();
+            b.close();
+            consumed.wait();
+          },
+          every_park_compacts());
+      CHECK(r.outcome == Outcome::completed);
+      CHECK(got.load() == total);
+      CHECK(sum.load() == total * (total + 1) / 2);
+      CHECK(locked == static_cast<long long>(producers * ((per + 63) / 64)));
+      CHECK(compactions(r) > 0);
     }
   }
 
