@@ -256,7 +256,7 @@ BenchResult yield_switch(const std::string& name, long long n) {
 // own.
 BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact = false) {
   long long rss0 = 0, rss1 = 0, pte0 = 0, pte1 = 0;
-  std::int64_t spawn = 0;
+  std::int64_t spawn = 0, wake = 0;
   run_program(0, [&] {
     const std::string s0 = read_self_status();
     rss0 = status_bytes(s0, "VmRSS");
@@ -287,8 +287,10 @@ BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact
     const std::string s1 = read_self_status();
     rss1 = status_bytes(s1, "VmRSS");
     pte1 = status_bytes(s1, "VmPTE");
+    const std::int64_t w0 = monotonic_ns();
     ch.close();
     wg.wait();
+    wake = monotonic_ns() - w0;
   });
   BenchResult r = base(name, n, 0);
   r.ns_per_op = static_cast<double>(spawn) / static_cast<double>(n);
@@ -298,6 +300,9 @@ BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact
   r.extra["page_tables_per_op"] = static_cast<double>(pte1 - pte0) / static_cast<double>(n);
   r.extra["stack_reserved"] = rt::Config{}.stack_size;
   r.extra["compact_when_parked"] = compact;
+  // Not in Go's program: close() until every goroutine has woken (copied back, if compacted),
+  // run and exited, per goroutine.
+  r.extra["wake_ns_per_op"] = static_cast<double>(wake) / static_cast<double>(n);
   if (compact) {
     std::uint64_t compacted = 0;
     for (const auto& w : last_counters) {
