@@ -103,8 +103,9 @@ class ChanCore {
  private:
   // The blocking halves of send and recv for a compact goroutine (compact.h): the waiter and
   // the value in flight live off its stack. Called with lock_ held.
-  void send_parked_compact(Worker* w, Fiber* g, void* elem);
-  bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
+  // noinline: send and recv are flattened, and these must not grow them.
+  [[gnu::noinline]] void send_parked_compact(Worker* w, Fiber* g, void* elem);
+  [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
 
   void* slot(std::size_t i) { return buf_ + i * stride_; }
   // Fixed sizes become single moves; a variable-size memcpy would be a libc call per item.

@@ -176,13 +176,21 @@ void Scheduler::destroy_compact_fiber(Fiber* g) {
 
 // --- parking, compacting, resuming ---------------------------------------------------------
 
-// The after-switch hook of a compact goroutine that parked, before the object's lock is
-// released: from here on a compactor may take its stack.
-void Scheduler::note_parked_compact(Worker* w, Fiber* g) {
+// The after-switch hook of a compact goroutine that parked (run_after_switch's parked case,
+// out of line so that the ordinary case stays small): offer its stack for compaction before
+// the object's lock is released (from then on it may be woken and run again), release the
+// lock, and run a batch if enough have parked here.
+void Scheduler::after_park_compact(Worker* w, Fiber* g) {
   CompactState& c = *g->compact;
   c.residency.store(Residency::parked);  // seq_cst with `queued`: see compact_pending
   if (!c.queued.exchange(true)) {
     w->compact_pending.push_back(g);
+  }
+  if (w->after_unlock != nullptr) {
+    w->after_unlock(w->after_arg);
+  }
+  if (w->compact_pending.size() >= config.compact_batch) {
+    compact_pending(w);  // g itself may be woken already: the batch checks
   }
 }
 

@@ -187,27 +187,38 @@ RunResult Scheduler::finish() {
 }
 
 Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
-                        Worker* w, bool compact) {
+                        Worker* w) {
   if (shutting_down()) {
     return nullptr;  // the program is ending: a new goroutine would never run
   }
-  Fiber* g;
-  std::uintptr_t frames_top;  // the frames grow down from here
-  if (compact) [[unlikely]] {
-    g = new_compact_fiber(w);  // Fiber and closure on the heap, frames from the stack's top
-    g->task = place_compact_closure(g, ops, fn);
-    frames_top = reinterpret_cast<std::uintptr_t>(compact_frames_top(g->stack));
-  } else {
-    g = new_fiber(w);
-    const std::size_t align = std::max<std::size_t>(ops->align, 16);
-    const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
-    if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
-      fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
-    }
-    ops->move_to(reinterpret_cast<void*>(task), fn);
-    g->task = reinterpret_cast<void*>(task);
-    frames_top = task;
+  Fiber* g = new_fiber(w);
+  const std::size_t align = std::max<std::size_t>(ops->align, 16);
+  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
+  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
+    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
   }
+  ops->move_to(reinterpret_cast<void*>(task), fn);
+  g->task = reinterpret_cast<void*>(task);
+  launch(g, ops, task, file, line, w);
+  return g;
+}
+
+// A compact goroutine (compact.h): Fiber and closure on the heap, frames from its stack's top.
+Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
+                                Worker* w) {
+  if (shutting_down()) {
+    return nullptr;
+  }
+  Fiber* g = new_compact_fiber(w);
+  g->task = place_compact_closure(g, ops, fn);
+  launch(g, ops, reinterpret_cast<std::uintptr_t>(compact_frames_top(g->stack)), file, line, w);
+  return g;
+}
+
+// The rest of a spawn, once the closure is in place: the frames grow down from frames_top.
+[[gnu::always_inline]] inline void Scheduler::launch(Fiber* g, const TaskOps* ops,
+                                                     std::uintptr_t frames_top, const char* file,
+                                                     std::uint32_t line, Worker* w) {
   g->task_ops = ops;
   context_init(&g->ctx, g->stack.lo, frames_top - reinterpret_cast<std::uintptr_t>(g->stack.lo),
                &fiber_entry, g);
@@ -226,7 +237,6 @@ Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uin
     trace(w, EventKind::spawn, g->id);
   }
   push_local(w, g);
-  return g;
 }
 
 Fiber* Scheduler::new_fiber(Worker* w) {
@@ -426,13 +436,24 @@ RuntimeStats stats() {
       detail::compacted_stack_count()};
 }
 
-void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where, bool compact) {
+void detail::spawn_compact(const TaskOps* ops, void* fn, SourceLocation where) {
+  Worker* w = current_worker();
+  if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
+    fatal("go() called outside a goroutine (start the program with rt::run)");
+  }
+  w->sched->spawn_compact(ops, fn, where.file_name(), where.line(), w);
+  if (w->runq.size() >= kSpawnBackpressure) {
+    yield();  // as below
+  }
+}
+
+void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
   Worker* w = current_worker();
   if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
     fatal("go() called outside a goroutine (start the program with rt::run)");
   }
   Scheduler* s = w->sched;
-  s->spawn(ops, fn, where.file_name(), where.line(), w, compact);  // null: the program ends
+  s->spawn(ops, fn, where.file_name(), where.line(), w);  // null: the program ends
   // Spawn backpressure: a goroutine that spawns faster than its worker runs them lets the
   // queued ones run once the ring is half full. They then exit onto warm stacks that the next
   // spawns reuse, instead of every spawn touching a fresh stack page (a page fault, then cache

@@ -135,7 +135,8 @@ struct TaskOps {
   void (*destroy)(void*);
   void (*move_to)(void* dst, void* src);
 };
-void spawn(const TaskOps* ops, void* fn, SourceLocation where, bool compact);
+void spawn(const TaskOps* ops, void* fn, SourceLocation where);
+void spawn_compact(const TaskOps* ops, void* fn, SourceLocation where);
 
 template <class F>
 void go_with(F&& fn, SourceLocation where, bool compact) {
@@ -145,7 +146,11 @@ void go_with(F&& fn, SourceLocation where, bool compact) {
       [](void* p) { static_cast<Fn*>(p)->~Fn(); },
       [](void* dst, void* src) { ::new (dst) Fn(std::move(*static_cast<Fn*>(src))); }};
   Fn local(std::forward<F>(fn));
-  spawn(&ops, &local, where, compact);
+  if (compact) {
+    spawn_compact(&ops, &local, where);
+  } else {
+    spawn(&ops, &local, where);
+  }
 }
 }  // namespace detail
 

@@ -136,13 +136,19 @@ class Scheduler {
   const Config config;
   std::vector<std::unique_ptr<Worker>> workers;
 
-  Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w,
-               bool compact = false);
+  Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
+  Fiber* spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
+                       Worker* w);
+  void launch(Fiber* g, const TaskOps* ops, std::uintptr_t frames_top, const char* file,
+              std::uint32_t line, Worker* w);
   void worker_loop(Worker* w);
   Fiber* pick_local(Worker* w);
   Fiber* pick_queued(Worker* w);
   void switch_to(Worker* w, Fiber* from, Fiber* to);
+  [[gnu::noinline, gnu::cold]] void switch_to_slow(Worker* w, Fiber* from, Fiber* to);
+  [[gnu::noinline]] void switch_contexts(Worker* w, Fiber* from, Fiber* to);
   void run_after_switch(Worker* w);
+  void after_switch(Worker* w);
   [[noreturn]] void exit_current(Worker* w, Fiber* g);
   Fiber* find_work(Worker* w);
   Fiber* steal(Worker* w);
@@ -166,7 +172,7 @@ class Scheduler {
   void* place_compact_closure(Fiber* g, const TaskOps* ops, void* fn);
   void recycle_compact_fiber(Worker* w, Fiber* g);
   void destroy_compact_fiber(Fiber* g);
-  void note_parked_compact(Worker* w, Fiber* g);
+  void after_park_compact(Worker* w, Fiber* g);
   void compact_pending(Worker* w);
   void make_resident(Worker* w, Fiber* g);
 

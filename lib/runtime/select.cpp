@@ -210,6 +210,19 @@ class CompactSelect {
   Block* b_ = nullptr;
 };
 
+// noinline: select_impl is flattened, and this must not grow it.
+[[gnu::noinline]] int park_compact(Worker* worker, Fiber* g, SelectCase* cases, const int* poll,
+                                   int np, LockSet& set, bool* recv_ok) {
+  std::optional<CompactSelect> compact;
+  try {
+    compact.emplace(cases, poll, np, set);  // allocates, and moves the send values
+  } catch (...) {
+    unlock_all(&set);
+    throw;
+  }
+  return compact->park(worker, g, cases, poll, recv_ok);
+}
+
 }  // namespace
 
 [[gnu::flatten]] int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok,
@@ -287,14 +300,7 @@ class CompactSelect {
 
   // 5. Pass 2: a waiter on every channel, all for the same wait; park until one fires.
   if (g->compact != nullptr) [[unlikely]] {
-    std::optional<CompactSelect> compact;
-    try {
-      compact.emplace(cases, poll, np, set);  // allocates, and moves the send values
-    } catch (...) {
-      unlock_all(&set);
-      throw;
-    }
-    return compact->park(worker, g, cases, poll, recv_ok);
+    return park_compact(worker, g, cases, poll, np, set, recv_ok);
   }
   const std::uint64_t seq = begin_wait(g);
   for (int k = 0; k < np; ++k) {
