@@ -64,11 +64,11 @@ std::string table_row(const nlohmann::json& j) {
   const auto& extra = j["extra"];
   const std::string unit = extra.contains("unit") ? extra["unit"].get<std::string>() : "";
   if (j.contains("bytes_per_op")) {
-    return fmt::format("{:<22} {:>10} {:>12.0f} B/goroutine  ({:.0f} ns to spawn and park each)\n",
+    return fmt::format("{:<28} {:>10} {:>12.0f} B/goroutine  ({:.0f} ns to spawn and park each)\n",
                        j["bench"].get<std::string>(), j["n"].get<long long>(),
                        j["bytes_per_op"].get<double>(), j["ns_per_op"].get<double>());
   }
-  return fmt::format("{:<22} {:>10} {:>12.1f} ns  {}\n", j["bench"].get<std::string>(),
+  return fmt::format("{:<28} {:>10} {:>12.1f} ns  {}\n", j["bench"].get<std::string>(),
                      j["n"].get<long long>(), j["ns_per_op"].get<double>(), unit);
 }
 
@@ -96,7 +96,7 @@ int run_bench_command(const BenchOptions& options) {
     std::printf(
         "conc-lab runtime benchmarks (each in its own process; the same programs as\n"
         "../shared/peers/go/bench.go; --json for the peers' JSON lines)\n\n"
-        "%-22s %10s %12s\n",
+        "%-28s %10s %12s\n",
         "bench", "n", "per op");
     std::fflush(stdout);
   }

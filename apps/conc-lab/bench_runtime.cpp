@@ -84,7 +84,9 @@ void run_program(int workers, F&& main_fn) {
     last_counters.push_back({{"run", w.goroutines_run},
                              {"switches", w.switches},
                              {"steals", w.steals},
-                             {"sleeps", w.parks}});
+                             {"sleeps", w.parks},
+                             {"compactions", w.compactions},
+                             {"restores", w.restores}});
   }
 }
 
@@ -249,9 +251,12 @@ BenchResult yield_switch(const std::string& name, long long n) {
   return r;
 }
 
-BenchResult mem_per_goroutine(const std::string& name, long long n) {
+// compact: the same program with rt::SpawnOptions::compact_when_parked (runtime.h), whose
+// contract it keeps: the goroutine captures pointers to main's locals and shares none of its
+// own.
+BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact = false) {
   long long rss0 = 0, rss1 = 0, pte0 = 0, pte1 = 0;
-  std::int64_t spawn = 0;
+  std::int64_t spawn = 0, wake = 0;
   run_program(0, [&] {
     const std::string s0 = read_self_status();
     rss0 = status_bytes(s0, "VmRSS");
@@ -261,12 +266,15 @@ BenchResult mem_per_goroutine(const std::string& name, long long n) {
     rt::WaitGroup wg;
     wg.add(n);
     const std::int64_t t0 = monotonic_ns();
+    const rt::SpawnOptions options{.compact_when_parked = compact};
     for (long long i = 0; i < n; ++i) {
-      rt::go([&] {
-        started.fetch_add(1, std::memory_order_relaxed);
-        ch.recv();
-        wg.done();
-      });
+      rt::go(
+          [&] {
+            started.fetch_add(1, std::memory_order_relaxed);
+            ch.recv();
+            wg.done();
+          },
+          options);
       if ((i & 0xffff) == 0 && vm_rss() > kRssLimit) {
         throw std::runtime_error(name + ": RSS above 12 GiB, aborting");
       }
@@ -279,8 +287,10 @@ BenchResult mem_per_goroutine(const std::string& name, long long n) {
     const std::string s1 = read_self_status();
     rss1 = status_bytes(s1, "VmRSS");
     pte1 = status_bytes(s1, "VmPTE");
+    const std::int64_t w0 = monotonic_ns();
     ch.close();
     wg.wait();
+    wake = monotonic_ns() - w0;
   });
   BenchResult r = base(name, n, 0);
   r.ns_per_op = static_cast<double>(spawn) / static_cast<double>(n);
@@ -289,6 +299,17 @@ BenchResult mem_per_goroutine(const std::string& name, long long n) {
   r.extra["rss_after"] = rss1;
   r.extra["page_tables_per_op"] = static_cast<double>(pte1 - pte0) / static_cast<double>(n);
   r.extra["stack_reserved"] = rt::Config{}.stack_size;
+  r.extra["compact_when_parked"] = compact;
+  // Not in Go's program: close() until every goroutine has woken (copied back, if compacted),
+  // run and exited, per goroutine.
+  r.extra["wake_ns_per_op"] = static_cast<double>(wake) / static_cast<double>(n);
+  if (compact) {
+    std::uint64_t compacted = 0;
+    for (const auto& w : last_counters) {
+      compacted += w["compactions"].get<std::uint64_t>();
+    }
+    r.extra["stacks_compacted"] = compacted;
+  }
   r.extra["unit"] =
       "bytes_per_op = VmRSS delta / n (page tables: extra.page_tables_per_op); ns_per_op = "
       "spawn-until-all-parked time / n";
@@ -312,6 +333,10 @@ const std::vector<std::pair<std::string, BenchFn>>& table() {
       {"yield_switch", [] { return yield_switch("yield_switch", 1000000); }},
       {"mem_per_goroutine", [] { return mem_per_goroutine("mem_per_goroutine", 100000); }},
       {"mem_per_goroutine_1m", [] { return mem_per_goroutine("mem_per_goroutine_1m", 1000000); }},
+      {"mem_per_goroutine_compact",
+       [] { return mem_per_goroutine("mem_per_goroutine_compact", 100000, true); }},
+      {"mem_per_goroutine_compact_1m",
+       [] { return mem_per_goroutine("mem_per_goroutine_compact_1m", 1000000, true); }},
   };
   return t;
 }

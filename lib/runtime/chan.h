@@ -41,6 +41,8 @@ enum class ChanStatus { ok, full, empty, closed };
 
 namespace detail {
 
+class Worker;
+
 struct ElemOps {
   void (*move_construct)(void* dst, void* src);
   void (*destroy)(void* p);
@@ -85,6 +87,7 @@ class ChanCore {
   std::size_t len();
   std::size_t cap() const { return cap_; }
   const ObjectInfo& info() const { return info_; }
+  const ElemOps* elem_ops() const { return ops_; }
 
   // For select (lock_ held): complete without blocking if possible; *to_wake is the
   // goroutine to ready once unlocked. recv returns 1 (value), -1 (closed, drained), 0 (block).
@@ -98,6 +101,12 @@ class ChanCore {
   static void unlock_fn(void* core) { static_cast<ChanCore*>(core)->unlock(); }
 
  private:
+  // The blocking halves of send and recv for a compact goroutine (compact.h): the waiter and
+  // the value in flight live off its stack. Called with lock_ held.
+  // noinline: send and recv are flattened, and these must not grow them.
+  [[gnu::noinline]] void send_parked_compact(Worker* w, Fiber* g, void* elem);
+  [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
+
   void* slot(std::size_t i) { return buf_ + i * stride_; }
   // Fixed sizes become single moves; a variable-size memcpy would be a libc call per item.
   void copy_trivial(void* dst, const void* src) {

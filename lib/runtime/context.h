@@ -94,6 +94,21 @@ inline void context_switch(Context* from, Context* to) {
 }
 #endif
 
+// The stack pointer a saved context resumes with. Everything the suspended code still needs on
+// its stack lies at or above it (no red zone is live across the call into the switch), which
+// is exactly what a compact goroutine's stack copy keeps (compact.h).
+#if defined(CONC_CONTEXT_UCONTEXT)
+std::uintptr_t context_stack_pointer(const Context& ctx);
+#elif defined(__x86_64__)
+inline std::uintptr_t context_stack_pointer(const Context& ctx) {
+  return ctx.rsp;
+}
+#elif defined(__aarch64__)
+inline std::uintptr_t context_stack_pointer(const Context& ctx) {
+  return ctx.sp;
+}
+#endif
+
 // "asm" or "ucontext": which backend this build uses (for reports and lessons).
 const char* context_backend();
 

@@ -49,6 +49,16 @@ void context_switch(Context* from, Context* to) {
   }
 }
 
+std::uintptr_t context_stack_pointer(const Context& ctx) {
+#if defined(__x86_64__)
+  return static_cast<std::uintptr_t>(ctx.uc.uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return static_cast<std::uintptr_t>(ctx.uc.uc_mcontext.sp);
+#else
+#error "context_stack_pointer: unknown CPU for the ucontext backend"
+#endif
+}
+
 const char* context_backend() {
   return "ucontext";
 }

@@ -3,6 +3,13 @@
 // under the canary of the stack above, with the goroutine's closure right below it: spawning
 // allocates nothing, and a parked goroutine costs the pages its stack touched and nothing else.
 //
+// A compact goroutine (SpawnOptions::compact_when_parked) is laid out differently, because its
+// stack may be copied out and its pages released while it is parked: the Fiber, its closure
+// and everything a waker or the scheduler writes while it is parked (its waiter, the value it
+// sends or receives, its cleanup record) live off the stack, in one heap block (compact.h:
+// CompactFiber), and its frames start at the very top of its stack. `compact` points into
+// that block; it is null for every other goroutine, whose layout is unchanged.
+//
 // States, which queue holds the fiber in each, and who owns its stack:
 //
 //   idle      in a free list (a worker's cache or the scheduler's); no goroutine; the
@@ -51,6 +58,7 @@ const char* wait_reason_text(WaitReason r);
 
 class Scheduler;
 struct Waiter;
+struct CompactState;
 
 // The state of C++ exception handling that libstdc++ keeps per thread (__cxa_eh_globals): the
 // stack of exceptions being handled and the uncaught count. It belongs to the goroutine, not
@@ -64,6 +72,7 @@ struct Fiber {
   Context ctx{};
   StackSpan stack;
   Scheduler* sched = nullptr;
+  CompactState* compact = nullptr;  // compact goroutines only (see above); fixed for life
   std::uint64_t id = 0;
   std::atomic<FiberState> state{FiberState::idle};
   Fiber* next = nullptr;  // run-queue / free-list link (the owner of that list guards it)

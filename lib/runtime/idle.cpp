@@ -204,6 +204,9 @@ bool Scheduler::any_work_visible() {
 // kWokeSpinning (it counted us in n_spinning: look for work), kWokeStop (stop or re-check),
 // kWokeDeadlock (the monitor found a deadlock for us to handle).
 Fiber* Scheduler::sleep(Worker* w) {
+  if (!w->compact_pending.empty() && !shutting_down()) [[unlikely]] {
+    compact_pending(w);  // nothing else to do: compact what parked here since the last batch
+  }
   if (w->woken_spinning) {
     w->woken_spinning = false;
     n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence

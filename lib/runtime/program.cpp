@@ -21,6 +21,7 @@
 #include <exception>
 #include <sstream>
 
+#include "runtime/compact.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
@@ -163,14 +164,19 @@ RunResult Scheduler::finish() {
   for (Fiber* g : all_fibers) {
     leaked += g->state.load() != FiberState::idle ? 1 : 0;
     spans.push_back(g->stack);
-    g->~Fiber();
+    if (g->compact != nullptr) {
+      destroy_compact_fiber(g);
+    } else {
+      g->~Fiber();
+    }
   }
   leaked_goroutines.fetch_add(leaked + live.load());
   release_stacks(spans.data(), spans.size());
   std::lock_guard lock(result_mu);
   for (auto& w : workers) {
-    result.workers.push_back(
-        WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(), w->n_parks.load()});
+    result.workers.push_back(WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(),
+                                         w->n_parks.load(), w->n_compactions.load(),
+                                         w->n_restores.load()});
     result.trace.insert(result.trace.end(), w->trace.begin(), w->trace.end());
   }
   std::stable_sort(result.trace.begin(), result.trace.end(),
@@ -193,8 +199,28 @@ Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uin
   }
   ops->move_to(reinterpret_cast<void*>(task), fn);
   g->task = reinterpret_cast<void*>(task);
+  launch(g, ops, task, file, line, w);
+  return g;
+}
+
+// A compact goroutine (compact.h): Fiber and closure on the heap, frames from its stack's top.
+Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
+                                Worker* w) {
+  if (shutting_down()) {
+    return nullptr;
+  }
+  Fiber* g = new_compact_fiber(w);
+  g->task = place_compact_closure(g, ops, fn);
+  launch(g, ops, reinterpret_cast<std::uintptr_t>(compact_frames_top(g->stack)), file, line, w);
+  return g;
+}
+
+// The rest of a spawn, once the closure is in place: the frames grow down from frames_top.
+[[gnu::always_inline]] inline void Scheduler::launch(Fiber* g, const TaskOps* ops,
+                                                     std::uintptr_t frames_top, const char* file,
+                                                     std::uint32_t line, Worker* w) {
   g->task_ops = ops;
-  context_init(&g->ctx, g->stack.lo, task - reinterpret_cast<std::uintptr_t>(g->stack.lo),
+  context_init(&g->ctx, g->stack.lo, frames_top - reinterpret_cast<std::uintptr_t>(g->stack.lo),
                &fiber_entry, g);
   g->id = next_id.fetch_add(1, std::memory_order_relaxed);
   g->spawn_file = file;
@@ -211,7 +237,6 @@ Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uin
     trace(w, EventKind::spawn, g->id);
   }
   push_local(w, g);
-  return g;
 }
 
 Fiber* Scheduler::new_fiber(Worker* w) {
@@ -257,17 +282,21 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
   tsan_destroy_fiber(g->tsan_fiber);
   g->tsan_fiber = nullptr;
   g->state.store(FiberState::idle, std::memory_order_relaxed);
-  g->next = w->free_fibers;
-  w->free_fibers = g;
-  if (++w->free_count > 4 * kFiberBatch) {
-    std::lock_guard lock(fibers_mu);
-    while (w->free_count > 2 * kFiberBatch) {
-      Fiber* f = w->free_fibers;
-      w->free_fibers = f->next;
-      --w->free_count;
-      f->next = shared_free;
-      shared_free = f;
-      ++shared_free_count;
+  if (g->compact != nullptr) [[unlikely]] {
+    recycle_compact_fiber(w, g);
+  } else {
+    g->next = w->free_fibers;
+    w->free_fibers = g;
+    if (++w->free_count > 4 * kFiberBatch) {
+      std::lock_guard lock(fibers_mu);
+      while (w->free_count > 2 * kFiberBatch) {
+        Fiber* f = w->free_fibers;
+        w->free_fibers = f->next;
+        --w->free_count;
+        f->next = shared_free;
+        shared_free = f;
+        ++shared_free_count;
+      }
     }
   }
   if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
@@ -402,8 +431,20 @@ RunResult run(std::function<void()> main_fn, Config config) {
 
 RuntimeStats stats() {
   const StackPoolStats p = stack_pool_stats();
-  return RuntimeStats{detail::leaked_goroutines.load(), p.in_use, p.reserved, p.guarded,
-                      p.guard_budget};
+  return RuntimeStats{
+      detail::leaked_goroutines.load(), p.in_use, p.reserved, p.guarded, p.guard_budget,
+      detail::compacted_stack_count()};
+}
+
+void detail::spawn_compact(const TaskOps* ops, void* fn, SourceLocation where) {
+  Worker* w = current_worker();
+  if (w == nullptr || w->current.load(std::memory_order_relaxed) == nullptr) {
+    fatal("go() called outside a goroutine (start the program with rt::run)");
+  }
+  w->sched->spawn_compact(ops, fn, where.file_name(), where.line(), w);
+  if (w->runq.size() >= kSpawnBackpressure) {
+    yield();  // as below
+  }
 }
 
 void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
@@ -424,6 +465,16 @@ void detail::spawn(const TaskOps* ops, void* fn, SourceLocation where) {
 }
 
 std::uint64_t goroutine_on_stack(const std::byte* top) {
+  // The stack that overflowed is, in practice, the one this thread runs on: its goroutine is
+  // the worker's current one. That is the only way to find a compact goroutine, whose Fiber
+  // is not on its stack. (tls_worker is a constinit pointer, set before the thread ran any
+  // goroutine: reading it allocates nothing.)
+  if (const detail::Worker* w = detail::tls_worker) {
+    const detail::Fiber* g = w->current.load(std::memory_order_relaxed);
+    if (g != nullptr && g->stack.hi == top) {
+      return g->id;
+    }
+  }
   const detail::Fiber* g = detail::fiber_at_top(StackSpan{nullptr, const_cast<std::byte*>(top)});
   return g->state.load(std::memory_order_relaxed) == detail::FiberState::idle ? 0 : g->id;
 }

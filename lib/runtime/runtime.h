@@ -41,6 +41,31 @@ struct Config {
   std::chrono::milliseconds stall_threshold{10};  // report goroutines running longer; 0 = off
   bool trace = false;                             // record scheduling events (RunResult::trace)
   std::size_t trace_capacity = 1 << 16;           // events kept per worker
+  // Compact goroutines (SpawnOptions below): a worker copies out the stacks of those that
+  // parked on it once this many have parked since its last batch, and when it runs out of
+  // work; one batch gives their pages back in one madvise per run of neighbouring stacks.
+  // 1 = at every park (tests). Goroutines woken before their batch are never copied.
+  std::uint32_t compact_batch = 64;
+};
+
+// How go() starts a goroutine.
+struct SpawnOptions {
+  // Opt-in compact mode. While the goroutine is parked (blocked on a channel, select, sync
+  // object or sleep), the runtime may copy the used part of its stack to a right-sized heap
+  // buffer and give the stack's pages back to the kernel; before it runs again the frames are
+  // copied back to the same addresses. A parked goroutine then costs ~1 KB instead of a 4 KiB
+  // page (README, mem_per_goroutine_compact), and a wake-up after compaction costs a page
+  // fault and a copy (microseconds instead of ~100 ns).
+  //
+  // CONTRACT: while the goroutine is parked, nothing outside it reads or writes its stack.
+  // It captures by value, or points to memory that is not on its own stack (the heap,
+  // globals, or the locals of ordinary goroutines such as main's). Its own locals must not be
+  // shared by address with goroutines that may touch them while it blocks: a WaitGroup or
+  // Mutex it declares and hands to children, a buffer it lends, `go([&] { ... })` from inside
+  // it. Breaking the contract corrupts memory silently (ASan builds report it as
+  // use-after-poison). The runtime's own records (waiters, select cases, values in flight)
+  // are kept off its stack.
+  bool compact_when_parked = false;
 };
 
 enum class Outcome {
@@ -54,6 +79,8 @@ struct WorkerStats {
   std::uint64_t switches = 0;        // context switches made by this worker
   std::uint64_t steals = 0;          // goroutines taken from another worker's queue
   std::uint64_t parks = 0;           // times the worker thread slept for lack of work
+  std::uint64_t compactions = 0;     // compact goroutines' stacks it copied out and released
+  std::uint64_t restores = 0;        // ... and copied back before running them again
 };
 
 struct Stall {
@@ -88,13 +115,15 @@ struct RunResult {
 // Precondition: not called from inside a goroutine.
 RunResult run(std::function<void()> main_fn, Config config = {});
 
-// Snapshot of process-wide accounting (tests assert both are 0 after run()).
+// Snapshot of process-wide accounting (tests assert that live_goroutines, stacks_in_use and
+// stacks_compacted are back to 0 after run()).
 struct RuntimeStats {
   std::int64_t live_goroutines = 0;
   std::size_t stacks_in_use = 0;
   std::size_t stacks_reserved = 0;
   std::size_t guarded_stacks = 0;
   std::size_t guard_budget = 0;
+  std::int64_t stacks_compacted = 0;  // compact goroutines parked with their stack copied out
 };
 RuntimeStats stats();
 
@@ -107,6 +136,22 @@ struct TaskOps {
   void (*move_to)(void* dst, void* src);
 };
 void spawn(const TaskOps* ops, void* fn, SourceLocation where);
+void spawn_compact(const TaskOps* ops, void* fn, SourceLocation where);
+
+template <class F>
+void go_with(F&& fn, SourceLocation where, bool compact) {
+  using Fn = std::decay_t<F>;
+  static constexpr TaskOps ops{
+      sizeof(Fn), alignof(Fn), [](void* p) { (*static_cast<Fn*>(p))(); },
+      [](void* p) { static_cast<Fn*>(p)->~Fn(); },
+      [](void* dst, void* src) { ::new (dst) Fn(std::move(*static_cast<Fn*>(src))); }};
+  Fn local(std::forward<F>(fn));
+  if (compact) {
+    spawn_compact(&ops, &local, where);
+  } else {
+    spawn(&ops, &local, where);
+  }
+}
 }  // namespace detail
 
 // Starts fn() as a new goroutine. The callable is moved to the top of the goroutine's own
@@ -114,13 +159,14 @@ void spawn(const TaskOps* ops, void* fn, SourceLocation where);
 // Memory ordering: everything the caller wrote before go() is visible to fn.
 template <class F>
 void go(F&& fn, SourceLocation where = SourceLocation::current()) {
-  using Fn = std::decay_t<F>;
-  static constexpr detail::TaskOps ops{
-      sizeof(Fn), alignof(Fn), [](void* p) { (*static_cast<Fn*>(p))(); },
-      [](void* p) { static_cast<Fn*>(p)->~Fn(); },
-      [](void* dst, void* src) { ::new (dst) Fn(std::move(*static_cast<Fn*>(src))); }};
-  Fn local(std::forward<F>(fn));
-  detail::spawn(&ops, &local, where);
+  detail::go_with(std::forward<F>(fn), where, false);
+}
+
+// The same with options: rt::go(fn, rt::SpawnOptions{.compact_when_parked = true}) starts a
+// compact goroutine (read the contract above). Its control block and closure live on the heap.
+template <class F>
+void go(F&& fn, SpawnOptions options, SourceLocation where = SourceLocation::current()) {
+  detail::go_with(std::forward<F>(fn), where, options.compact_when_parked);
 }
 
 // Lets other runnable goroutines of this worker run first (Go's runtime.Gosched).

@@ -37,6 +37,13 @@ inline void asan_unpoison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t
 #endif
 }
 
+// A compact goroutine's stack while compacted: any access is a broken contract (compact.h).
+inline void asan_poison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t n) {
+#if defined(CONC_ASAN)
+  __asan_poison_memory_region(p, n);
+#endif
+}
+
 inline void* tsan_create_fiber() {
 #if defined(CONC_TSAN)
   return __tsan_create_fiber(0);

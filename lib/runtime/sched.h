@@ -99,9 +99,18 @@ class Worker {
   Fiber* free_fibers = nullptr;  // dead fibers kept for reuse (Go's gfree)
   std::size_t free_count = 0;
 
+  // Compact goroutines (compact.h): dead ones kept for reuse, and those that parked here since
+  // this worker's last compaction batch (with the batch's scratch space).
+  Fiber* free_compact = nullptr;
+  std::size_t free_compact_count = 0;
+  std::vector<Fiber*> compact_pending;
+  std::vector<Fiber*> compact_taken;
+  std::vector<StackSpan> compact_spans;
+
   // Counters: written only by this worker (relaxed load + store, no lock prefix), read by
   // anyone. switches also tells thieves whether runnext is stale.
   std::atomic<std::uint64_t> n_run{0}, n_switches{0}, n_steals{0}, n_parks{0};
+  std::atomic<std::uint64_t> n_compactions{0}, n_restores{0};
   std::vector<TraceEvent> trace;
 
   std::thread thread;
@@ -128,11 +137,18 @@ class Scheduler {
   std::vector<std::unique_ptr<Worker>> workers;
 
   Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
+  Fiber* spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
+                       Worker* w);
+  void launch(Fiber* g, const TaskOps* ops, std::uintptr_t frames_top, const char* file,
+              std::uint32_t line, Worker* w);
   void worker_loop(Worker* w);
   Fiber* pick_local(Worker* w);
   Fiber* pick_queued(Worker* w);
   void switch_to(Worker* w, Fiber* from, Fiber* to);
+  [[gnu::noinline, gnu::cold]] void switch_to_slow(Worker* w, Fiber* from, Fiber* to);
+  [[gnu::noinline]] void switch_contexts(Worker* w, Fiber* from, Fiber* to);
   void run_after_switch(Worker* w);
+  void after_switch(Worker* w);
   [[noreturn]] void exit_current(Worker* w, Fiber* g);
   Fiber* find_work(Worker* w);
   Fiber* steal(Worker* w);
@@ -150,6 +166,15 @@ class Scheduler {
   void wake_worker(Worker* v);
   void free_fiber(Worker* w, Fiber* g);
   Fiber* new_fiber(Worker* w);
+
+  // Compact goroutines (compact.cpp).
+  Fiber* new_compact_fiber(Worker* w);
+  void* place_compact_closure(Fiber* g, const TaskOps* ops, void* fn);
+  void recycle_compact_fiber(Worker* w, Fiber* g);
+  void destroy_compact_fiber(Fiber* g);
+  void after_park_compact(Worker* w, Fiber* g);
+  void compact_pending(Worker* w);
+  void make_resident(Worker* w, Fiber* g);
 
   void record_panic(Fiber* g, const std::string& message);
   void begin_shutdown(Ending how);
@@ -185,6 +210,8 @@ class Scheduler {
   std::vector<Fiber*> all_fibers;  // every fiber this run took from the stack pool
   Fiber* shared_free = nullptr;    // free fibers handed between workers
   std::size_t shared_free_count = 0;
+  Fiber* shared_free_compact = nullptr;  // the same for compact goroutines
+  std::size_t shared_free_compact_count = 0;
 
   // program state
   std::atomic<int> ending_{0};

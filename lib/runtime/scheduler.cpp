@@ -70,6 +70,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "runtime/compact.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
@@ -88,10 +89,18 @@ __attribute__((noinline)) EhState* eh_globals() {
 
 namespace {
 
-void check_stack(Fiber* g) {
-  if (!g->stack.guarded && *stack_canary(g->stack) != kStackCanary) {
+// The canary part of the overflow check, in two halves: the fast compare (switch_to) and,
+// when it fails, the rest (switch_to_slow): an unguarded stack next to a released one reads 0.
+bool canary_differs(const Fiber* g) {
+  return !g->stack.guarded && load_canary(g->stack) != kStackCanary;
+}
+void check_canary_slow(const Fiber* g) {
+  if (!canary_intact_slow(g->stack)) {
     fatal_stack_overflow(g->id, "the canary below its stack was overwritten");
   }
+}
+// The stack-pointer part (switch_contexts).
+void check_stack_pointer(const Fiber* g) {
   char probe;
   if (reinterpret_cast<std::byte*>(&probe) < g->stack.lo) {
     fatal_stack_overflow(g->id, "its stack pointer is below its stack");
@@ -146,9 +155,30 @@ Worker::Worker(Scheduler* s, int i)
 
 // --- switching ---------------------------------------------------------------------------
 
+// Every switch starts here. The common case does two compares and jumps on to
+// switch_contexts; both calls are tail calls, so this adds no frame and keeps switch_contexts
+// free of calls that return (which would cost it saved registers).
 void Scheduler::switch_to(Worker* w, Fiber* from, Fiber* to) {
+  if ((from != nullptr && canary_differs(from)) || (to != nullptr && to->compact != nullptr))
+      [[unlikely]] {
+    return switch_to_slow(w, from, to);
+  }
+  return switch_contexts(w, from, to);
+}
+
+void Scheduler::switch_to_slow(Worker* w, Fiber* from, Fiber* to) {
+  if (from != nullptr && canary_differs(from)) {
+    check_canary_slow(from);  // returns only if the stack under it was released (stack.h)
+  }
+  if (to != nullptr && to->compact != nullptr) {
+    make_resident(w, to);  // its frames may have been copied out while it was parked
+  }
+  switch_contexts(w, from, to);
+}
+
+void Scheduler::switch_contexts(Worker* w, Fiber* from, Fiber* to) {
   if (from != nullptr) {
-    check_stack(from);
+    check_stack_pointer(from);
   }
   Context* from_ctx = from != nullptr ? &from->ctx : &w->sched_ctx;
   Context* to_ctx = to != nullptr ? &to->ctx : &w->sched_ctx;
@@ -187,10 +217,15 @@ void Scheduler::switch_to(Worker* w, Fiber* from, Fiber* to) {
   // Resumed, perhaps on another worker: `w` is stale from here on.
   asan_finish_switch(*fake);
   Worker* now = current_worker();
-  now->sched->run_after_switch(now);
+  now->sched->after_switch(now);
 }
 
 void Scheduler::run_after_switch(Worker* w) {
+  after_switch(w);
+}
+
+// Inlined into switch_contexts (the hot path), out of line for everyone else.
+[[gnu::always_inline]] inline void Scheduler::after_switch(Worker* w) {
   const AfterSwitch what = w->after;
   if (what == AfterSwitch::nothing) {
     return;
@@ -199,11 +234,13 @@ void Scheduler::run_after_switch(Worker* w) {
   Fiber* g = w->after_fiber;
   switch (what) {
     case AfterSwitch::parked: {
-      const std::uint64_t seq = g->park_seq;
-      (void)seq;
       // Relaxed: readers are the object's wakers (ordered by its lock, released just below)
       // and the scheduler's end-of-program sweeps, which run only once every worker is idle.
       g->state.store(FiberState::waiting, std::memory_order_relaxed);
+      if (g->compact != nullptr) [[unlikely]] {
+        after_park_compact(w, g);  // the same, with its stack offered for compaction
+        break;
+      }
       if (w->after_unlock != nullptr) {
         w->after_unlock(w->after_arg);
       }

@@ -5,7 +5,10 @@
 //     are written before the count is published (the signal handler reads them lock-free);
 //   - a stack is in exactly one place: a free list in free_, or handed out (in_use_);
 //   - chunk.free counts its stacks in free_; only chunks with free == kStacksPerChunk are
-//     unmapped, and only by trim().
+//     unmapped, and only by trim();
+//   - released_[chunk][slot] is set from just before a stack's pages are released until frames
+//     are written back into it (stack_repopulated); while it is set, the canary of the stack
+//     above may read 0 (see stack.h).
 #include "runtime/stack.h"
 
 #include <signal.h>
@@ -41,6 +44,23 @@ struct ChunkRecord {
 // chunk's entry is zeroed (a fault there is then not ours).
 ChunkRecord chunk_table_[kMaxChunks];
 std::atomic<std::size_t> chunk_count_{0};
+// One flag per stack: its pages are released (zero-initialised; 8 MiB of address space, of
+// which only the rows of mapped chunks are ever touched). Chunk indices are never reused.
+std::atomic<std::uint8_t> released_[kMaxChunks][kStacksPerChunk];
+
+std::atomic<std::uint8_t>& released_flag(const StackSpan& s) {
+  return released_[s.chunk][s.slot];
+}
+
+std::atomic_ref<std::uint64_t> canary_word(const StackSpan& s) {
+  return std::atomic_ref<std::uint64_t>(*stack_canary(s));
+}
+
+// The canary of the stack above s lives in s's top reserve, at the same place whether that
+// stack is guarded or not: 16 bytes below s.hi.
+std::atomic_ref<std::uint64_t> canary_above(const StackSpan& s) {
+  return std::atomic_ref<std::uint64_t>(*(reinterpret_cast<std::uint64_t*>(s.hi) - 2));
+}
 
 struct Chunk {
   std::size_t table_index;
@@ -67,7 +87,12 @@ class Pool {
       out[i] = list.back();
       list.pop_back();
       chunk_of(out[i].lo).free--;
-      *stack_canary(out[i]) = kStackCanary;
+      // Our canary sits in the top page of the stack under us: leave a released one alone
+      // (writing would fault its page back in; it rewrites the canary when repopulated).
+      if (out[i].slot == 0 || released_[out[i].chunk][out[i].slot - 1].load() == 0) {
+        canary_word(out[i]).store(kStackCanary, std::memory_order_relaxed);
+      }
+      stack_repopulated(out[i]);
     }
     in_use_ += n;
     return n;
@@ -118,10 +143,16 @@ class Pool {
     return unmapped;
   }
 
+  void limit_guards(std::size_t stacks) {
+    std::lock_guard lock(mu_);
+    budget_ = std::min(guard_budget(), stacks);
+  }
+
  private:
   std::size_t guard_budget() {
-    if (budget_ == 0) {
+    if (!budget_known_) {
       budget_ = read_max_map_count() / 4;  // 2 VMAs per guard: half the process budget
+      budget_known_ = true;
     }
     return budget_;
   }
@@ -154,7 +185,8 @@ class Pool {
     // Hand out low addresses last, so that stacks come out of the pool in address order.
     for (std::size_t i = kStacksPerChunk; i-- > 0;) {
       std::byte* lo = base + kPage + i * stack_bytes;
-      list.push_back(StackSpan{guarded ? lo + kPage : lo, lo + stack_bytes, guarded});
+      list.push_back(StackSpan{guarded ? lo + kPage : lo, lo + stack_bytes, guarded,
+                               static_cast<std::uint16_t>(i), static_cast<std::uint32_t>(index)});
     }
   }
 
@@ -170,6 +202,7 @@ class Pool {
   std::size_t in_use_ = 0;
   std::size_t guarded_ = 0;
   std::size_t budget_ = 0;
+  bool budget_known_ = false;
 };
 
 Pool& pool() {
@@ -260,6 +293,55 @@ StackPoolStats stack_pool_stats() {
 
 std::size_t trim_stacks() {
   return pool().trim();
+}
+
+void limit_guard_pages(std::size_t stacks) {
+  pool().limit_guards(stacks);
+}
+
+void release_stack_pages(const StackSpan* spans, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    released_flag(spans[i]).store(1);  // before the zeros can be seen (canary_intact_slow)
+  }
+  for (std::size_t i = 0; i < n;) {
+    std::byte* lo = spans[i].lo;
+    std::byte* hi = spans[i].hi;
+    for (++i; i < n && spans[i].lo == hi; ++i) {
+      hi = spans[i].hi;  // unguarded neighbours touch: one call for the run
+    }
+    // Failure (it should not happen on our own private anonymous mapping) leaves the pages
+    // in place: more memory, nothing wrong.
+    ::madvise(lo, static_cast<std::size_t>(hi - lo), MADV_DONTNEED);
+  }
+}
+
+void stack_repopulated(const StackSpan& s) {
+  std::atomic<std::uint8_t>& flag = released_flag(s);
+  if (flag.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
+  // A non-zero word here was written after the release: by the stack above running off its
+  // bottom. Leave that evidence for its next check.
+  std::uint64_t zero = 0;
+  canary_above(s).compare_exchange_strong(zero, kStackCanary, std::memory_order_relaxed);
+  flag.store(0, std::memory_order_release);  // after the canary: see canary_intact_slow
+}
+
+bool stack_released(const StackSpan& s) {
+  return released_flag(s).load(std::memory_order_acquire) != 0;
+}
+
+bool canary_intact_slow(const StackSpan& s) {
+  if (s.slot == 0) {
+    return false;  // the lead page is never released
+  }
+  const StackSpan below{nullptr, nullptr, false, static_cast<std::uint16_t>(s.slot - 1), s.chunk};
+  if (canary_word(s).load(std::memory_order_relaxed) == 0 && stack_released(below)) {
+    return true;
+  }
+  // The stack under us may have been repopulated between the two reads: it rewrote the
+  // canary before clearing its mark, so a second read sees the canary if it is intact.
+  return canary_word(s).load(std::memory_order_relaxed) == kStackCanary;
 }
 
 void fatal_stack_overflow(std::uint64_t goroutine, const char* how) {

@@ -29,10 +29,26 @@
 // right-sized buffer, and its page to another goroutine, would silently corrupt whatever
 // another goroutine writes there meanwhile. Sharing stacks has the same problem, and sub-page
 // stacks (several per page) would overflow on ordinary C++ code. Hence address-stable stacks
-// at one page each: 4.1 KB per parked goroutine (conc-lab bench mem_per_goroutine_1m).
+// at one page each by default: 4.1 KB per parked goroutine (conc-lab bench
+// mem_per_goroutine_1m).
+//
+// Compact goroutines (opt-in, runtime.h: SpawnOptions::compact_when_parked) promise that
+// nobody points into their stack while they are parked. For them the runtime copies the used
+// part of a parked stack out to the heap and gives the stack's pages back to the kernel
+// (release_stack_pages: madvise(MADV_DONTNEED), which keeps the mapping), then copies the
+// frames back to the SAME addresses before the goroutine runs again: return addresses, frame
+// pointers and pointers between its frames stay valid. See compact.h.
+//
+// Released pages and canaries. A released stack's top page reads as zeros until touched, and
+// that page holds the canary of the stack above it. So a canary that reads 0 while the stack
+// under it is marked released is intact (canary_intact_slow), and whoever writes frames back
+// into a released stack rewrites the canary above it (stack_repopulated). The pool does not
+// write a canary into a released neighbour (that would fault its page back in). An overflow
+// that writes exactly 0 over such a canary goes unseen: the one thing this mode weakens.
 //
 // Thread-safe. Stacks are never unmapped while in use; trim() unmaps fully free chunks.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -42,6 +58,8 @@ struct StackSpan {
   std::byte* lo = nullptr;  // lowest usable byte (above the guard page, if any)
   std::byte* hi = nullptr;  // one past the top
   bool guarded = false;
+  std::uint16_t slot = 0;   // which stack of its chunk (0: the one above the lead page)
+  std::uint32_t chunk = 0;  // its chunk's index in the pool's table
   std::size_t size() const { return static_cast<std::size_t>(hi - lo); }
 };
 
@@ -66,12 +84,36 @@ void release_stacks(const StackSpan* spans, std::size_t n);
 StackPoolStats stack_pool_stats();
 // Unmaps the chunks whose stacks are all free. Returns how many chunks were unmapped.
 std::size_t trim_stacks();
+// Lowers the guard-page budget (never raises it above vm.max_map_count's share): chunks mapped
+// from now on get guard pages only while fewer than `stacks` stacks have one. Tests pass 0 to
+// exercise the canary, which is what every stack beyond the budget relies on.
+void limit_guard_pages(std::size_t stacks);
 
 // The canary word of a stack: just below its lowest byte (below the guard page, if any), in the
 // top reserve of the stack under it or in the chunk's lead page.
 inline std::uint64_t* stack_canary(const StackSpan& s) {
   return reinterpret_cast<std::uint64_t*>(s.guarded ? s.lo - kStackPage : s.lo) - 2;
 }
+
+// Gives the pages of these stacks back to the kernel, keeping their addresses reserved (they
+// read as zeros afterwards), and marks each released. `spans` sorted by address: neighbours
+// are released with one madvise. Precondition: nothing runs on them or reads them meanwhile.
+void release_stack_pages(const StackSpan* spans, std::size_t n);
+// Called after frames were written back into a stack that may have been released (or before
+// reusing it): restores the canary of the stack above if the release zeroed it, and clears
+// the mark.
+void stack_repopulated(const StackSpan& s);
+// True while the stack's pages are released (since release_stack_pages, until repopulated).
+bool stack_released(const StackSpan& s);
+
+// The canary check at a switch. The word is read atomically: the stack under s may be written
+// back (stack_repopulated) by another worker at the same moment.
+inline std::uint64_t load_canary(const StackSpan& s) {
+  return std::atomic_ref<std::uint64_t>(*stack_canary(s)).load(std::memory_order_relaxed);
+}
+// The canary differs from kStackCanary: is it still intact because the stack under s was
+// released (it reads 0 then)? Out of line: only ever reached next to compacted stacks.
+bool canary_intact_slow(const StackSpan& s);
 
 // Stops the process: "conc::rt: fatal error: stack overflow in goroutine N (how)". Async-signal
 // safe (write + _exit), so the SIGSEGV handler can use it.

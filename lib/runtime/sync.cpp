@@ -14,6 +14,7 @@
 
 #include <cstdio>
 
+#include "runtime/compact.h"
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 
@@ -48,15 +49,21 @@ void wait_in(WaitQueue& q, Waiter& w, detail::SpinLock& lock, detail::WaitReason
   q.push(&w);
   detail::LeaveQueue leave{&lock, &q, &w};
   if (detail::park(why, info, &detail::SpinLock::unlock_fn, &lock,
-                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
+                   {&detail::leave_queue, &detail::park_cleanup(w.g, leave)}) ==
+      detail::Wake::cancelled) {
     detail::throw_cancelled();
   }
 }
 
-Waiter make_waiter() {
-  Waiter w;
-  w.g = detail::current_fiber_checked("a blocking sync call");
-  w.seq = detail::begin_wait(w.g);
+// The calling goroutine's waiter for one wait: `local`, on its stack, or for a compact
+// goroutine the one in its off-stack record (compact.h), which wakers may touch while its
+// stack is copied out.
+Waiter& own_waiter(Waiter& local) {
+  Fiber* g = detail::current_fiber_checked("a blocking sync call");
+  Waiter& w = detail::park_waiter(g, local);
+  w = Waiter{};
+  w.g = g;
+  w.seq = detail::begin_wait(g);
   return w;
 }
 
@@ -108,7 +115,8 @@ void Mutex::lock_slow() {
       qlock_.unlock();
       continue;
     }
-    Waiter w = make_waiter();
+    Waiter local;
+    Waiter& w = own_waiter(local);
     wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_);
   }
 }
@@ -142,7 +150,8 @@ void RWMutex::rlock() {
     lock_.unlock();
     return;
   }
-  Waiter w = make_waiter();
+  Waiter local;
+  Waiter& w = own_waiter(local);
   wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
 }
 
@@ -181,7 +190,8 @@ void RWMutex::lock() {
     return;
   }
   ++writers_waiting_;
-  Waiter w = make_waiter();
+  Waiter local;
+  Waiter& w = own_waiter(local);
   writeq_.push(&w);
   struct Leave {
     RWMutex* rw;
@@ -197,7 +207,7 @@ void RWMutex::lock() {
     l->rw->lock_.unlock();
   };
   if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn, &lock_,
-                   {leave_fn, &leave}) == detail::Wake::cancelled) {
+                   {leave_fn, &detail::park_cleanup(w.g, leave)}) == detail::Wake::cancelled) {
     detail::throw_cancelled();
   }
 }
@@ -243,12 +253,14 @@ Cond::Cond(Mutex& m, SourceLocation where) : mutex_(m), info_("Cond", where) {}
 
 void Cond::wait() {
   lock_.lock();
-  Waiter w = make_waiter();
+  Waiter local;
+  Waiter& w = own_waiter(local);
   waiters_.push(&w);
   mutex_.unlock();  // after queueing: a signal() from now on finds us
   detail::LeaveQueue leave{&lock_, &waiters_, &w};
   if (detail::park(detail::WaitReason::cond_wait, &info_, &detail::SpinLock::unlock_fn, &lock_,
-                   {&detail::leave_queue, &leave}) == detail::Wake::cancelled) {
+                   {&detail::leave_queue, &detail::park_cleanup(w.g, leave)}) ==
+      detail::Wake::cancelled) {
     detail::throw_cancelled();  // the mutex stays unlocked: Mutex::unlock tolerates that now
   }
   mutex_.lock();
@@ -305,7 +317,8 @@ void WaitGroup::wait() {
     lock_.unlock();
     return;
   }
-  Waiter w = make_waiter();
+  Waiter local;
+  Waiter& w = own_waiter(local);
   wait_in(waiters_, w, lock_, detail::WaitReason::waitgroup_wait, &info_);
 }
 

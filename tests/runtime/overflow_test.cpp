@@ -9,9 +9,13 @@
 #include <cstring>
 #include <string>
 
+#include <cstdio>
+
 #include "os/child.h"
+#include "runtime/chan.h"
 #include "runtime/runtime.h"
 #include "runtime/stack.h"
+#include "runtime/sync.h"
 
 using namespace conc::rt;
 
@@ -42,21 +46,46 @@ __attribute__((noinline)) int large_frame() {
   return big[0] + big[sizeof big - 1];
 }
 
-// Runs fn as goroutine 2 in a child (fresh, guarded stacks) and returns (exit code, stderr).
-std::pair<int, std::string> in_child(void (*fn)()) {
+__attribute__((noinline)) int fill_below_stack() {
+  volatile char big[72 * 1024];  // more than the 64 KiB stack: its bottom lies below `lo`
+  for (std::size_t i = 0; i < sizeof big; ++i) {
+    big[i] = 1;
+  }
+  return big[0];
+}
+
+enum class Guards { on, off };
+
+// Runs fn as goroutine 2 (compact or not) in a child on fresh stacks (guarded, or not at all)
+// and returns (exit code, stderr). A child that ends normally prints its compactions.
+std::pair<int, std::string> in_child(void (*fn)(), bool compact = false,
+                                     Guards guards = Guards::on) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   auto child = conc::os::ChildProcess::spawn([&] {
     ::dup2(fds[1], 2);
     trim_stacks();  // the pool's free stacks came from the parent: start from new chunks
+    if (guards == Guards::off) {
+      limit_guard_pages(0);  // every stack relies on its canary
+    }
     Config c;
     c.workers = 1;
-    run(
-        [fn] {
-          go(fn);
-          yield();
+    c.compact_batch = 1;
+    const RunResult r = run(
+        [fn, compact] {
+          WaitGroup done;
+          done.add(1);
+          go(
+              [&done, fn] {
+                fn();
+                done.done();
+              },
+              SpawnOptions{.compact_when_parked = compact});
+          done.wait();
         },
         c);
+    std::fprintf(stderr, "compactions %llu\n",
+                 static_cast<unsigned long long>(r.workers[0].compactions));
     return 0;
   });
   ::close(fds[1]);
@@ -88,6 +117,72 @@ TEST_SUITE("stack overflow") {
     const auto [code, err] = in_child([] { large_frame(); });
     CHECK(code == 2);
     CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
+  }
+
+  TEST_CASE("a compact goroutine's overflow meets the guard page too" * doctest::skip(kSkip)) {
+    const auto [code, err] = in_child(
+        [] {
+          volatile char sink[1];
+          recurse(2000, sink);
+        },
+        true);
+    CHECK(code == 2);
+    CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
+  }
+
+  TEST_CASE("without guard pages, the canary catches an overflow, compact or not" *
+            doctest::skip(kSkip)) {
+    for (bool compact : {false, true}) {
+      CAPTURE(compact);
+      const auto [code, err] = in_child(
+          [] {
+            fill_below_stack();
+            yield();  // switching away checks the canary
+          },
+          compact, Guards::off);
+      CHECK(code == 2);
+      CHECK(err.find("stack overflow in goroutine 2 (the canary below its stack was "
+                     "overwritten)") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("canaries next to released stacks raise no false alarm" * doctest::skip(kSkip)) {
+    // Unguarded neighbours, compacted (their top pages, which hold the canaries of the
+    // stacks above, released) and copied back over and over, among ordinary goroutines.
+    const auto [code, err] = in_child(
+        [] {
+          Chan<int> c(0);
+          WaitGroup wg;
+          const int n = 300, rounds = 10;
+          wg.add(2 * n);
+          for (int i = 0; i < n; ++i) {
+            go(
+                [&] {
+                  for (int r = 0; r < rounds; ++r) {
+                    c.recv();
+                  }
+                  wg.done();
+                },
+                SpawnOptions{.compact_when_parked = true});
+            go([&] {
+              for (int r = 0; r < rounds; ++r) {
+                yield();
+              }
+              wg.done();
+            });
+          }
+          for (int k = 0; k < n * rounds; ++k) {
+            c.send(k);
+            yield();
+          }
+          wg.wait();
+        },
+        false, Guards::off);
+    CHECK(code == 0);
+    CHECK(err.find("stack overflow") == std::string::npos);
+    const auto at = err.find("compactions ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoull(err.substr(at + 12)) >= 300);
   }
 
   TEST_CASE("fresh stacks get guard pages while the mapping budget lasts") {

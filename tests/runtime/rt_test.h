@@ -25,6 +25,7 @@ RunResult run_checked(int workers, F&& main_fn, Config config = {}) {
   const RuntimeStats s = stats();
   CHECK_MESSAGE(s.live_goroutines == 0, "goroutines leaked");
   CHECK_MESSAGE(s.stacks_in_use == 0, "stacks leaked");
+  CHECK_MESSAGE(s.stacks_compacted == 0, "compacted stacks left over");
   return r;
 }
 
