@@ -104,7 +104,8 @@ void yield() {
   }
   Fiber* next = w->sched->pick_local(w);
   if (next == nullptr) {
-    return;  // nothing else to run here
+    check_stack(g);  // what the switch would have checked: a loop of yields must not hide it
+    return;          // nothing else to run here
   }
   w->after = AfterSwitch::yielded;
   w->after_fiber = g;

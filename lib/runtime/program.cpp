@@ -479,4 +479,17 @@ std::uint64_t goroutine_on_stack(const std::byte* top) {
   return g->state.load(std::memory_order_relaxed) == detail::FiberState::idle ? 0 : g->id;
 }
 
+RunningGoroutine running_goroutine() {
+  RunningGoroutine r;
+  if (const detail::Worker* w = detail::tls_worker) {
+    if (const detail::Fiber* g = w->current.load(std::memory_order_relaxed)) {
+      r.id = g->id;
+      r.stack = g->stack;
+      r.native_lo = static_cast<const std::byte*>(w->native_stack_lo);
+      r.native_size = w->native_stack_size;
+    }
+  }
+  return r;
+}
+
 }  // namespace conc::rt

@@ -248,6 +248,9 @@ inline void ready_from(Worker* w, Fiber* g);
 bool claim_wake(Fiber* g, std::uint64_t seq);
 void ready(Fiber* g);
 [[noreturn]] void throw_cancelled();
+// The overflow checks a switch away from g makes (canary, stack pointer), for the paths that
+// do not switch. Stops the process if g's stack overflowed.
+void check_stack(const Fiber* g);
 [[noreturn]] void fatal(const char* message);
 
 inline void ready_from(Worker* w, Fiber* g) {
