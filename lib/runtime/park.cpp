@@ -3,6 +3,10 @@
 #include <exception>
 #include <mutex>
 
+#if defined(CONC_ASAN)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 #include "runtime/wait.h"
@@ -80,8 +84,20 @@ void ready(Fiber* g) {
 
 void throw_cancelled() {
   if (std::uncaught_exceptions() > 0) {
-    fatal("a goroutine blocked in a destructor while the program was being unwound");
+    // Blocked again while unwinding: a destructor (an RAII guard that sends, locks, waits...)
+    // of a goroutine the program's end is unwinding, or that was already unwinding an
+    // exception when it blocked. Throwing out of a destructor during unwinding is
+    // std::terminate; waiting would hang (nothing can wake it any more). The goroutine is
+    // abandoned instead: it never runs again and the rest of its frames are not unwound.
+    Worker* w = current_worker();
+    w->sched->abandon_unwinding(w, w->current.load(std::memory_order_relaxed));
   }
+#if defined(CONC_ASAN)
+  // An abandoned goroutine never finishes unwinding this exception, so its object is never
+  // freed: LeakSanitizer would report every such abandonment. (Cancelled objects are
+  // otherwise always caught and freed by fiber_entry.)
+  __lsan::ScopedDisabler not_a_leak;
+#endif
   throw Cancelled{};
 }
 

@@ -182,6 +182,7 @@ RunResult Scheduler::finish() {
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
   result.goroutines_spawned = next_id.load() - 1;
+  result.abandoned = abandoned.load();
   result.stalls = stalls;
   return std::move(result);
 }
@@ -374,13 +375,36 @@ void Scheduler::abandon_waiting() {
 void Scheduler::abandon_parked(Worker* w, Fiber* g, std::uint64_t seq) {
   std::uint64_t token = seq << 2;
   if (g->wait_token.compare_exchange_strong(token, token | 3)) {
+    count_abandoned(g);
     g->state.store(FiberState::dead, std::memory_order_relaxed);
     free_fiber(w, g);
   }
 }
 
 void Scheduler::exit_abandoned(Worker* w, Fiber* g) {
+  count_abandoned(g);
   exit_current(w, g);
+}
+
+void Scheduler::count_abandoned(const Fiber* g) {
+  if (g->started) {  // one that never ran has no frames to unwind
+    abandoned.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// The goroutine blocked again while it was being unwound (park.cpp: throw_cancelled). Its
+// remaining frames are left as they are: they are on its own stack, which goes back to the
+// pool, and it holds no waiter in any queue (park_on took it out). Whatever those frames own
+// is leaked, and a lock they hold stays locked: the report says so.
+void Scheduler::abandon_unwinding(Worker* w, Fiber* g) {
+  {
+    std::lock_guard lock(result_mu);
+    std::ostringstream note;
+    note << "\ngoroutine " << g->id << " blocked again while unwinding (in a destructor) ["
+         << wait_reason_text(g->wait_reason) << "]; abandoned\n";
+    result.report += note.str();
+  }
+  exit_abandoned(w, g);
 }
 
 // Deadlock: every goroutine is parked and every object alive. Take every waiter out of its

@@ -105,6 +105,10 @@ struct RunResult {
   std::uint64_t panicking_goroutine = 0;
   std::string panic_message;
   std::uint64_t goroutines_spawned = 0;
+  // Goroutines that had started and were stopped without being unwound (their destructors
+  // never ran): those still running or parked when main returned, as Go ends them, and those
+  // that blocked again while being unwound (in a destructor), which the report names.
+  std::uint64_t abandoned = 0;
   std::vector<WorkerStats> workers;
   std::vector<Stall> stalls;
   std::vector<TraceEvent> trace;  // sorted by time; empty unless Config::trace

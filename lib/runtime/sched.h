@@ -181,6 +181,8 @@ class Scheduler {
   void abandon_waiting();
   void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
   [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
+  [[noreturn]] void abandon_unwinding(Worker* w, Fiber* g);
+  void count_abandoned(const Fiber* g);
   void start_unwinding();
   void unwind_next(Worker* w);
   bool detect_deadlock_locked();
@@ -215,7 +217,8 @@ class Scheduler {
 
   // program state
   std::atomic<int> ending_{0};
-  std::vector<Fiber*> unwind_order;  // deadlock: parked goroutines, newest first (fibers_mu)
+  std::vector<Fiber*> unwind_order;         // deadlock: parked goroutines, newest first (fibers_mu)
+  std::atomic<std::uint64_t> abandoned{0};  // RunResult::abandoned
   std::size_t unwind_next_index = 0;
   std::atomic<bool> stopping{false};
   std::mutex result_mu;

@@ -273,6 +273,7 @@ Fiber* Scheduler::pick_local(Worker* w) {
     if (g == nullptr || ending() != Ending::abandon) [[likely]] {
       return g;
     }
+    count_abandoned(g);
     g->state.store(FiberState::dead, std::memory_order_relaxed);  // the program has ended
     free_fiber(w, g);
   }
@@ -392,6 +393,7 @@ void Scheduler::worker_loop(Worker* w) {
       return;
     }
     if (ending() == Ending::abandon) [[unlikely]] {  // stolen after the program ended
+      count_abandoned(g);
       g->state.store(FiberState::dead, std::memory_order_relaxed);
       free_fiber(w, g);
       continue;
