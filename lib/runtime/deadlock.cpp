@@ -4,9 +4,10 @@
 // Trigger: the last worker to go idle finds, under idle_mu, that every worker is idle, no
 // run queue holds anything, goroutines are still alive and no timer is pending. Nothing can
 // then ever wake anyone: every live goroutine is parked on a runtime object. The report is
-// built while everything is quiet; then the program is shut down like any other ending: every
-// waiting goroutine is claimed and readied with a cancellation, unwinds (destructors run) and
-// exits, and run() returns once live reaches 0.
+// built while everything is quiet; then every waiting goroutine is claimed and, one at a time,
+// newest first, readied with a cancellation, unwinds (destructors run) and exits; one that
+// blocks again while unwinding is abandoned (program.cpp). run() returns once live reaches 0.
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -110,6 +111,7 @@ void Scheduler::handle_deadlock(Worker* w) {
     }
   }
   begin_shutdown(Ending::unwind);
+  start_unwinding();  // everything is parked already: no need to wait for the idle sweep
 }
 
 std::string Scheduler::deadlock_report() {

@@ -44,8 +44,9 @@ Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlo
   g->cleanup_fn = cleanup.fn;
   g->cleanup_arg = cleanup.arg;
   if (const Ending ending = s->ending(); ending != Ending::none) {
-    // The program is ending: do not sleep. Nobody can have claimed us yet (wakers need the
-    // lock we still hold); claim ourselves, leave the queue, then stop or unwind.
+    // The program is ending: do not wait for the object. Nobody can have claimed us yet
+    // (wakers need the lock we still hold); claim ourselves, leave the queue, then stop or
+    // unwind.
     std::uint64_t token = g->park_seq << 2;
     g->wait_token.compare_exchange_strong(token, token | 3);
     if (unlock != nullptr) {
@@ -57,7 +58,12 @@ Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlo
     if (ending == Ending::abandon) {
       s->exit_abandoned(w, g);
     }
-    return Wake::cancelled;
+    if (s->unwind_started.load()) {
+      return Wake::cancelled;
+    }
+    // A panic ended the program while others still run: stop here, claimed and in no queue,
+    // until every worker is idle and the goroutines are unwound one at a time (sched.h).
+    unlock = nullptr;
   }
   if (s->config.trace) [[unlikely]] {
     s->trace(w, EventKind::block, g->id);
@@ -115,6 +121,10 @@ void yield() {
   if (const Ending ending = w->sched->ending(); ending != Ending::none) {
     if (ending == Ending::abandon) {
       w->sched->exit_abandoned(w, g);
+    }
+    if (!w->sched->unwind_started.load()) {
+      begin_wait(g);  // a panic: stop here until it is this goroutine's turn to unwind
+      park_on(w, WaitReason::none, nullptr, nullptr, nullptr);
     }
     throw_cancelled();
   }

@@ -6,9 +6,10 @@
 //   - live counts goroutines spawned and not yet freed; run() returns only at live == 0;
 //   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
 //     either idle in exactly one free list (a worker's or shared_free) or in use;
-//   - once the program is ending (ending_ != none) it stays so, and no goroutine sleeps again:
-//     abandon reclaims the parked ones and stops the others at their next park or yield;
-//     unwind resumes the parked ones one at a time, newest first (sched.h);
+//   - once the program is ending (ending_ != none) it stays so, and no goroutine waits on an
+//     object again: abandon reclaims the parked ones and stops the others at their next park
+//     or yield; unwind stops them there too (parked, claimed, in no queue) until the sweep,
+//     then resumes every parked one, one at a time,, newest first (sched.h);
 //   - the first panic or deadlock decides the outcome; later ones do not overwrite it.
 #include <pthread.h>
 #include <sched.h>
@@ -337,7 +338,9 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
       result.report = report.str();
     }
   }
-  begin_shutdown(Ending::abandon);  // as in Go, a panic ends every goroutine
+  // As in Go, a panic ends every goroutine; unlike Go, they are unwound (destructors run),
+  // as after a deadlock, once they have all stopped.
+  begin_shutdown(Ending::unwind);
 }
 
 void Scheduler::begin_shutdown(Ending how) {
@@ -345,10 +348,18 @@ void Scheduler::begin_shutdown(Ending how) {
   if (!ending_.compare_exchange_strong(expected, static_cast<int>(how))) {
     return;
   }
-  if (how == Ending::unwind) {
-    start_unwinding();
+  // The last worker to go idle reclaims (abandon) or unwinds (unwind) the parked goroutines:
+  // sleep() calls sweep_ended(). A deadlock needs no wait: handle_deadlock unwinds at once.
+}
+
+// Called by the last worker to go idle once the program is ending: no goroutine runs.
+// Returns true if it queued a goroutine on this worker (the first to unwind).
+bool Scheduler::sweep_ended() {
+  if (ending() == Ending::abandon) {
+    abandon_waiting();
+    return false;
   }
-  // abandon: the last worker to go idle reclaims the parked goroutines (sleep()).
+  return start_unwinding();
 }
 
 // Parked goroutines stop where they are: claimed (no waker can ready them any more) and their
@@ -407,9 +418,13 @@ void Scheduler::abandon_unwinding(Worker* w, Fiber* g) {
   exit_abandoned(w, g);
 }
 
-// Deadlock: every goroutine is parked and every object alive. Take every waiter out of its
-// queues now, then resume the goroutines one by one, newest first.
-void Scheduler::start_unwinding() {
+// Every goroutine is parked and every object alive (a deadlock; or a panic, once the others
+// stopped). Take every waiter out of its queues now, then resume the goroutines one by one,
+// newest first. Runs once.
+bool Scheduler::start_unwinding() {
+  if (unwind_started.exchange(true)) {
+    return false;
+  }
   std::lock_guard lock(fibers_mu);
   for (Fiber* g : all_fibers) {
     if (g->state.load() != FiberState::waiting) {
@@ -421,14 +436,18 @@ void Scheduler::start_unwinding() {
         g->cleanup_fn(g->cleanup_arg);
       }
       unwind_order.push_back(g);
+    } else if ((token & 3) == 3) {
+      unwind_order.push_back(g);  // stopped after a panic (park_on): already out of every queue
     }
   }
   std::sort(unwind_order.begin(), unwind_order.end(),
             [](Fiber* a, Fiber* b) { return a->id > b->id; });
-  if (!unwind_order.empty()) {
-    unwind_next_index = 1;
-    ready(unwind_order[0], current_worker());
+  if (unwind_order.empty()) {
+    return false;
   }
+  unwind_next_index = 1;
+  ready(unwind_order[0], current_worker());
+  return true;
 }
 
 void Scheduler::unwind_next(Worker* w) {

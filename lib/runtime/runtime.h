@@ -14,13 +14,18 @@
 // runtime cannot safely interrupt arbitrary code, so conc::rt instead reports such a goroutine
 // (RunResult::stalls) and leaves it running. Blocking OS calls block the worker thread.
 //
-// How a program ends, as in Go: when main returns (or a panic escapes a goroutine) every other
-// goroutine stops where it is and never runs again: parked ones at once, running ones at their
-// next park or yield. Their stacks come back; their destructors do not run. As with threads,
-// objects main shares with them by reference must therefore outlive run() if those goroutines
-// may still be running when main returns, and a channel or mutex a stopped goroutine was
-// waiting on must not be used by a later run(). After a deadlock, instead, every goroutine is
-// unwound (destructors run), newest first.
+// How a program ends. When main returns, as in Go, every other goroutine stops where it is and
+// never runs again: parked ones at once, running ones at their next park or yield. Their
+// stacks come back; their destructors do not run (RunResult::abandoned counts them). As with
+// threads, objects main shares with them by reference must therefore outlive run() if those
+// goroutines may still be running when main returns, and a channel or mutex a stopped
+// goroutine was waiting on must not be used by a later run(). After a deadlock, and after a
+// panic escapes a goroutine (Go would exit the process), every goroutine is instead unwound
+// (destructors run), newest first: after a panic, once running ones reached their next park or
+// yield. A goroutine that blocks again while being unwound (in a destructor) is abandoned and
+// named in the report. Go's panic ends the process; this keeps run() returning and the memory
+// accounted for.
+
 
 #include <chrono>
 #include <cstddef>
@@ -69,7 +74,7 @@ struct SpawnOptions {
 };
 
 enum class Outcome {
-  completed,  // main returned (other goroutines were unwound, as Go ends them)
+  completed,  // main returned (other goroutines were stopped, not unwound, as Go ends them)
   deadlock,   // every goroutine blocked, no timer pending: report says who waits on what
   panic,      // an exception escaped a goroutine: report names it
 };
