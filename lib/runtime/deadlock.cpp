@@ -7,7 +7,18 @@
 // built while everything is quiet; then every waiting goroutine is claimed and, one at a time,
 // newest first, readied with a cancellation, unwinds (destructors run) and exits; one that
 // blocks again while unwinding is abandoned (program.cpp). run() returns once live reaches 0.
-
+//
+// Blind spots: it sees only goroutines parked on the runtime's own objects ("asleep").
+//   - A goroutine blocked in an OS call (read, a std::mutex, a futex, a pipe) or spinning on
+//     an atomic keeps its worker busy: that worker is never idle, so a program stuck that way
+//     is never reported (Go's checkdead is blind to goroutines in syscalls too).
+//   - A pending timer (a sleep_for, a timer channel) suppresses detection until it fires, as
+//     in Go: a goroutine asleep for an hour next to a deadlocked pair delays the report by an
+//     hour.
+//   - A partial deadlock (two goroutines stuck on each other while others still run) is not a
+//     deadlock here, nor in Go: only "every goroutine asleep" is.
+//   - Runtime objects used from threads that are not workers are invisible: a goroutine
+//     waiting for a plain thread to send is reported although that thread might still send.
 #include <algorithm>
 #include <map>
 #include <set>

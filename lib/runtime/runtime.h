@@ -25,7 +25,14 @@
 // yield. A goroutine that blocks again while being unwound (in a destructor) is abandoned and
 // named in the report. Go's panic ends the process; this keeps run() returning and the memory
 // accounted for.
-
+//
+// Thread-locals and errno. A goroutine may resume on another worker thread after anything
+// that can switch (a channel operation, a lock, yield, sleep_for, go). A thread_local's value
+// or address obtained before such a call belongs to the old thread afterwards, and errno is
+// one: save errno in a local right after the system call that set it, before anything that may
+// switch. The compiler may even reuse a TLS address computed before the call within the same
+// function (GCC does at -O2, and glibc declares __errno_location const), so keep thread_local
+// access in small non-inlined functions, as the runtime does (scheduler.cpp: current_worker).
 
 #include <chrono>
 #include <cstddef>
