@@ -4,9 +4,21 @@
 // Trigger: the last worker to go idle finds, under idle_mu, that every worker is idle, no
 // run queue holds anything, goroutines are still alive and no timer is pending. Nothing can
 // then ever wake anyone: every live goroutine is parked on a runtime object. The report is
-// built while everything is quiet; then the program is shut down like any other ending: every
-// waiting goroutine is claimed and readied with a cancellation, unwinds (destructors run) and
-// exits, and run() returns once live reaches 0.
+// built while everything is quiet; then every waiting goroutine is claimed and, one at a time,
+// newest first, readied with a cancellation, unwinds (destructors run) and exits; one that
+// blocks again while unwinding is abandoned (program.cpp). run() returns once live reaches 0.
+//
+// Blind spots: it sees only goroutines parked on the runtime's own objects ("asleep").
+//   - A goroutine blocked in an OS call (read, a std::mutex, a futex, a pipe) or spinning on
+//     an atomic keeps its worker busy: that worker is never idle, so a program stuck that way
+//     is never reported (Go's checkdead is blind to goroutines in syscalls too).
+//   - A pending timer (a sleep_for, a timer channel) suppresses detection until it fires, as
+//     in Go: a goroutine asleep for an hour next to a deadlocked pair delays the report by an
+//     hour.
+//   - A partial deadlock (two goroutines stuck on each other while others still run) is not a
+//     deadlock here, nor in Go: only "every goroutine asleep" is.
+//   - Runtime objects used from threads that are not workers are invisible: a goroutine
+//     waiting for a plain thread to send is reported although that thread might still send.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -110,6 +122,7 @@ void Scheduler::handle_deadlock(Worker* w) {
     }
   }
   begin_shutdown(Ending::unwind);
+  start_unwinding();  // everything is parked already: no need to wait for the idle sweep
 }
 
 std::string Scheduler::deadlock_report() {

@@ -213,6 +213,7 @@ Fiber* Scheduler::sleep(Worker* w) {
   }
   bool deadlock = false;
   bool sweep = false;
+  bool readied = false;
   {
     std::lock_guard lock(idle_mu);
     if (stopping.load() || global_size.load() > 0) {
@@ -222,13 +223,13 @@ Fiber* Scheduler::sleep(Worker* w) {
     idle.push_back(w);
     n_idle.fetch_add(1);
     deadlock = detect_deadlock_locked();
-    sweep = ending() == Ending::abandon && n_idle.load() == static_cast<int>(workers.size());
+    sweep = shutting_down() && n_idle.load() == static_cast<int>(workers.size());
   }
   if (sweep) {
-    abandon_waiting();  // the program has ended and nothing runs: reclaim the parked
+    readied = sweep_ended();  // the program has ended and nothing runs: reclaim or unwind
   }
   std::uint32_t why = kWokeStop;
-  if (deadlock || any_work_visible()) {
+  if (deadlock || readied || any_work_visible()) {
     if (!leave_idle(w)) {
       why = wait_for_wake(w);  // someone already took us off the list to wake us: consume it
     }

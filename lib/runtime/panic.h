@@ -7,9 +7,11 @@
 // goroutine (RunResult::outcome == Outcome::panic), never std::terminate. Any other exception
 // escaping a goroutine is reported the same way with its what().
 //
-// When a program ends (main returned, a panic, a deadlock) the goroutines still blocked are
-// unwound with an exception that is not a std::exception, so that their destructors run. Code
-// that catches everything with catch (...) must rethrow it.
+// When a panic or a deadlock ends a program, the other goroutines are unwound with an
+// exception that is not a std::exception (detail::Cancelled), thrown where they block, so that
+// their destructors run (runtime.h, "How a program ends"; when main returns they are stopped
+// instead, as in Go). Code that catches everything with catch (...) must rethrow it; a
+// goroutine that blocks again while it unwinds is abandoned.
 
 #include <stdexcept>
 #include <string>

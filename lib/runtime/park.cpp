@@ -3,6 +3,10 @@
 #include <exception>
 #include <mutex>
 
+#if defined(CONC_ASAN)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 #include "runtime/wait.h"
@@ -40,8 +44,9 @@ Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlo
   g->cleanup_fn = cleanup.fn;
   g->cleanup_arg = cleanup.arg;
   if (const Ending ending = s->ending(); ending != Ending::none) {
-    // The program is ending: do not sleep. Nobody can have claimed us yet (wakers need the
-    // lock we still hold); claim ourselves, leave the queue, then stop or unwind.
+    // The program is ending: do not wait for the object. Nobody can have claimed us yet
+    // (wakers need the lock we still hold); claim ourselves, leave the queue, then stop or
+    // unwind.
     std::uint64_t token = g->park_seq << 2;
     g->wait_token.compare_exchange_strong(token, token | 3);
     if (unlock != nullptr) {
@@ -53,7 +58,12 @@ Wake park_on(Worker* w, WaitReason reason, const ObjectInfo* object, void (*unlo
     if (ending == Ending::abandon) {
       s->exit_abandoned(w, g);
     }
-    return Wake::cancelled;
+    if (s->unwind_started.load()) {
+      return Wake::cancelled;
+    }
+    // A panic ended the program while others still run: stop here, claimed and in no queue,
+    // until every worker is idle and the goroutines are unwound one at a time (sched.h).
+    unlock = nullptr;
   }
   if (s->config.trace) [[unlikely]] {
     s->trace(w, EventKind::block, g->id);
@@ -80,8 +90,20 @@ void ready(Fiber* g) {
 
 void throw_cancelled() {
   if (std::uncaught_exceptions() > 0) {
-    fatal("a goroutine blocked in a destructor while the program was being unwound");
+    // Blocked again while unwinding: a destructor (an RAII guard that sends, locks, waits...)
+    // of a goroutine the program's end is unwinding, or that was already unwinding an
+    // exception when it blocked. Throwing out of a destructor during unwinding is
+    // std::terminate; waiting would hang (nothing can wake it any more). The goroutine is
+    // abandoned instead: it never runs again and the rest of its frames are not unwound.
+    Worker* w = current_worker();
+    w->sched->abandon_unwinding(w, w->current.load(std::memory_order_relaxed));
   }
+#if defined(CONC_ASAN)
+  // An abandoned goroutine never finishes unwinding this exception, so its object is never
+  // freed: LeakSanitizer would report every such abandonment. (Cancelled objects are
+  // otherwise always caught and freed by fiber_entry.)
+  __lsan::ScopedDisabler not_a_leak;
+#endif
   throw Cancelled{};
 }
 
@@ -100,11 +122,16 @@ void yield() {
     if (ending == Ending::abandon) {
       w->sched->exit_abandoned(w, g);
     }
+    if (!w->sched->unwind_started.load()) {
+      begin_wait(g);  // a panic: stop here until it is this goroutine's turn to unwind
+      park_on(w, WaitReason::none, nullptr, nullptr, nullptr);
+    }
     throw_cancelled();
   }
   Fiber* next = w->sched->pick_local(w);
   if (next == nullptr) {
-    return;  // nothing else to run here
+    check_stack(g);  // what the switch would have checked: a loop of yields must not hide it
+    return;          // nothing else to run here
   }
   w->after = AfterSwitch::yielded;
   w->after_fiber = g;

@@ -6,9 +6,10 @@
 //   - live counts goroutines spawned and not yet freed; run() returns only at live == 0;
 //   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
 //     either idle in exactly one free list (a worker's or shared_free) or in use;
-//   - once the program is ending (ending_ != none) it stays so, and no goroutine sleeps again:
-//     abandon reclaims the parked ones and stops the others at their next park or yield;
-//     unwind resumes the parked ones one at a time, newest first (sched.h);
+//   - once the program is ending (ending_ != none) it stays so, and no goroutine waits on an
+//     object again: abandon reclaims the parked ones and stops the others at their next park
+//     or yield; unwind stops them there too (parked, claimed, in no queue) until the sweep,
+//     then resumes every parked one, one at a time,, newest first (sched.h);
 //   - the first panic or deadlock decides the outcome; later ones do not overwrite it.
 #include <pthread.h>
 #include <sched.h>
@@ -182,6 +183,7 @@ RunResult Scheduler::finish() {
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
   result.goroutines_spawned = next_id.load() - 1;
+  result.abandoned = abandoned.load();
   result.stalls = stalls;
   return std::move(result);
 }
@@ -336,7 +338,9 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
       result.report = report.str();
     }
   }
-  begin_shutdown(Ending::abandon);  // as in Go, a panic ends every goroutine
+  // As in Go, a panic ends every goroutine; unlike Go, they are unwound (destructors run),
+  // as after a deadlock, once they have all stopped.
+  begin_shutdown(Ending::unwind);
 }
 
 void Scheduler::begin_shutdown(Ending how) {
@@ -344,10 +348,18 @@ void Scheduler::begin_shutdown(Ending how) {
   if (!ending_.compare_exchange_strong(expected, static_cast<int>(how))) {
     return;
   }
-  if (how == Ending::unwind) {
-    start_unwinding();
+  // The last worker to go idle reclaims (abandon) or unwinds (unwind) the parked goroutines:
+  // sleep() calls sweep_ended(). A deadlock needs no wait: handle_deadlock unwinds at once.
+}
+
+// Called by the last worker to go idle once the program is ending: no goroutine runs.
+// Returns true if it queued a goroutine on this worker (the first to unwind).
+bool Scheduler::sweep_ended() {
+  if (ending() == Ending::abandon) {
+    abandon_waiting();
+    return false;
   }
-  // abandon: the last worker to go idle reclaims the parked goroutines (sleep()).
+  return start_unwinding();
 }
 
 // Parked goroutines stop where they are: claimed (no waker can ready them any more) and their
@@ -374,18 +386,45 @@ void Scheduler::abandon_waiting() {
 void Scheduler::abandon_parked(Worker* w, Fiber* g, std::uint64_t seq) {
   std::uint64_t token = seq << 2;
   if (g->wait_token.compare_exchange_strong(token, token | 3)) {
+    count_abandoned(g);
     g->state.store(FiberState::dead, std::memory_order_relaxed);
     free_fiber(w, g);
   }
 }
 
 void Scheduler::exit_abandoned(Worker* w, Fiber* g) {
+  count_abandoned(g);
   exit_current(w, g);
 }
 
-// Deadlock: every goroutine is parked and every object alive. Take every waiter out of its
-// queues now, then resume the goroutines one by one, newest first.
-void Scheduler::start_unwinding() {
+void Scheduler::count_abandoned(const Fiber* g) {
+  if (g->started) {  // one that never ran has no frames to unwind
+    abandoned.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// The goroutine blocked again while it was being unwound (park.cpp: throw_cancelled). Its
+// remaining frames are left as they are: they are on its own stack, which goes back to the
+// pool, and it holds no waiter in any queue (park_on took it out). Whatever those frames own
+// is leaked, and a lock they hold stays locked: the report says so.
+void Scheduler::abandon_unwinding(Worker* w, Fiber* g) {
+  {
+    std::lock_guard lock(result_mu);
+    std::ostringstream note;
+    note << "\ngoroutine " << g->id << " blocked again while unwinding (in a destructor) ["
+         << wait_reason_text(g->wait_reason) << "]; abandoned\n";
+    result.report += note.str();
+  }
+  exit_abandoned(w, g);
+}
+
+// Every goroutine is parked and every object alive (a deadlock; or a panic, once the others
+// stopped). Take every waiter out of its queues now, then resume the goroutines one by one,
+// newest first. Runs once.
+bool Scheduler::start_unwinding() {
+  if (unwind_started.exchange(true)) {
+    return false;
+  }
   std::lock_guard lock(fibers_mu);
   for (Fiber* g : all_fibers) {
     if (g->state.load() != FiberState::waiting) {
@@ -397,14 +436,18 @@ void Scheduler::start_unwinding() {
         g->cleanup_fn(g->cleanup_arg);
       }
       unwind_order.push_back(g);
+    } else if ((token & 3) == 3) {
+      unwind_order.push_back(g);  // stopped after a panic (park_on): already out of every queue
     }
   }
   std::sort(unwind_order.begin(), unwind_order.end(),
             [](Fiber* a, Fiber* b) { return a->id > b->id; });
-  if (!unwind_order.empty()) {
-    unwind_next_index = 1;
-    ready(unwind_order[0], current_worker());
+  if (unwind_order.empty()) {
+    return false;
   }
+  unwind_next_index = 1;
+  ready(unwind_order[0], current_worker());
+  return true;
 }
 
 void Scheduler::unwind_next(Worker* w) {
@@ -477,6 +520,19 @@ std::uint64_t goroutine_on_stack(const std::byte* top) {
   }
   const detail::Fiber* g = detail::fiber_at_top(StackSpan{nullptr, const_cast<std::byte*>(top)});
   return g->state.load(std::memory_order_relaxed) == detail::FiberState::idle ? 0 : g->id;
+}
+
+RunningGoroutine running_goroutine() {
+  RunningGoroutine r;
+  if (const detail::Worker* w = detail::tls_worker) {
+    if (const detail::Fiber* g = w->current.load(std::memory_order_relaxed)) {
+      r.id = g->id;
+      r.stack = g->stack;
+      r.native_lo = static_cast<const std::byte*>(w->native_stack_lo);
+      r.native_size = w->native_stack_size;
+    }
+  }
+  return r;
 }
 
 }  // namespace conc::rt

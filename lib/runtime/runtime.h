@@ -14,13 +14,25 @@
 // runtime cannot safely interrupt arbitrary code, so conc::rt instead reports such a goroutine
 // (RunResult::stalls) and leaves it running. Blocking OS calls block the worker thread.
 //
-// How a program ends, as in Go: when main returns (or a panic escapes a goroutine) every other
-// goroutine stops where it is and never runs again: parked ones at once, running ones at their
-// next park or yield. Their stacks come back; their destructors do not run. As with threads,
-// objects main shares with them by reference must therefore outlive run() if those goroutines
-// may still be running when main returns, and a channel or mutex a stopped goroutine was
-// waiting on must not be used by a later run(). After a deadlock, instead, every goroutine is
-// unwound (destructors run), newest first.
+// How a program ends. When main returns, as in Go, every other goroutine stops where it is and
+// never runs again: parked ones at once, running ones at their next park or yield. Their
+// stacks come back; their destructors do not run (RunResult::abandoned counts them). As with
+// threads, objects main shares with them by reference must therefore outlive run() if those
+// goroutines may still be running when main returns, and a channel or mutex a stopped
+// goroutine was waiting on must not be used by a later run(). After a deadlock, and after a
+// panic escapes a goroutine (Go would exit the process), every goroutine is instead unwound
+// (destructors run), newest first: after a panic, once running ones reached their next park or
+// yield. A goroutine that blocks again while being unwound (in a destructor) is abandoned and
+// named in the report. Go's panic ends the process; this keeps run() returning and the memory
+// accounted for.
+//
+// Thread-locals and errno. A goroutine may resume on another worker thread after anything
+// that can switch (a channel operation, a lock, yield, sleep_for, go). A thread_local's value
+// or address obtained before such a call belongs to the old thread afterwards, and errno is
+// one: save errno in a local right after the system call that set it, before anything that may
+// switch. The compiler may even reuse a TLS address computed before the call within the same
+// function (GCC does at -O2, and glibc declares __errno_location const), so keep thread_local
+// access in small non-inlined functions, as the runtime does (scheduler.cpp: current_worker).
 
 #include <chrono>
 #include <cstddef>
@@ -69,7 +81,7 @@ struct SpawnOptions {
 };
 
 enum class Outcome {
-  completed,  // main returned (other goroutines were unwound, as Go ends them)
+  completed,  // main returned (other goroutines were stopped, not unwound, as Go ends them)
   deadlock,   // every goroutine blocked, no timer pending: report says who waits on what
   panic,      // an exception escaped a goroutine: report names it
 };
@@ -105,6 +117,10 @@ struct RunResult {
   std::uint64_t panicking_goroutine = 0;
   std::string panic_message;
   std::uint64_t goroutines_spawned = 0;
+  // Goroutines that had started and were stopped without being unwound (their destructors
+  // never ran): those still running or parked when main returned, as Go ends them, and those
+  // that blocked again while being unwound (in a destructor), which the report names.
+  std::uint64_t abandoned = 0;
   std::vector<WorkerStats> workers;
   std::vector<Stall> stalls;
   std::vector<TraceEvent> trace;  // sorted by time; empty unless Config::trace

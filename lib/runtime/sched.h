@@ -15,14 +15,16 @@
 // just calls throw_cancelled(), touching nothing, and the goroutine unwinds.
 //
 // How a program ends (Scheduler::Ending):
-//   abandon  main returned or a panic escaped a goroutine. As in Go, every other goroutine
-//            simply stops: parked ones are reclaimed where they are, queued ones are
-//            discarded, running ones stop at their next park or yield. None of their code runs
-//            again (destructors neither: objects they own on the heap are not freed). Their
-//            stacks return to the pool.
-//   unwind   a deadlock: every goroutine is parked and every object alive. Goroutines are
-//            resumed one at a time, newest first (children before the parents whose locals
-//            they reference), with a cancellation that unwinds their stacks.
+//   abandon  main returned. As in Go, every other goroutine simply stops: parked ones are
+//            reclaimed where they are, queued ones are discarded, running ones stop at their
+//            next park or yield. None of their code runs again (destructors neither: objects
+//            they own on the heap are not freed). Their stacks return to the pool.
+//   unwind   a deadlock or a panic. Once every goroutine is parked (a deadlock: at once; a
+//            panic: running ones stop at their next park or yield, claimed and out of every
+//            queue, and queued ones run until they do), the last worker to go idle sweeps:
+//            goroutines are resumed one at a time, newest first (children before the parents
+//            whose locals they reference), with a cancellation that unwinds their stacks
+//            (unwind_started). One that blocks again while unwinding is abandoned.
 
 #include <sys/types.h>
 
@@ -181,7 +183,10 @@ class Scheduler {
   void abandon_waiting();
   void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
   [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
-  void start_unwinding();
+  [[noreturn]] void abandon_unwinding(Worker* w, Fiber* g);
+  void count_abandoned(const Fiber* g);
+  bool start_unwinding();
+  bool sweep_ended();
   void unwind_next(Worker* w);
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
@@ -215,7 +220,9 @@ class Scheduler {
 
   // program state
   std::atomic<int> ending_{0};
-  std::vector<Fiber*> unwind_order;  // deadlock: parked goroutines, newest first (fibers_mu)
+  std::vector<Fiber*> unwind_order;         // deadlock: parked goroutines, newest first (fibers_mu)
+  std::atomic<std::uint64_t> abandoned{0};  // RunResult::abandoned
+  std::atomic<bool> unwind_started{false};  // the sweep of Ending::unwind has begun
   std::size_t unwind_next_index = 0;
   std::atomic<bool> stopping{false};
   std::mutex result_mu;
@@ -248,6 +255,9 @@ inline void ready_from(Worker* w, Fiber* g);
 bool claim_wake(Fiber* g, std::uint64_t seq);
 void ready(Fiber* g);
 [[noreturn]] void throw_cancelled();
+// The overflow checks a switch away from g makes (canary, stack pointer), for the paths that
+// do not switch. Stops the process if g's stack overflowed.
+void check_stack(const Fiber* g);
 [[noreturn]] void fatal(const char* message);
 
 inline void ready_from(Worker* w, Fiber* g) {

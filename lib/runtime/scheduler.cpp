@@ -96,18 +96,26 @@ bool canary_differs(const Fiber* g) {
 }
 void check_canary_slow(const Fiber* g) {
   if (!canary_intact_slow(g->stack)) {
-    fatal_stack_overflow(g->id, "the canary below its stack was overwritten");
+    fatal_stack_overflow(g->id, "the canary below its stack was overwritten", &g->stack,
+                         __builtin_frame_address(0));
   }
 }
 // The stack-pointer part (switch_contexts).
 void check_stack_pointer(const Fiber* g) {
-  char probe;
+  char probe = 0;  // only its address matters (initialised: it is also printed through)
   if (reinterpret_cast<std::byte*>(&probe) < g->stack.lo) {
-    fatal_stack_overflow(g->id, "its stack pointer is below its stack");
+    fatal_stack_overflow(g->id, "its stack pointer is below its stack", &g->stack, &probe);
   }
 }
 
 }  // namespace
+
+void check_stack(const Fiber* g) {
+  if (canary_differs(g)) {
+    check_canary_slow(g);
+  }
+  check_stack_pointer(g);
+}
 
 // Thread-locals and migration. A goroutine may block on one worker and resume on another, so
 // "this thread's worker" can change across any call that may switch. Compilers assume a
@@ -265,6 +273,7 @@ Fiber* Scheduler::pick_local(Worker* w) {
     if (g == nullptr || ending() != Ending::abandon) [[likely]] {
       return g;
     }
+    count_abandoned(g);
     g->state.store(FiberState::dead, std::memory_order_relaxed);  // the program has ended
     free_fiber(w, g);
   }
@@ -384,6 +393,7 @@ void Scheduler::worker_loop(Worker* w) {
       return;
     }
     if (ending() == Ending::abandon) [[unlikely]] {  // stolen after the program ended
+      count_abandoned(g);
       g->state.store(FiberState::dead, std::memory_order_relaxed);
       free_fiber(w, g);
       continue;

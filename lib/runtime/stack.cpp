@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -231,12 +232,27 @@ void write_u64(std::uint64_t v) {
   write_str(p);
 }
 
+void write_hex(const void* p) {
+  char buf[2 + 16 + 1];
+  auto v = reinterpret_cast<std::uintptr_t>(p);
+  char* q = buf + sizeof buf;
+  *--q = '\0';
+  do {
+    *--q = "0123456789abcdef"[v % 16];
+    v /= 16;
+  } while (v != 0);
+  *--q = 'x';
+  *--q = '0';
+  write_str(q);
+}
+
 #if !defined(CONC_ASAN) && !defined(CONC_TSAN)
 struct sigaction previous_segv_;
 std::mutex handler_mu_;
 
-// Which goroutine's guard page holds `addr`, if any: 0 = not a guard page.
-std::uint64_t guard_owner(const std::byte* addr) {
+// Whose guard page holds `addr`: 0 = not a guard page, ~0 = a guard page of a stack no
+// goroutine owns. Fills *stack with the usable part of that stack.
+std::uint64_t guard_owner(const std::byte* addr, StackSpan* stack) {
   const std::size_t n = chunk_count_.load(std::memory_order_acquire);
   for (std::size_t i = 0; i < n; ++i) {
     const ChunkRecord& c = chunk_table_[i];
@@ -248,17 +264,49 @@ std::uint64_t guard_owner(const std::byte* addr) {
     if (offset - index * c.stack_bytes >= kPage) {
       return 0;  // inside a stack, not its guard: not an overflow
     }
-    const std::byte* top = c.base + kPage + (index + 1) * c.stack_bytes;
-    const std::uint64_t id = goroutine_on_stack(top);
+    std::byte* lo = c.base + kPage + index * c.stack_bytes;
+    *stack = StackSpan{lo + kPage, lo + c.stack_bytes, true};
+    const std::uint64_t id = goroutine_on_stack(stack->hi);
     return id == 0 ? ~std::uint64_t{0} : id;
   }
   return 0;
 }
 
+const std::byte* interrupted_sp(const void* uctx) {
+  const auto* uc = static_cast<const ucontext_t*>(uctx);
+#if defined(__x86_64__)
+  return reinterpret_cast<const std::byte*>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return reinterpret_cast<const std::byte*>(uc->uc_mcontext.sp);
+#else
+  (void)uc;
+  return nullptr;
+#endif
+}
+
+// The fault happened while this thread ran a goroutine whose stack pointer is below its
+// stack: a frame ran off the bottom. That covers what the guard page alone cannot see: an
+// unguarded stack run into unmapped memory, and a frame (from code built without stack-clash
+// probes) that jumped over the guard. The thread's own stack is excluded: between setting
+// Worker::current and the switch itself, the worker's loop still runs there.
+bool ran_off_bottom(const RunningGoroutine& g, const std::byte* sp) {
+  if (g.id == 0 || sp == nullptr || sp >= g.stack.lo) {
+    return false;
+  }
+  return !(sp >= g.native_lo && sp < g.native_lo + g.native_size);
+}
+
 void on_segv(int sig, siginfo_t* info, void* uctx) {
-  const std::uint64_t owner = guard_owner(static_cast<const std::byte*>(info->si_addr));
+  const std::byte* sp = interrupted_sp(uctx);
+  StackSpan stack;
+  const std::uint64_t owner = guard_owner(static_cast<const std::byte*>(info->si_addr), &stack);
   if (owner != 0) {
-    fatal_stack_overflow(owner == ~std::uint64_t{0} ? 0 : owner, "hit the guard page");
+    fatal_stack_overflow(owner == ~std::uint64_t{0} ? 0 : owner, "hit the guard page", &stack, sp);
+  }
+  const RunningGoroutine running = running_goroutine();
+  if (ran_off_bottom(running, sp)) {
+    fatal_stack_overflow(running.id, "faulted with its stack pointer below its stack",
+                         &running.stack, sp);
   }
   // Not ours: hand over to whoever was installed before, or die the default way.
   if ((previous_segv_.sa_flags & SA_SIGINFO) != 0 && previous_segv_.sa_sigaction != nullptr) {
@@ -344,7 +392,23 @@ bool canary_intact_slow(const StackSpan& s) {
   return canary_word(s).load(std::memory_order_relaxed) == kStackCanary;
 }
 
-void fatal_stack_overflow(std::uint64_t goroutine, const char* how) {
+void fatal_stack_overflow(std::uint64_t goroutine, const char* how, const StackSpan* stack,
+                          const void* sp) {
+  // Go's wording: "runtime: goroutine stack exceeds 1000000000-byte limit", "runtime:
+  // sp=... stack=[lo, hi]", "fatal error: stack overflow"; here the goroutine is named too.
+  if (stack != nullptr) {
+    write_str("conc::rt: goroutine ");
+    write_u64(goroutine);
+    write_str(" stack exceeds ");
+    write_u64(stack->size());
+    write_str("-byte limit\nconc::rt: sp=");
+    write_hex(sp);
+    write_str(" stack=[");
+    write_hex(stack->lo);
+    write_str(", ");
+    write_hex(stack->hi);
+    write_str("]\n");
+  }
   write_str("conc::rt: fatal error: stack overflow in goroutine ");
   write_u64(goroutine);
   write_str(" (");

@@ -14,12 +14,19 @@
 //   faults; the SIGSEGV handler (on an alternate signal stack: the faulting stack is the one
 //   that is full) recognises the guard and reports "stack overflow in goroutine N". Each guard
 //   splits the mapping and costs a kernel VMA; vm.max_map_count (65,530 here) caps them, so
-//   only the first stacks (half the VMA budget) get one.
+//   only the first stacks (half the VMA budget) get one. A frame larger than the guard would
+//   jump over it: the project builds with -fstack-clash-protection, so large frames touch
+//   every page on the way down and fault in the guard first.
+// - Stack pointer: any SIGSEGV taken while the thread's goroutine has its stack pointer below
+//   its stack is reported the same way. That covers unguarded stacks that run into unmapped
+//   memory, and frames from code built without stack-clash probes.
 // - Canary: a word just below every stack's lo, in the page of the stack under it (or the
-//   lead page), is checked at every switch away from the goroutine. It catches overflows of
-//   unguarded stacks after the fact (the neighbour's memory may already be damaged: the runtime
-//   then stops the process with the same message). Keeping it in an already-touched page keeps
-//   the canary free in RSS.
+//   lead page), is checked with the stack pointer at every switch away from the goroutine
+//   and at every yield that does not switch. It catches overflows of unguarded stacks after
+//   the fact (the neighbour's memory may already be damaged: the runtime then stops the
+//   process with the same message). An overflow that leaves the canary word as it was and
+//   returns before the next check goes unseen. Keeping the canary in an already-touched page
+//   keeps it free in RSS.
 //
 // Memory per parked goroutine: the pages its stack touched, usually one (4 KiB), since the
 // control block and closure share that page with the frames. Go needs 2.7 KB (a 2 KiB stack
@@ -115,13 +122,17 @@ inline std::uint64_t load_canary(const StackSpan& s) {
 // released (it reads 0 then)? Out of line: only ever reached next to compacted stacks.
 bool canary_intact_slow(const StackSpan& s);
 
-// Stops the process: "conc::rt: fatal error: stack overflow in goroutine N (how)". Async-signal
-// safe (write + _exit), so the SIGSEGV handler can use it.
-[[noreturn]] void fatal_stack_overflow(std::uint64_t goroutine, const char* how);
+// Stops the process with status 2, as Go does: "conc::rt: fatal error: stack overflow in
+// goroutine N (how)", preceded, when the stack is known, by Go's two lines naming the limit,
+// the stack pointer and the stack's bounds. Async-signal safe (write + _exit), so the SIGSEGV
+// handler can use it.
+[[noreturn]] void fatal_stack_overflow(std::uint64_t goroutine, const char* how,
+                                       const StackSpan* stack = nullptr, const void* sp = nullptr);
 
-// Installs the SIGSEGV handler that recognises guard pages, unless it is already installed; a
-// fault it does not recognise goes to the handler it replaced. No-op in sanitizer builds,
-// whose own handlers report overflows.
+// Installs the SIGSEGV handler that recognises overflows (a guard page, or the running
+// goroutine's stack pointer below its stack), unless it is already installed; a fault it does
+// not recognise goes to the handler it replaced. No-op in sanitizer builds, whose own
+// handlers own SIGSEGV and report overflows.
 void install_overflow_handler();
 
 // An alternate signal stack for the calling thread (the handler cannot run on the stack that
@@ -138,8 +149,15 @@ class AltSignalStack {
   bool installed_ = false;
 };
 
-// Implemented by the scheduler: the goroutine whose stack ends at `top` (0 if none). Used by
-// the SIGSEGV handler, so it only reads memory.
+// Implemented by the scheduler, for the SIGSEGV handler (so they only read memory): the
+// goroutine whose stack ends at `top` (0 if none), and the one the calling thread runs.
 std::uint64_t goroutine_on_stack(const std::byte* top);
+struct RunningGoroutine {
+  std::uint64_t id = 0;  // 0: the thread runs no goroutine
+  StackSpan stack;
+  const std::byte* native_lo = nullptr;  // the thread's own stack
+  std::size_t native_size = 0;
+};
+RunningGoroutine running_goroutine();
 
 }  // namespace conc::rt

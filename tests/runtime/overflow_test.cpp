@@ -1,8 +1,9 @@
 // Stack overflow is reported as "stack overflow in goroutine N", not a bare segfault. The
-// detector stops the process, so each case runs in a child. Compiled with
-// -fstack-clash-protection, so that one large frame probes its pages from the top and meets
-// the guard page instead of jumping over it. Sanitizer builds report overflows themselves
-// (and TSan cannot follow a fork into a runtime): the cases are skipped there.
+// detector stops the process, so each case runs in a child. Compiled, like the whole project,
+// with -fstack-clash-protection, so that one large frame probes its pages from the top and
+// meets the guard page instead of jumping over it; overflow_noprobe.cpp is the exception.
+// Sanitizer builds own SIGSEGV and report overflows themselves (and TSan cannot follow a fork
+// into a runtime): the cases are skipped there, explicitly, through kSkip.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -12,12 +13,14 @@
 #include <cstdio>
 
 #include "os/child.h"
+#include "overflow_noprobe.h"
 #include "runtime/chan.h"
 #include "runtime/runtime.h"
 #include "runtime/stack.h"
 #include "runtime/sync.h"
 
 using namespace conc::rt;
+using conc::rt::test::frame_without_probes;
 
 namespace {
 
@@ -36,6 +39,33 @@ __attribute__((noinline)) int recurse(int depth, volatile char* sink) {
     return 0;
   }
   return recurse(depth - 1, frame) + frame[1];
+}
+
+// recurse() with a different ending: at the bottom, at_bottom() runs.
+__attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void (*at_bottom)()) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  sink[0] = frame[0];
+  if (depth == 0) {
+    at_bottom();
+    return 0;
+  }
+  return recurse_then(depth - 1, frame, at_bottom) + frame[1];
+}
+
+// Ends the child at once, with a status no overflow report uses: reaching it means the
+// overflow went unnoticed (and the switch at the goroutine's exit must not get to see it).
+[[noreturn]] void unnoticed() {
+  const char text[] = "overflow unnoticed\n";
+  [[maybe_unused]] auto n = ::write(2, text, sizeof text - 1);
+  ::_exit(3);
+}
+
+__attribute__((noinline)) int huge_probed_frame() {
+  volatile char big[256 << 20];  // probed page by page, down through whatever lies below
+  big[0] = 1;
+  yield();
+  return big[0];
 }
 
 __attribute__((noinline)) int large_frame() {
@@ -144,6 +174,77 @@ TEST_SUITE("stack overflow") {
       CHECK(err.find("stack overflow in goroutine 2 (the canary below its stack was "
                      "overwritten)") != std::string::npos);
     }
+  }
+
+  TEST_CASE("a yield with nothing else to run checks the stack, as a switch does" *
+            doctest::skip(kSkip)) {
+    // Goroutine 2 overflows and yields while main waits: no switch. Then it ends the child
+    // before any switch could notice (before the fix: "overflow unnoticed", status 3).
+    SUBCASE("the stack pointer, guard page or not") {
+      for (Guards guards : {Guards::on, Guards::off}) {
+        CAPTURE(guards == Guards::on);
+        // 1 MiB in one step, no probes: the guard page is jumped over, nothing faults.
+        const auto [code, err] = in_child(
+            [] {
+              frame_without_probes(1 << 20);
+              unnoticed();
+            },
+            false, guards);
+        CHECK(code == 2);
+        CHECK(err.find("stack overflow in goroutine 2 (its stack pointer is below its stack)") !=
+              std::string::npos);
+      }
+    }
+    SUBCASE("the canary") {
+      const auto [code, err] = in_child(
+          [] {
+            fill_below_stack();
+            yield();
+            unnoticed();
+          },
+          false, Guards::off);
+      CHECK(code == 2);
+      CHECK(err.find("stack overflow in goroutine 2 (the canary below its stack was "
+                     "overwritten)") != std::string::npos);
+    }
+    SUBCASE("deep recursion without guard pages") {
+      const auto [code, err] = in_child(
+          [] {
+            volatile char sink[1];
+            recurse_then(2000, sink, [] {
+              yield();
+              unnoticed();
+            });
+          },
+          false, Guards::off);
+      CHECK(code == 2);
+      CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a fault below the stack is an overflow even where no guard page is" *
+            doctest::skip(kSkip)) {
+    // Before the fix these died of a bare SIGSEGV (status -11, no message): the handler only
+    // knew guard pages.
+    SUBCASE("without guard pages, a probed frame runs off the end of the stacks") {
+      const auto [code, err] = in_child([] { huge_probed_frame(); }, false, Guards::off);
+      CHECK(code == 2);
+      CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
+      CHECK(err.find("stack exceeds") != std::string::npos);  // Go's lines come first
+    }
+    SUBCASE("a frame without probes jumps far past the guard page") {
+      const auto [code, err] = in_child([] { frame_without_probes(std::size_t{256} << 20); });
+      CHECK(code == 2);
+      CHECK(err.find("stack overflow in goroutine 2") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("the report names the stack pointer and the stack's bounds" * doctest::skip(kSkip)) {
+    const auto [code, err] = in_child([] { large_frame(); });
+    CHECK(code == 2);
+    CHECK(err.find("conc::rt: goroutine 2 stack exceeds ") != std::string::npos);
+    CHECK(err.find("-byte limit\nconc::rt: sp=0x") != std::string::npos);
+    CHECK(err.find(" stack=[0x") != std::string::npos);
   }
 
   TEST_CASE("canaries next to released stacks raise no false alarm" * doctest::skip(kSkip)) {

@@ -25,6 +25,21 @@ struct Counted {
   ~Counted() { n->fetch_add(1); }
 };
 
+// An RAII guard whose destructor blocks: it sends on a channel nobody receives from.
+struct SendOnExit {
+  Chan<int>* c;
+  ~SendOnExit() { c->send(1); }
+};
+
+// ... and one whose destructor locks a mutex (held by a goroutine that is stuck too).
+struct LockOnExit {
+  Mutex* m;
+  ~LockOnExit() {
+    m->lock();
+    m->unlock();
+  }
+};
+
 }  // namespace
 
 TEST_SUITE("program endings") {
@@ -32,7 +47,8 @@ TEST_SUITE("program endings") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
       std::uint64_t culprit = 0;
-      // Main is stopped where it waits (its destructors never run): what it owns lives outside.
+      // Main is unwound where it waits (after the panic): what the panicking goroutine uses
+      // lives outside, as it may still run when main's locals are gone.
       Chan<int> c(0);
       WaitGroup wg;
       const RunResult r = run_checked(w, [&] {
@@ -49,6 +65,72 @@ TEST_SUITE("program endings") {
       CHECK(r.panicking_goroutine == culprit);
       CHECK(contains(r.report, "panic: send on closed channel"));
       CHECK(contains(r.report, "goroutine " + std::to_string(culprit) + " [running]"));
+    }
+  }
+
+  TEST_CASE("a panic unwinds the other goroutines, parked, yielding or queued") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      std::atomic<int> destroyed{0}, skipped{0};
+      std::uint64_t sender = 0;
+      const RunResult r = run_checked(w, [&] {
+        Counted main_guard{&destroyed};
+        Chan<int> never(0), nobody(0);
+        WaitGroup started;
+        started.add(3);
+        go([&] {  // parked when the panic comes
+          Counted k{&destroyed};
+          started.done();
+          never.recv();
+        });
+        go([&] {  // never parks: stopped at its next yield
+          Counted k{&destroyed};
+          started.done();
+          for (;;) {
+            yield();
+          }
+        });
+        go([&] {  // its destructor blocks while it unwinds: abandoned
+          sender = goroutine_id();
+          Counted after{&skipped};
+          SendOnExit guard{&nobody};
+          started.done();
+          never.recv();
+        });
+        started.wait();
+        go([] { throw Panic("boom"); });
+        never.recv();
+      });
+      CHECK(r.outcome == Outcome::panic);
+      CHECK(r.panic_message == "boom");
+      CHECK(destroyed.load() == 3);  // main and both helpers were unwound
+      CHECK(skipped.load() == 0);
+      CHECK(r.abandoned == 1);
+      CHECK(contains(r.report, "goroutine " + std::to_string(sender) +
+                                   " blocked again while unwinding (in a destructor) [chan "
+                                   "send]; abandoned"));
+    }
+  }
+
+  TEST_CASE("when main returns the others are abandoned, as in Go, and counted") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      std::atomic<int> destroyed{0};
+      const RunResult r = run_checked(w, [&] {
+        WaitGroup started;
+        started.add(1);
+        go([&] {  // waits on no object (one it waited on could not be used again)
+          Counted k{&destroyed};
+          started.done();
+          for (;;) {
+            yield();
+          }
+        });
+        started.wait();
+      });
+      CHECK(r.outcome == Outcome::completed);
+      CHECK(r.abandoned == 1);
+      CHECK(destroyed.load() == 0);
     }
   }
 
@@ -141,6 +223,53 @@ TEST_SUITE("program endings") {
       CHECK(contains(r.report, "held by goroutine " + std::to_string(g3)));
       CHECK(contains(r.report, "wait-for cycle: goroutine " + std::to_string(g2)));
       CHECK(destroyed.load() == 2);
+    }
+  }
+
+  TEST_CASE("deadlock: a destructor that blocks again while unwinding is abandoned") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      std::atomic<int> destroyed{0}, skipped{0};
+      std::uint64_t sender = 0, locker = 0;
+      const RunResult r = run_checked(w, [&] {
+        Counted main_guard{&destroyed};
+        Chan<int> nobody(0), never(0);
+        Mutex m;
+        WaitGroup ready, done;
+        ready.add(2);
+        done.add(1);
+        go([&] {  // holds m while stuck: the locker's destructor waits for it
+          std::lock_guard hold(m);
+          Counted k{&destroyed};
+          ready.done();
+          never.recv();
+        });
+        go([&] {
+          sender = goroutine_id();
+          Counted after{&skipped};  // destroyed after the guard: never, once abandoned
+          SendOnExit guard{&nobody};
+          ready.done();
+          never.recv();
+        });
+        ready.wait();
+        go([&] {
+          locker = goroutine_id();
+          Counted after{&skipped};
+          LockOnExit guard{&m};
+          never.recv();
+        });
+        done.wait();
+      });
+      CHECK(r.outcome == Outcome::deadlock);
+      CHECK(r.abandoned == 2);
+      CHECK(contains(r.report, "goroutine " + std::to_string(sender) +
+                                   " blocked again while unwinding (in a destructor) [chan "
+                                   "send]; abandoned"));
+      CHECK(contains(r.report, "goroutine " + std::to_string(locker) +
+                                   " blocked again while unwinding (in a destructor) "
+                                   "[sync.Mutex.Lock]; abandoned"));
+      CHECK(destroyed.load() == 2);  // main and the holder were unwound all the same
+      CHECK(skipped.load() == 0);    // the abandoned ones' remaining frames never ran
     }
   }
 
