@@ -48,6 +48,16 @@ enum class Wake { normal, cancelled };
 // thief. One queued goroutine runs at its worker's next switch; moving it costs more.
 inline constexpr std::uint32_t kWakeBacklog = 2;
 
+// Fairness without preemption. A goroutine readied by a running one goes to runnext, which is
+// picked before the ring: a ping-pong pair would otherwise keep its worker forever and starve
+// the ring. Go bounds this by time (runnext inherits the readier's 10 ms slice); we bound the
+// number of consecutive runnext picks, which costs an increment and a compare per pick. At the
+// bound, the pick comes from the ring's head and runnext goes to the ring's tail, so every
+// queued goroutine runs before the pair resumes. The global queue is polled every
+// kGlobalPollEvery picks whatever the source (Go: every 61 schedticks).
+inline constexpr std::uint32_t kMaxRunnextStreak = 61;
+inline constexpr std::uint32_t kGlobalPollEvery = 61;
+
 struct Cleanup {
   void (*fn)(void*) = nullptr;
   void* arg = nullptr;
@@ -91,7 +101,8 @@ class Worker {
   void (*after_unlock)(void*) = nullptr;
   void* after_arg = nullptr;
 
-  std::uint32_t tick = 0;
+  std::uint32_t tick = 0;            // picks so far: polls the global queue (kGlobalPollEvery)
+  std::uint32_t runnext_streak = 0;  // consecutive picks from runnext (kMaxRunnextStreak)
   std::uint64_t rng;
   bool woken_spinning = false;
   std::atomic<std::uint32_t> futex_word{0};
@@ -144,6 +155,7 @@ class Scheduler {
   void worker_loop(Worker* w);
   Fiber* pick_local(Worker* w);
   Fiber* pick_queued(Worker* w);
+  [[gnu::noinline]] Fiber* rotate_runnext(Worker* w);
   void switch_to(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline, gnu::cold]] void switch_to_slow(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline]] void switch_contexts(Worker* w, Fiber* from, Fiber* to);

@@ -11,6 +11,9 @@
 //      the worker to each other with one switch and no other thread involved. New goroutines
 //      and yields go to the ring; the global queue takes overflow, goroutines readied by
 //      non-worker threads (timers), and is polled every 61st pick for fairness (as Go does).
+//      After 61 consecutive runnext picks the ring's head runs and runnext joins the ring's
+//      tail (sched.h, kMaxRunnextStreak), so a pair handing the worker back and forth cannot
+//      starve the ring.
 //   2. Switches. A goroutine that blocks switches directly to the next runnable goroutine of
 //      its worker (one switch, not two through a scheduler stack); only when there is none
 //      does it switch to the worker's own loop, which steals or sleeps. Whatever must wait
@@ -271,16 +274,22 @@ Fiber* Scheduler::pick_local(Worker* w) {
 }
 
 Fiber* Scheduler::pick_queued(Worker* w) {
-  if (++w->tick % 61 == 0 && global_size.load(std::memory_order_relaxed) > 0) {
+  if (++w->tick % kGlobalPollEvery == 0 && global_size.load(std::memory_order_relaxed) > 0) {
     if (Fiber* g = pop_global(w)) {
+      w->runnext_streak = 0;
       return g;
     }
   }
   if (w->runnext.load(std::memory_order_relaxed) != nullptr) {
-    if (Fiber* g = w->runnext.exchange(nullptr, std::memory_order_acquire)) {
+    if (++w->runnext_streak > kMaxRunnextStreak) [[unlikely]] {
+      if (Fiber* g = rotate_runnext(w)) {
+        return g;
+      }
+    } else if (Fiber* g = w->runnext.exchange(nullptr, std::memory_order_acquire)) {
       return g;
     }
   }
+  w->runnext_streak = 0;
   if (Fiber* g = w->runq.pop()) {
     return g;
   }
@@ -288,6 +297,23 @@ Fiber* Scheduler::pick_queued(Worker* w) {
     return pop_global(w);
   }
   return nullptr;
+}
+
+// The runnext streak reached its bound (design point 1): run the ring's head and queue
+// runnext behind the rest, as Go does with a goroutine whose time slice ran out. With an empty
+// ring there is no one to be fair to, and runnext runs on with a fresh streak.
+Fiber* Scheduler::rotate_runnext(Worker* w) {
+  w->runnext_streak = 0;
+  Fiber* next = w->runnext.exchange(nullptr, std::memory_order_acquire);
+  if (next == nullptr) {
+    return nullptr;  // a thief took it
+  }
+  Fiber* head = w->runq.pop();
+  if (head == nullptr) {
+    return next;
+  }
+  push_local(w, next);  // after the pop: a full ring has room again
+  return head;
 }
 
 void Scheduler::push_local(Worker* w, Fiber* g) {

@@ -1,0 +1,164 @@
+// Fairness: no runnable goroutine waits forever behind others that keep the worker busy.
+// Every test counts iterations of the goroutines that could starve the victim and stops them
+// at a generous cap, so a starved victim fails the test instead of hanging it.
+#include <atomic>
+#include <chrono>
+
+#include "rt_test.h"
+#include "runtime/chan.h"
+#include "runtime/sync.h"
+
+using namespace conc::rt;
+using conc::rt::test::kScale;
+using conc::rt::test::kWorkerCounts;
+using conc::rt::test::run_checked;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A ping-pong pair on an unbuffered channel: each wake puts the partner in the worker's
+// runnext slot. Round trips before the pair gives up (a starved victim: the test fails).
+constexpr long kPingPongCap = 1'000'000 / kScale;
+// Round trips the pair may make after the victim became runnable. The scheduler bounds
+// consecutive runnext picks (61, as Go's time slice does in effect), i.e. ~31 round trips;
+// the bound is 100x that, so only real starvation fails it.
+constexpr long kVictimWithinRounds = 3'000;
+
+struct PingPong {
+  Chan<int> ping{0};
+  Chan<int> pong{0};
+  std::atomic<bool> stop{false};
+  std::atomic<long> rounds{0};  // written by the pinger only; victims may read it anywhere
+
+  // Plays until `stop` or the cap; on_round(i) runs before each round trip.
+  template <class F>
+  void pinger(F&& on_round) {
+    long i = 0;
+    for (; i < kPingPongCap && !stop.load(std::memory_order_relaxed); ++i) {
+      rounds.store(i, std::memory_order_relaxed);
+      on_round(i);
+      ping.send(1);
+      (void)pong.recv();
+    }
+    rounds.store(i, std::memory_order_relaxed);
+    ping.send(0);
+  }
+  void ponger() {
+    while (*ping.recv() != 0) {
+      pong.send(1);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("fairness") {
+  TEST_CASE("a queued goroutine runs while a pair ping-pongs through runnext") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      PingPong pp;
+      constexpr long kSpawnAt = 100;  // the pair is handing the worker back and forth by then
+      long spawned_at = -1;
+      long seen_at = -1;
+      const RunResult r = run_checked(w, [&] {
+        WaitGroup wg;
+        wg.add(3);
+        go([&] {
+          pp.pinger([&](long i) {
+            if (i == kSpawnAt) {
+              spawned_at = i;
+              // Queued in this worker's ring, alone: thieves leave a lone goroutine on a
+              // worker that keeps switching, so only the worker's own fairness runs it.
+              go([&] {
+                seen_at = pp.rounds.load(std::memory_order_relaxed);
+                pp.stop.store(true, std::memory_order_relaxed);
+                wg.done();
+              });
+            }
+          });
+          wg.done();
+        });
+        go([&] {
+          pp.ponger();
+          wg.done();
+        });
+        wg.wait();
+      });
+      CHECK(r.outcome == Outcome::completed);
+      REQUIRE(spawned_at == kSpawnAt);
+      CHECK_MESSAGE(pp.rounds.load() < kPingPongCap, "the queued goroutine never ran");
+      CHECK(seen_at >= kSpawnAt);
+      CHECK(seen_at - spawned_at < kVictimWithinRounds);
+    }
+  }
+
+  TEST_CASE("a goroutine woken through the global queue runs while a pair ping-pongs") {
+    // The timer thread readies a sleeper through the global queue; at one worker only the
+    // periodic poll of the global queue (every 61 picks) gets it out.
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      PingPong pp;
+      const RunResult r = run_checked(w, [&] {
+        WaitGroup wg;
+        wg.add(3);
+        go([&] {
+          sleep_for(1ms);
+          pp.stop.store(true, std::memory_order_relaxed);
+          wg.done();
+        });
+        go([&] {
+          pp.pinger([](long) {});
+          wg.done();
+        });
+        go([&] {
+          pp.ponger();
+          wg.done();
+        });
+        wg.wait();
+      });
+      CHECK(r.outcome == Outcome::completed);
+      CHECK_MESSAGE(pp.rounds.load() < kPingPongCap, "the sleeper never ran after its timer fired");
+    }
+  }
+
+  TEST_CASE("goroutines queued behind a ping-pong pair all run, each within a bound") {
+    // Several victims at once: when the pair's streak ends it goes to the back of the ring,
+    // so every victim gets its turn before the pair runs again.
+    constexpr int kVictims = 5;
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      PingPong pp;
+      std::atomic<int> ran{0};
+      long last_seen_at = -1;
+      const RunResult r = run_checked(w, [&] {
+        WaitGroup wg;
+        wg.add(2 + kVictims);
+        go([&] {
+          pp.pinger([&](long i) {
+            if (i == 100) {
+              for (int v = 0; v < kVictims; ++v) {
+                go([&] {
+                  if (ran.fetch_add(1) + 1 == kVictims) {
+                    last_seen_at = pp.rounds.load(std::memory_order_relaxed);
+                    pp.stop.store(true, std::memory_order_relaxed);
+                  }
+                  wg.done();
+                });
+              }
+            }
+          });
+          wg.done();
+        });
+        go([&] {
+          pp.ponger();
+          wg.done();
+        });
+        wg.wait();
+      });
+      CHECK(r.outcome == Outcome::completed);
+      CHECK(ran.load() == kVictims);
+      CHECK_MESSAGE(pp.rounds.load() < kPingPongCap, "queued goroutines starved");
+      CHECK(last_seen_at - 100 < kVictimWithinRounds);
+    }
+  }
+}
