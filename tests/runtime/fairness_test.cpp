@@ -161,4 +161,52 @@ TEST_SUITE("fairness") {
       CHECK(last_seen_at - 100 < kVictimWithinRounds);
     }
   }
+
+  TEST_CASE("Mutex: a goroutine relocking in a loop does not starve a waiter") {
+    // Without starvation mode the looper's unlock wakes the waiter, and the looper relocks
+    // before the waiter runs: the waiter finds it locked and parks again, forever. Go hands
+    // the lock to a waiter that waited over 1 ms. Each cap is ~100x the iterations the
+    // looper makes here before the waiter gets the lock (a yield-free looper makes ~50 per
+    // microsecond, and its waiter may wait for the monitor's 5 ms tick to be stolen), so only
+    // real starvation fails it.
+    struct Case {
+      int workers;
+      bool yield_while_held;  // at 1 worker the waiter runs only when the looper switches
+      long cap;               // looper iterations
+    };
+    for (const Case c : {Case{1, true, 1'000'000 / kScale}, Case{2, true, 1'000'000 / kScale},
+                         Case{2, false, 200'000'000 / kScale}}) {
+      CAPTURE(c.workers);
+      CAPTURE(c.yield_while_held);
+      std::atomic<bool> acquired{false};
+      std::atomic<long> iterations{0};
+      const RunResult r = run_checked(c.workers, [&] {
+        Mutex mu;
+        WaitGroup wg;
+        wg.add(2);
+        go([&] {
+          long i = 0;
+          for (; i < c.cap && !acquired.load(std::memory_order_relaxed); ++i) {
+            mu.lock();
+            if (c.yield_while_held) {
+              yield();
+            }
+            mu.unlock();
+          }
+          iterations.store(i, std::memory_order_relaxed);
+          wg.done();
+        });
+        go([&] {
+          mu.lock();
+          acquired.store(true, std::memory_order_relaxed);
+          mu.unlock();
+          wg.done();
+        });
+        wg.wait();
+      });
+      CHECK(r.outcome == Outcome::completed);
+      CHECK(acquired.load());
+      CHECK_MESSAGE(iterations.load() < c.cap, "the waiter starved");
+    }
+  }
 }
