@@ -45,8 +45,10 @@ class Mutex {
   }
   bool try_lock();
   // Fatal if not locked (as in Go), except while the program is being unwound.
+  // It leaves info_.holder as it was: the deadlock report reads the holder only of a mutex a
+  // goroutine waits on, which is locked, and every lock() sets it. A store here, just before
+  // the locked fetch_sub that must drain it, cost ~2% of mutex_contended (10.5 vs 10.3 ns).
   void unlock() {
-    info_.holder.store(0, std::memory_order_relaxed);
     if (const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release); prev != 1)
         [[unlikely]] {
       unlock_slow(prev);
