@@ -51,9 +51,10 @@ inline constexpr std::uint32_t kWakeBacklog = 2;
 // Fairness without preemption. A goroutine readied by a running one goes to runnext, which is
 // picked before the ring: a ping-pong pair would otherwise keep its worker forever and starve
 // the ring. Go bounds this by time (runnext inherits the readier's 10 ms slice); we bound the
-// number of consecutive runnext picks, which costs an increment and a compare per pick. At the
-// bound, the pick comes from the ring's head and runnext goes to the ring's tail, so every
-// queued goroutine runs before the pair resumes. The global queue is polled every
+// number of consecutive runnext picks: a subtraction and a compare per runnext pick (against
+// the pick counter kept anyway) and a store per pick from a queue. At the bound, the pick
+// comes from the ring's head and runnext goes to the ring's tail, so every queued goroutine
+// runs before the pair resumes. The global queue is polled every
 // kGlobalPollEvery picks whatever the source (Go: every 61 schedticks).
 inline constexpr std::uint32_t kMaxRunnextStreak = 61;
 inline constexpr std::uint32_t kGlobalPollEvery = 61;
@@ -101,8 +102,8 @@ class Worker {
   void (*after_unlock)(void*) = nullptr;
   void* after_arg = nullptr;
 
-  std::uint32_t tick = 0;            // picks so far: polls the global queue (kGlobalPollEvery)
-  std::uint32_t runnext_streak = 0;  // consecutive picks from runnext (kMaxRunnextStreak)
+  std::uint32_t tick = 0;        // picks so far: polls the global queue (kGlobalPollEvery)
+  std::uint32_t queue_tick = 0;  // tick of the last pick from a queue (kMaxRunnextStreak)
   std::uint64_t rng;
   bool woken_spinning = false;
   std::atomic<std::uint32_t> futex_word{0};
