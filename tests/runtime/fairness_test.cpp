@@ -19,9 +19,9 @@ namespace {
 // A ping-pong pair on an unbuffered channel: each wake puts the partner in the worker's
 // runnext slot. Round trips before the pair gives up (a starved victim: the test fails).
 constexpr long kPingPongCap = 1'000'000 / kScale;
-// Round trips the pair may make after the victim became runnable. The scheduler bounds
-// consecutive runnext picks (61, as Go's time slice does in effect), i.e. ~31 round trips;
-// the bound is 100x that, so only real starvation fails it.
+// Round trips the pair may make after the victim became runnable. The scheduler allows 61
+// consecutive runnext picks (where Go bounds the pair by the readier's time slice), i.e. ~31
+// round trips; the bound is 100x that, so only real starvation fails it.
 constexpr long kVictimWithinRounds = 3'000;
 
 struct PingPong {
