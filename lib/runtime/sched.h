@@ -51,12 +51,14 @@ inline constexpr std::uint32_t kWakeBacklog = 2;
 // Fairness without preemption. A goroutine readied by a running one goes to runnext, which is
 // picked before the ring: a ping-pong pair would otherwise keep its worker forever and starve
 // the ring. Go bounds this by time (runnext inherits the readier's 10 ms slice); we bound the
-// number of consecutive runnext picks: a subtraction and a compare per runnext pick (against
-// the pick counter kept anyway) and a store per pick from a queue. At the bound, the pick
-// comes from the ring's head and runnext goes to the ring's tail, so every queued goroutine
-// runs before the pair resumes. The global queue is polled every
-// kGlobalPollEvery picks whatever the source (Go: every 61 schedticks).
-inline constexpr std::uint32_t kMaxRunnextStreak = 61;
+// number of runnext picks between two turns of the ring: each worker has a budget of
+// kRunnextBudget runnext picks, and when it is spent the ring's head runs and runnext goes
+// to the ring's tail, so every queued goroutine runs before the pair resumes. The budget is
+// refilled only then (not at every pick from the ring, which would cost a store on that
+// path): a rotation may come early, never late. Cost: a compare and a decrement per runnext
+// pick. The global queue is polled every kGlobalPollEvery picks whatever the source (Go:
+// every 61 schedticks).
+inline constexpr std::uint32_t kRunnextBudget = 61;
 inline constexpr std::uint32_t kGlobalPollEvery = 61;
 
 struct Cleanup {
@@ -102,8 +104,8 @@ class Worker {
   void (*after_unlock)(void*) = nullptr;
   void* after_arg = nullptr;
 
-  std::uint32_t tick = 0;        // picks so far: polls the global queue (kGlobalPollEvery)
-  std::uint32_t queue_tick = 0;  // tick of the last pick from a queue (kMaxRunnextStreak)
+  std::uint32_t tick = 0;  // picks so far: polls the global queue (kGlobalPollEvery)
+  std::uint32_t runnext_budget = kRunnextBudget;  // runnext picks before the ring's turn
   std::uint64_t rng;
   bool woken_spinning = false;
   std::atomic<std::uint32_t> futex_word{0};

@@ -19,9 +19,10 @@ namespace {
 // A ping-pong pair on an unbuffered channel: each wake puts the partner in the worker's
 // runnext slot. Round trips before the pair gives up (a starved victim: the test fails).
 constexpr long kPingPongCap = 1'000'000 / kScale;
-// Round trips the pair may make after the victim became runnable. The scheduler allows 61
-// consecutive runnext picks (where Go bounds the pair by the readier's time slice), i.e. ~31
-// round trips; the bound is 100x that, so only real starvation fails it.
+// Round trips the pair may make after the victim became runnable. The scheduler allows at
+// most 61 runnext picks between two turns of the ring (where Go bounds the pair by the
+// readier's time slice), i.e. ~31 round trips; the bound is 100x that, so only real
+// starvation fails it.
 constexpr long kVictimWithinRounds = 3'000;
 
 struct PingPong {
@@ -122,8 +123,8 @@ TEST_SUITE("fairness") {
   }
 
   TEST_CASE("goroutines queued behind a ping-pong pair all run, each within a bound") {
-    // Several victims at once: when the pair's streak ends it goes to the back of the ring,
-    // so every victim gets its turn before the pair runs again.
+    // Several victims at once: when the pair's runnext budget is spent it goes to the back of the
+    // ring, so every victim gets its turn before the pair runs again.
     constexpr int kVictims = 5;
     for (int w : kWorkerCounts) {
       CAPTURE(w);
