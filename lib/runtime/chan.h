@@ -222,8 +222,18 @@ struct TryRecv {
   std::optional<T> value;
 };
 
+// Values are moved while a channel's lock is held, between a waiter being claimed and being
+// readied: a move that threw there would leave the buffer, the queue and the claimed waiter
+// inconsistent, with no way back. Hence:
+#define CONC_RT_NOTHROW_MOVE_MESSAGE(what)                                                     \
+  what ": the element type must be nothrow move constructible (values are moved mid-handoff, " \
+       "under the channel's lock; a throwing move would break its invariants). Wrap it, e.g. " \
+       "in std::unique_ptr."
+
 template <class T>
 class Chan {
+  static_assert(std::is_nothrow_move_constructible_v<T>, CONC_RT_NOTHROW_MOVE_MESSAGE("Chan<T>"));
+
  public:
   Chan() = default;  // the nil channel
   explicit Chan(std::size_t capacity, SourceLocation where = SourceLocation::current())

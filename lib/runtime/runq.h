@@ -6,9 +6,17 @@
 //   - tail is written only by the owner; head only by CAS (owner or thief);
 //   - tail - head <= kCapacity; slots [head, tail) hold runnable fibers;
 //   - a consumer takes slots by CAS on head: a thief that loses the CAS took nothing, so a
-//     fiber is never run twice.
+//     fiber is never run twice;
+//   - a consumer reads a slot before its CAS on head, and the slot's index is below the tail it
+//     acquired; the owner writes slot t only after acquiring a head > t - kCapacity, i.e. after
+//     the CAS that released that slot, whose reader's load happened before it. So a slot is
+//     never overwritten while a consumer that will win its CAS still has to read it, and a
+//     consumer that read a slot the owner has since overwritten loses its CAS (head moved).
 // Memory ordering: push() releases tail, consumers acquire it, so the fiber's saved context is
-// visible to whoever pops or steals it.
+// visible to whoever pops or steals it; consumers release head (their CAS) and push() acquires
+// it, which orders the consumer's read of a slot before the owner's reuse of it. A thief reads
+// head and tail separately: a head that moved meanwhile can make t - h look larger than the
+// ring, which steal_into() treats as an inconsistent read and retries.
 
 #include <atomic>
 #include <cstdint>

@@ -50,6 +50,19 @@ enum class Wake { normal, cancelled };
 // thief. One queued goroutine runs at its worker's next switch; moving it costs more.
 inline constexpr std::uint32_t kWakeBacklog = 2;
 
+// Fairness without preemption. A goroutine readied by a running one goes to runnext, which is
+// picked before the ring: a ping-pong pair would otherwise keep its worker forever and starve
+// the ring. Go bounds this by time (runnext inherits the readier's 10 ms slice); we bound the
+// number of runnext picks between two turns of the ring: each worker has a budget of
+// kRunnextBudget runnext picks, and when it is spent the ring's head runs and runnext goes
+// to the ring's tail, so every queued goroutine runs before the pair resumes. The budget is
+// refilled only then (not at every pick from the ring, which would cost a store on that
+// path): a rotation may come early, never late. Cost: a compare and a decrement per runnext
+// pick. The global queue is polled every kGlobalPollEvery picks whatever the source (Go:
+// every 61 schedticks).
+inline constexpr std::uint32_t kRunnextBudget = 61;
+inline constexpr std::uint32_t kGlobalPollEvery = 61;
+
 struct Cleanup {
   void (*fn)(void*) = nullptr;
   void* arg = nullptr;
@@ -93,7 +106,8 @@ class Worker {
   void (*after_unlock)(void*) = nullptr;
   void* after_arg = nullptr;
 
-  std::uint32_t tick = 0;
+  std::uint32_t tick = 0;  // picks so far: polls the global queue (kGlobalPollEvery)
+  std::uint32_t runnext_budget = kRunnextBudget;  // runnext picks before the ring's turn
   std::uint64_t rng;
   bool woken_spinning = false;
   std::atomic<std::uint32_t> futex_word{0};
@@ -146,6 +160,7 @@ class Scheduler {
   void worker_loop(Worker* w);
   Fiber* pick_local(Worker* w);
   Fiber* pick_queued(Worker* w);
+  [[gnu::noinline]] Fiber* rotate_runnext(Worker* w);
   void switch_to(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline, gnu::cold]] void switch_to_slow(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline]] void switch_contexts(Worker* w, Fiber* from, Fiber* to);

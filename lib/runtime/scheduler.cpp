@@ -11,6 +11,9 @@
 //      the worker to each other with one switch and no other thread involved. New goroutines
 //      and yields go to the ring; the global queue takes overflow, goroutines readied by
 //      non-worker threads (timers), and is polled every 61st pick for fairness (as Go does).
+//      At most 61 runnext picks pass between two turns of the ring: then the ring's head runs
+//      and runnext joins the ring's tail (sched.h, kRunnextBudget), so a pair handing the
+//      worker back and forth cannot starve the ring.
 //   2. Switches. A goroutine that blocks switches directly to the next runnable goroutine of
 //      its worker (one switch, not two through a scheduler stack); only when there is none
 //      does it switch to the worker's own loop, which steals or sleeps. Whatever must wait
@@ -280,13 +283,21 @@ Fiber* Scheduler::pick_local(Worker* w) {
 }
 
 Fiber* Scheduler::pick_queued(Worker* w) {
-  if (++w->tick % 61 == 0 && global_size.load(std::memory_order_relaxed) > 0) {
+  if (++w->tick % kGlobalPollEvery == 0 && global_size.load(std::memory_order_relaxed) > 0) {
     if (Fiber* g = pop_global(w)) {
       return g;
     }
   }
+  // runnext picks are budgeted (kRunnextBudget): when the budget is spent, the ring's head
+  // runs first. The ring path pays nothing; the runnext path a compare, and a decrement after
+  // the locked exchange (a store just ahead of it would make it wait for the store to drain).
   if (w->runnext.load(std::memory_order_relaxed) != nullptr) {
-    if (Fiber* g = w->runnext.exchange(nullptr, std::memory_order_acquire)) {
+    if (w->runnext_budget == 0) [[unlikely]] {
+      if (Fiber* g = rotate_runnext(w)) {
+        return g;
+      }
+    } else if (Fiber* g = w->runnext.exchange(nullptr, std::memory_order_acquire)) {
+      --w->runnext_budget;
       return g;
     }
   }
@@ -297,6 +308,23 @@ Fiber* Scheduler::pick_queued(Worker* w) {
     return pop_global(w);
   }
   return nullptr;
+}
+
+// The runnext budget is spent (design point 1): run the ring's head and queue runnext behind
+// the rest, as Go does with a goroutine whose time slice ran out. With an empty ring there is
+// no one to be fair to, and runnext runs on. Either way the budget starts again.
+Fiber* Scheduler::rotate_runnext(Worker* w) {
+  w->runnext_budget = kRunnextBudget;
+  Fiber* next = w->runnext.exchange(nullptr, std::memory_order_acquire);
+  if (next == nullptr) {
+    return nullptr;  // a thief took it
+  }
+  Fiber* head = w->runq.pop();
+  if (head == nullptr) {
+    return next;
+  }
+  push_local(w, next);  // after the pop: a full ring has room again
+  return head;
 }
 
 void Scheduler::push_local(Worker* w, Fiber* g) {

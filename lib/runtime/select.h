@@ -51,6 +51,8 @@ int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, Selec
 
 template <class T>
 struct RecvCase {
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                CONC_RT_NOTHROW_MOVE_MESSAGE("RecvCase<T>"));
   ChanCore* chan;
   std::optional<T>* out;
   Slot<T> slot;
@@ -66,6 +68,8 @@ struct RecvCase {
 
 template <class T>
 struct SendCase {
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                CONC_RT_NOTHROW_MOVE_MESSAGE("SendCase<T>"));
   ChanCore* chan;
   T value;
   SelectCase as_case() { return SelectCase{chan, &value, true}; }

@@ -2,8 +2,11 @@
 // wakes them through the same claim_wake/ready protocol as channels.
 //
 // Invariants:
-//   - Mutex: state_ == 0 iff unlocked; a goroutine parks only after seeing state_ == 2 under
-//     qlock_, and unlock() takes qlock_ after storing 0, so no wake-up is lost;
+//   - Mutex: state_ == 0 iff unlocked; a goroutine parks only after seeing state_ >= 2 under
+//     qlock_, and unlock() takes qlock_ after storing 0 (or handing over), so no wake-up is
+//     lost. While kStarving is set the lock never reads 0 and nobody changes state_ but under
+//     qlock_ (and the holder's unlock() fetch_sub): newcomers queue, unlock() hands the lock
+//     to the head waiter, which it marks `success`;
 //   - RWMutex (under lock_): writer_ implies readers_ == 0; writers_waiting_ equals the
 //     writers queued; a woken reader or writer was already granted the lock by its waker;
 //   - WaitGroup: waiters are queued only while count_ > 0 (checked under lock_), and the
@@ -42,11 +45,16 @@ std::uint64_t current_id() {
   return detail::current_goroutine_id();
 }
 
-// Parks the current goroutine as `w` in q (lock held; park releases it). On cancellation
-// removes the waiter and unwinds.
+// Parks the current goroutine as `w` in q (lock held; park releases it), at the back or, for a
+// Mutex waiter that lost a race after waking, at the front. On cancellation removes the waiter
+// and unwinds.
 void wait_in(WaitQueue& q, Waiter& w, detail::SpinLock& lock, detail::WaitReason why,
-             const ObjectInfo* info) {
-  q.push(&w);
+             const ObjectInfo* info, bool at_front = false) {
+  if (at_front) {
+    q.push_front(&w);
+  } else {
+    q.push(&w);
+  }
   detail::LeaveQueue leave{&lock, &q, &w};
   if (detail::park(why, info, &detail::SpinLock::unlock_fn, &lock,
                    {&detail::leave_queue, &detail::park_cleanup(w.g, leave)}) ==
@@ -78,6 +86,9 @@ void ready_batch(Waiter* batch) {
 
 constexpr int kSpinRounds = 4;
 constexpr int kPausesPerRound = 30;
+// A Mutex waiter that waited longer than this switches the mutex to starvation mode (Go's
+// starvationThresholdNs).
+constexpr std::int64_t kStarvationNs = 1'000'000;
 
 }  // namespace
 
@@ -96,32 +107,74 @@ bool Mutex::try_lock() {
 
 void Mutex::lock_slow() {
   Fiber* g = detail::current_fiber_checked("Mutex::lock");
-  // Spin briefly while the holder may be running on another worker (Go: 4 x 30 PAUSE).
-  if (g->sched->workers.size() > 1) {
+  detail::Scheduler* sched = g->sched;
+  // Spin briefly while the holder may be running on another worker (Go: 4 x 30 PAUSE), unless
+  // the lock goes to waiters only.
+  if (sched->workers.size() > 1) {
     for (int round = 0; round < kSpinRounds; ++round) {
       for (int i = 0; i < kPausesPerRound; ++i) {
         detail::cpu_relax();
       }
       std::uint32_t expected = 0;
-      if (state_.load(std::memory_order_relaxed) == 0 &&
-          state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+      const std::uint32_t s = state_.load(std::memory_order_relaxed);
+      if ((s & kStarving) != 0) {
+        break;
+      }
+      if (s == 0 && state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
         return;
       }
     }
   }
-  while (state_.exchange(2, std::memory_order_acquire) != 0) {
+  std::int64_t wait_start = 0;  // when this goroutine first queued; 0: not yet
+  for (;;) {
+    std::uint32_t s = state_.load(std::memory_order_relaxed);
+    if ((s & kStarving) == 0) {
+      // Normal mode: take it if free (as contended: others may wait), else announce a waiter.
+      if (s == 0) {
+        if (state_.compare_exchange_weak(s, 2, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+          return;
+        }
+        continue;
+      }
+      if (s == 1 && !state_.compare_exchange_weak(s, 2, std::memory_order_relaxed,
+                                                  std::memory_order_relaxed)) {
+        continue;
+      }
+    }
+    const std::int64_t now = sched->now_ns();
+    const bool requeue = wait_start != 0;
+    const bool starving = requeue && now - wait_start > kStarvationNs;
+    if (!requeue) {
+      wait_start = now;
+    }
     qlock_.lock();
-    if (state_.load(std::memory_order_relaxed) != 2) {
-      qlock_.unlock();
+    s = state_.load(std::memory_order_relaxed);
+    if (s < 2 || (starving && s == 2 &&
+                  !state_.compare_exchange_strong(s, 2 | kStarving, std::memory_order_relaxed))) {
+      qlock_.unlock();  // unlocked meanwhile, or the waiters bit was lost: look again
       continue;
     }
     Waiter local;
     Waiter& w = own_waiter(local);
-    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_);
+    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    if (!w.success) {
+      continue;  // woken to compete (normal mode)
+    }
+    // Handed the lock (starvation mode). A short wait means the queue moves again: back to
+    // normal mode, where barging is cheaper (Go's rule; the last waiter was handled by the
+    // unlocker).
+    if ((state_.load(std::memory_order_acquire) & kStarving) != 0 &&
+        sched->now_ns() - wait_start < kStarvationNs) {
+      qlock_.lock();
+      state_.store(state_.load(std::memory_order_relaxed) & ~kStarving, std::memory_order_relaxed);
+      qlock_.unlock();
+    }
+    return;
   }
 }
 
-// The fast path (in sync.h) found waiters (prev == 2) or an unlocked mutex (prev == 0).
+// The fast path (in sync.h) found waiters (prev >= 2) or an unlocked mutex (prev == 0).
 void Mutex::unlock_slow(std::uint32_t prev) {
   if (prev == 0) {  // not locked
     state_.store(0, std::memory_order_relaxed);
@@ -130,13 +183,40 @@ void Mutex::unlock_slow(std::uint32_t prev) {
     }
     go_fatal("sync: unlock of unlocked mutex");
   }
-  state_.store(0, std::memory_order_release);
+  if ((prev & kStarving) == 0) {
+    // Normal mode: release, then wake the head waiter to compete. A waiter may have switched
+    // to starvation mode since the fetch_sub: then hand over instead.
+    std::uint32_t s = state_.load(std::memory_order_relaxed);
+    while ((s & kStarving) == 0) {
+      if (state_.compare_exchange_weak(s, 0, std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+        qlock_.lock();
+        Waiter* w = waiters_.pop_claimed();
+        qlock_.unlock();
+        if (w != nullptr) {
+          detail::ready(w->g);
+        }
+        return;
+      }
+    }
+  }
+  hand_off();
+}
+
+// Starvation mode: the lock goes straight to the head waiter and stays locked throughout.
+void Mutex::hand_off() {
   qlock_.lock();
   Waiter* w = waiters_.pop_claimed();
-  qlock_.unlock();
-  if (w != nullptr) {
-    detail::ready(w->g);
+  if (w == nullptr) {
+    state_.store(0, std::memory_order_release);  // every waiter left (the program is ending)
+    qlock_.unlock();
+    return;
   }
+  w->success = true;
+  // Go's rule: the last waiter ends starvation mode.
+  state_.store(waiters_.empty() ? 1 : 2 | kStarving, std::memory_order_release);
+  qlock_.unlock();
+  detail::ready(w->g);
 }
 
 // --- RWMutex -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ struct Waiter {
   Waiter* prev = nullptr;
   Waiter* wake_next = nullptr;  // close(): the batch to ready after unlocking
   bool linked = false;
-  bool success = false;  // set by the waker: false = woken by close()
+  bool success = false;  // set by the waker: false = woken by close(); Mutex: lock handed over
   int case_index = -1;   // select: which case this waiter stands for
   bool is_send = false;
   bool in_select = false;  // one of several waiters of a select: wakers race to claim it
@@ -36,6 +36,16 @@ class WaitQueue {
     w->prev = tail_;
     (tail_ != nullptr ? tail_->next : head_) = w;
     tail_ = w;
+    w->linked = true;
+  }
+
+  // A waiter that was woken and lost the race goes back to the front (Mutex, as Go's LIFO
+  // requeue): it keeps its turn instead of queueing behind newer arrivals.
+  void push_front(Waiter* w) {
+    w->prev = nullptr;
+    w->next = head_;
+    (head_ != nullptr ? head_->prev : tail_) = w;
+    head_ = w;
     w->linked = true;
   }
 
