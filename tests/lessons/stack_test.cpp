@@ -66,6 +66,14 @@ TEST_SUITE("lesson stack") {
     REQUIRE(small != nullptr);
     CHECK(small->stats.min > 0);
     CHECK(big->stats.min > small->stats.max);
+    // Only the pages written become resident: the 16 KiB written deep in a fresh thread's stack
+    // add at least 16 KiB, and the 256 KiB skipped on the way there add nothing.
+    const auto* growth = r.find_measurement("thread_stack_growth_16k_bytes");
+    const auto* at_start = r.find_measurement("thread_stack_resident_at_start_bytes");
+    REQUIRE(growth != nullptr);
+    REQUIRE(at_start != nullptr);
+    CHECK(growth->stats.min >= 16.0 * 1024);
+    CHECK(at_start->stats.max < 256.0 * 1024);
     const report::Table* live = nullptr;
     for (const auto& t : r.tables) {
       live = t.id == "live_attempt" ? &t : live;
