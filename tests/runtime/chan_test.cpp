@@ -101,32 +101,66 @@ TEST_SUITE("channels") {
   TEST_CASE("close wakes every blocked receiver with nullopt and panics every blocked sender") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
-      run_checked(w, [] {
-        Chan<int> rc(0), sc(0);
-        std::atomic<int> got_nullopt{0}, panicked{0};
-        WaitGroup wg;
-        wg.add(8);
-        for (int i = 0; i < 4; ++i) {
-          go([&] {
-            if (!rc.recv().has_value()) {
-              got_nullopt.fetch_add(1);
+      std::atomic<std::uint64_t> closer{0};
+      std::vector<std::uint64_t> blocked_ids;  // main's, once every goroutine has started
+      Config config;
+      config.trace = true;  // proves below that each one was parked when close woke it
+      const RunResult r = run_checked(
+          w,
+          [&] {
+            Chan<int> rc(0), sc(0);
+            std::atomic<int> got_nullopt{0}, panicked{0}, started{0};
+            std::vector<std::atomic<std::uint64_t>> ids(8);
+            WaitGroup wg;
+            wg.add(8);
+            for (int i = 0; i < 4; ++i) {
+              go([&, i] {
+                ids[2 * i].store(goroutine_id());
+                started.fetch_add(1);
+                if (!rc.recv().has_value()) {
+                  got_nullopt.fetch_add(1);
+                }
+                wg.done();
+              });
+              go([&, i] {
+                ids[2 * i + 1].store(goroutine_id());
+                started.fetch_add(1);
+                if (panic_text([&] { sc.send(1); }) == "send on closed channel") {
+                  panicked.fetch_add(1);
+                }
+                wg.done();
+              });
             }
-            wg.done();
-          });
-          go([&] {
-            if (panic_text([&] { sc.send(1); }) == "send on closed channel") {
-              panicked.fetch_add(1);
+            while (started.load() < 8) {
+              yield();
             }
-            wg.done();
-          });
+            sleep_for(50ms);  // from started to parked is a few instructions: ample time
+            closer.store(goroutine_id());
+            rc.close();
+            sc.close();
+            wg.wait();
+            CHECK(got_nullopt.load() == 4);
+            CHECK(panicked.load() == 4);
+            for (auto& id : ids) {
+              blocked_ids.push_back(id.load());
+            }
+          },
+          config);
+      // Each of the eight parked on its channel and was readied by the goroutine that closed
+      // it: a receiver or sender that reached the channel only after close would have returned
+      // or panicked without ever blocking, and this test would not show what it claims.
+      for (std::uint64_t id : blocked_ids) {
+        CAPTURE(id);
+        int blocks = 0;
+        int woken_by_closer = 0;
+        for (const TraceEvent& e : r.trace) {
+          blocks += e.goroutine == id && e.kind == EventKind::block ? 1 : 0;
+          woken_by_closer +=
+              e.goroutine == id && e.kind == EventKind::unblock && e.other == closer.load() ? 1 : 0;
         }
-        sleep_for(5ms);  // let them all block
-        rc.close();
-        sc.close();
-        wg.wait();
-        CHECK(got_nullopt.load() == 4);
-        CHECK(panicked.load() == 4);
-      });
+        CHECK(blocks >= 1);
+        CHECK(woken_by_closer == 1);
+      }
     }
   }
 
