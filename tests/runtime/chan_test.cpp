@@ -87,15 +87,21 @@ TEST_SUITE("channels") {
   }
 
   TEST_CASE("Go's panics: send on closed, close of closed, close of nil") {
-    run_checked(2, [] {
-      Chan<int> c(1);
-      c.close();
-      CHECK(panic_text([&] { c.send(1); }) == "send on closed channel");
-      CHECK(panic_text([&] { c.try_send(1); }) == "send on closed channel");
-      CHECK(panic_text([&] { c.close(); }) == "close of closed channel");
-      Chan<int> nil;
-      CHECK(panic_text([&] { nil.close(); }) == "close of nil channel");
-    });
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      run_checked(w, [] {
+        for (int capacity : {0, 1}) {
+          CAPTURE(capacity);
+          Chan<int> c(capacity);
+          c.close();
+          CHECK(panic_text([&] { c.send(1); }) == "send on closed channel");
+          CHECK(panic_text([&] { c.try_send(1); }) == "send on closed channel");
+          CHECK(panic_text([&] { c.close(); }) == "close of closed channel");
+        }
+        Chan<int> nil;
+        CHECK(panic_text([&] { nil.close(); }) == "close of nil channel");
+      });
+    }
   }
 
   TEST_CASE("close wakes every blocked receiver with nullopt and panics every blocked sender") {
