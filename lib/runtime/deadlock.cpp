@@ -151,9 +151,13 @@ std::string Scheduler::deadlock_report() {
       out << "\twaits on ";
       describe(out, g->wait_object);
       const std::uint64_t holder = g->wait_object->holder.load();
+      const std::int32_t readers = g->wait_object->readers.load();
       if (waits_on_lock(g->wait_reason) && holder != 0) {
         out << ", held by goroutine " << holder;
         waits_for[g->id] = {g->wait_object, holder};
+      } else if (waits_on_lock(g->wait_reason) && readers > 0) {
+        // Readers are counted, not named: one RWMutex may have any number of them.
+        out << ", held for reading by " << readers << (readers == 1 ? " goroutine" : " goroutines");
       }
       out << "\n";
     }

@@ -1,7 +1,9 @@
 #pragma once
 // What the deadlock report says about a runtime object a goroutine waits on: its kind, a
 // number, where it was created (a SourceLocation default argument on each constructor)
-// and, for mutexes, the goroutine that last locked it (for the wait-for cycle).
+// and, for mutexes, the goroutine that last locked it (for the wait-for cycle) and, for an
+// RWMutex, how many hold it for reading. Both are copies kept for the report, written under
+// the object's own lock and read only once every goroutine is parked (relaxed).
 
 #include <atomic>
 #include <cstdint>
@@ -16,6 +18,7 @@ struct ObjectInfo {
   const char* file;
   std::uint32_t line;
   std::atomic<std::uint64_t> holder{0};  // Mutex/RWMutex writer: goroutine id, 0 = none
+  std::atomic<std::int32_t> readers{0};  // RWMutex: goroutines holding it for reading
 };
 
 }  // namespace conc::rt

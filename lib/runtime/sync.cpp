@@ -227,6 +227,7 @@ void RWMutex::rlock() {
   lock_.lock();
   if (!writer_ && writers_waiting_ == 0) {
     ++readers_;
+    info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
     return;
   }
@@ -242,7 +243,8 @@ void RWMutex::runlock() {
     go_fatal("sync: RUnlock of unlocked RWMutex");
   }
   Waiter* next = nullptr;
-  if (--readers_ == 0) {
+  info_.readers.store(--readers_, std::memory_order_relaxed);
+  if (readers_ == 0) {
     while (writers_waiting_ > 0 && next == nullptr) {
       next = writeq_.pop_claimed();
       writers_waiting_ = 0;
@@ -306,6 +308,7 @@ void RWMutex::unlock() {
   Waiter* batch = nullptr;
   while (Waiter* r = readq_.pop_claimed()) {  // admit every waiting reader
     ++readers_;
+    info_.readers.store(readers_, std::memory_order_relaxed);
     r->wake_next = batch;
     batch = r;
   }

@@ -226,6 +226,30 @@ TEST_SUITE("program endings") {
     }
   }
 
+  TEST_CASE("deadlock: a writer waiting on readers says how many hold it for reading") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      const RunResult r = run_checked(w, [&] {
+        RWMutex rw;
+        Chan<int> never(0);
+        WaitGroup holding;
+        holding.add(2);
+        for (int i = 0; i < 2; ++i) {
+          go([&] {
+            rw.rlock();
+            holding.done();
+            never.recv();  // keeps its read lock forever
+          });
+        }
+        holding.wait();
+        rw.lock();
+      });
+      CHECK(r.outcome == Outcome::deadlock);
+      CHECK(contains(r.report, "[sync.RWMutex.Lock]"));
+      CHECK(contains(r.report, "held for reading by 2 goroutines"));
+    }
+  }
+
   TEST_CASE("deadlock: a destructor that blocks again while unwinding is abandoned") {
     for (int w : kWorkerCounts) {
       CAPTURE(w);
