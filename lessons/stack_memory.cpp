@@ -51,10 +51,6 @@ constexpr bool kAsan = true;
 constexpr bool kAsan = false;
 #endif
 
-std::string bytes_text(std::uint64_t b) {
-  return report::format_bytes(static_cast<double>(b));
-}
-
 // ---- reserved against touched ------------------------------------------------------------
 
 struct TouchReport {
