@@ -389,7 +389,7 @@ void C10kLesson::run(LessonContext& ctx) {
                     repeat));
   }
   c10k::RunFacts facts;
-  facts.info = os::collect_system_info(0);
+  facts.info = ctx.system_info();
   facts.cpu = ctx.cpu();
   const auto caps = os::thread_caps(os::read_thread_cap_input());
   const std::vector<int> counts = thread_counts(ctx, os::tightest_cap(caps));
