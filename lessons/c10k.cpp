@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "lessons/c10k_parts.h"
 #include "lessons/lesson.h"
@@ -30,6 +29,7 @@ namespace conc::lessons {
 
 namespace {
 
+using c10k::error_name;
 using c10k::kMaxProbeSamples;
 using c10k::kMinProbeSamples;
 using c10k::kProbePeriodNs;
@@ -60,10 +60,6 @@ constexpr std::int64_t kCalibrationNs = 300 * kMs, kQuickCalibrationNs = 150 * k
 constexpr int kCalibrationThreads = 2;
 // An N whose windows last longer than this gets a progress line of its own.
 constexpr std::int64_t kAnnounceNs = 2'000 * kMs;
-
-std::string error_name(int err) {
-  return fmt::format("{}: {}", strerrorname_np(err), std::strerror(err));
-}
 
 std::string count_list(const std::vector<int>& counts) {
   std::string s;
@@ -393,7 +389,7 @@ void C10kLesson::run(LessonContext& ctx) {
                     repeat));
   }
   c10k::RunFacts facts;
-  facts.info = os::collect_system_info(0);
+  facts.info = ctx.system_info();
   facts.cpu = ctx.cpu();
   const auto caps = os::thread_caps(os::read_thread_cap_input());
   const std::vector<int> counts = thread_counts(ctx, os::tightest_cap(caps));

@@ -75,6 +75,9 @@ struct RunFacts {
   bool baseline_trusted = true;  // its workers had at least kMinCpuShare of the CPU
 };
 
+// "EAGAIN: Resource temporarily unavailable".
+std::string error_name(int err);
+
 // p-th percentile (0..100) of the samples; 0 for none.
 double percentile(const std::vector<std::int64_t>& samples, double p);
 

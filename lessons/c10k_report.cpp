@@ -94,6 +94,10 @@ std::string cost_note(const Row& base, const RunFacts& facts) {
 
 }  // namespace
 
+std::string error_name(int err) {
+  return fmt::format("{}: {}", strerrorname_np(err), std::strerror(err));
+}
+
 double percentile(const std::vector<std::int64_t>& samples, double p) {
   if (samples.empty()) {
     return 0;
@@ -201,9 +205,9 @@ void warn_about(LessonContext& ctx, const Row& r, int cpu) {
   }
   if (r.probe_error != 0) {
     ctx.warn(
-        fmt::format("At N={} the probe thread could not be created ({}: {}): no wake-up "
+        fmt::format("At N={} the probe thread could not be created ({}): no wake-up "
                     "lateness for that N",
-                    r.requested, strerrorname_np(r.probe_error), std::strerror(r.probe_error)));
+                    r.requested, error_name(r.probe_error)));
   }
   if (r.ready && r.stats.cpu_share() < kMinCpuShare) {
     ctx.warn(fmt::format(

@@ -310,7 +310,7 @@ void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs) {
 }
 
 void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
-  const os::SystemInfo info = os::collect_system_info(0);
+  const os::SystemInfo& info = ctx.system_info();
   const double syscall = median(costs.y.getppid);
   const double rt = median(costs.figure(Transport::futex, Partners::threads).round_trip);
   const bool pti = info.meltdown.find("PTI") != std::string::npos;

@@ -144,7 +144,7 @@ void compare_with_perf(LessonContext& ctx, bool enabled, const ReferenceInputs& 
                 "pipe round trips above.");
     return;
   }
-  const std::string perf = os::find_in_path("perf");
+  const std::string& perf = ctx.system_info().perf_path;
   if (perf.empty()) {
     ctx.explain("Reference: perf bench sched pipe", os::how_to_install_perf());
     ctx.warn("--reference: " + os::how_to_install_perf());

@@ -49,8 +49,9 @@ void LessonContext::progress(const std::string& text) const {
   }
 }
 
-LessonContext::LessonContext(const CommonOptions& options, report::Report& report)
-    : options_(options), report_(report), allowed_cpus_(os::allowed_cpus()) {
+LessonContext::LessonContext(const CommonOptions& options, report::Report& report,
+                             const os::SystemInfo& system)
+    : options_(options), report_(report), system_(system), allowed_cpus_(os::allowed_cpus()) {
   cpu_ = options.cpu >= 0 ? options.cpu : os::default_cpu();
 }
 
@@ -127,7 +128,7 @@ report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
   for (auto& w : noise_warnings(info)) {
     report.warn(std::move(w));
   }
-  LessonContext ctx(options, report);
+  LessonContext ctx(options, report, info);
   lesson.run(ctx);
   return report;
 }

@@ -15,6 +15,10 @@
 
 #include "report/report.h"
 
+namespace conc::os {
+struct SystemInfo;
+}
+
 namespace conc::lessons {
 
 // Options every lesson accepts (see add_common_options).
@@ -29,7 +33,7 @@ struct CommonOptions {
 
 class LessonContext {
  public:
-  LessonContext(const CommonOptions& options, report::Report& report);
+  LessonContext(const CommonOptions& options, report::Report& report, const os::SystemInfo& system);
 
   bool quick() const { return options_.quick; }
   // Measured repetitions per figure: --repeat when given, else the lesson's default.
@@ -42,6 +46,9 @@ class LessonContext {
   // The CPU for pinned experiments: --cpu, else the first CPU this process may use.
   int cpu() const { return cpu_; }
   const std::vector<int>& allowed_cpus() const { return allowed_cpus_; }
+  // The machine (os::collect_system_info), gathered once before the lesson ran: its kernel
+  // config, tick, slice, mitigations. Read it here rather than gathering it again.
+  const os::SystemInfo& system_info() const { return system_; }
 
   report::Report& report() { return report_; }
 
@@ -62,6 +69,7 @@ class LessonContext {
  private:
   CommonOptions options_;
   report::Report& report_;
+  const os::SystemInfo& system_;
   int cpu_;
   std::vector<int> allowed_cpus_;
 };

@@ -29,14 +29,11 @@ namespace conc::lessons {
 
 namespace {
 
+using stack::bytes_text;
 using stack::kKiB;
 using std::chrono::milliseconds;
 constexpr auto kThreadsLimit = milliseconds(5000);
 constexpr std::size_t kSmallStack = 64 * kKiB;
-
-std::string bytes_text(std::uint64_t b) {
-  return report::format_bytes(static_cast<double>(b));
-}
 
 // ---- a shell's own `ulimit -s` -----------------------------------------------------------
 

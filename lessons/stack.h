@@ -19,6 +19,8 @@ namespace conc::lessons::stack {
 
 inline constexpr std::uint64_t kKiB = 1024;
 inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+// "8.00 MiB": a byte count as the report writes it.
+std::string bytes_text(std::uint64_t b);
 
 // C22: RLIMIT_STACK from getrlimit, and what a shell's `ulimit -s` / `ulimit -Hs` printed.
 struct StackLimitView {

@@ -13,6 +13,7 @@
 
 #include "lessons/lesson.h"
 #include "lessons/stack.h"
+#include "lessons/thread_limits.h"
 #include "os/clock.h"
 #include "os/limits.h"
 #include "os/parked_threads.h"
@@ -32,15 +33,11 @@ constexpr std::size_t kHerdStackBytes = 64 * kKiB;
 // --max-threads never exceeds this, nor a quarter of pid_max: pids are machine-wide, and
 // other programs (and people) need some while the attempt holds its own.
 constexpr int kAbsoluteCap = 16'384;
-// x86-64 with 4-level page tables: 128 TiB of user address space.
-constexpr std::uint64_t kUserAddressSpace = 1ULL << 47;
-// Each thread also has a kernel stack (THREAD_SIZE, 16 KiB on x86-64) besides its RSS.
-constexpr std::uint64_t kKernelStackBytes = 16 * kKiB;
-
-std::optional<long long> meminfo_kib(const char* key) {
-  auto text = os::read_text_file("/proc/meminfo");
-  return text ? os::parse_meminfo_kib(*text, key) : std::nullopt;
-}
+// The user address space and the kernel stack per thread: one home for both facts, shared
+// with lesson c10k's memory limits.
+constexpr auto kUserAddressSpace =
+    static_cast<std::uint64_t>(thread_limits::kUserAddressSpaceBytes);
+using thread_limits::kKernelStackBytes;
 
 // cgroup v1 keeps the pids controller in a hierarchy of its own: "N:pids:/path".
 std::optional<long long> cgroup_v1_pids_headroom() {
@@ -195,7 +192,8 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
   const auto status = os::read_status(::getpid()).value_or(os::ProcStatus{});
   const auto vm_size = static_cast<std::uint64_t>(status.vm_size_kib.value_or(0)) * kKiB;
   std::vector<ThreadCap> list;
-  const auto mem_kib = meminfo_kib("MemAvailable");
+  const auto meminfo = os::read_text_file("/proc/meminfo").value_or("");
+  const auto mem_kib = os::parse_meminfo_kib(meminfo, "MemAvailable");
   const double mem_per_thread = std::max(0.0, attempt.rss_per_thread) + kKernelStackBytes;
   list.push_back({"memory (MemAvailable)",
                   mem_kib ? std::optional(static_cast<long long>(static_cast<double>(*mem_kib) *
@@ -216,8 +214,8 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
                               report::format_bytes(static_cast<double>(per_thread_va)))});
   const auto overcommit = os::read_integer_file("/proc/sys/vm/overcommit_memory");
   if (overcommit == 2) {
-    const auto limit = meminfo_kib("CommitLimit").value_or(0);
-    const auto used = meminfo_kib("Committed_AS").value_or(0);
+    const auto limit = os::parse_meminfo_kib(meminfo, "CommitLimit").value_or(0);
+    const auto used = os::parse_meminfo_kib(meminfo, "Committed_AS").value_or(0);
     list.push_back(
         {"commit limit (overcommit_memory = 2)",
          std::max<long long>(0, (limit - used) * 1024 / static_cast<long long>(default_stack)),

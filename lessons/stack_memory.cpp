@@ -4,9 +4,7 @@
 
 #include <alloca.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -22,6 +20,7 @@
 #include "os/limits.h"
 #include "os/shared_memory.h"
 #include "os/thread.h"
+#include "os/thread_stack.h"
 #include "report/units.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -52,45 +51,11 @@ constexpr bool kAsan = true;
 constexpr bool kAsan = false;
 #endif
 
-std::string bytes_text(std::uint64_t b) {
-  return report::format_bytes(static_cast<double>(b));
-}
-
 // ---- reserved against touched ------------------------------------------------------------
 
-std::size_t resident_pages(std::uint64_t lo, std::uint64_t hi) {
-  const auto page = os::page_size();
-  std::vector<unsigned char> vec((hi - lo + page - 1) / page);
-  if (::mincore(reinterpret_cast<void*>(lo), hi - lo, vec.data()) != 0) {
-    return 0;
-  }
-  return static_cast<std::size_t>(
-      std::count_if(vec.begin(), vec.end(), [](unsigned char c) { return (c & 1) != 0; }));
-}
-
-struct StackBounds {
-  std::uint64_t lo = 0, hi = 0, guard = 0;
-};
-StackBounds own_stack_bounds() {
-  pthread_attr_t attr;
-  StackBounds b;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-    return b;
-  }
-  void* addr = nullptr;
-  std::size_t size = 0, guard = 0;
-  pthread_attr_getstack(&attr, &addr, &size);
-  pthread_attr_getguardsize(&attr, &guard);
-  pthread_attr_destroy(&attr);
-  b.lo = reinterpret_cast<std::uintptr_t>(addr);
-  b.hi = b.lo + size;
-  b.guard = guard;
-  return b;
-}
-
 struct TouchReport {
-  StackBounds stack;
-  std::size_t before = 0, after = 0;
+  os::StackSpan stack;
+  std::size_t before = 0, after = 0;  // resident bytes of the stack
 };
 
 // Moves kSkipBytes down the stack without touching it, then writes kTouchBytes there. The
@@ -98,11 +63,11 @@ struct TouchReport {
 // a recycled one resident, so only memory deeper than that is sure to be untouched.
 [[gnu::noinline]] void touch_stack(TouchReport& r) {
   auto* region = static_cast<volatile char*>(alloca(kSkipBytes + kTouchBytes));
-  r.before = resident_pages(r.stack.lo, r.stack.hi);
+  r.before = os::resident_bytes(r.stack.low, r.stack.bytes);
   for (std::size_t i = 0; i < kTouchBytes; i += 64) {
     region[i] = 1;  // the lowest kTouchBytes of the block: the deepest part
   }
-  r.after = resident_pages(r.stack.lo, r.stack.hi);
+  r.after = os::resident_bytes(r.stack.low, r.stack.bytes);
 }
 
 // ---- overflow in a child -----------------------------------------------------------------
@@ -139,9 +104,9 @@ void on_segv(int, siginfo_t* info, void*) {
 }
 
 void overflow_thread() {
-  const auto b = own_stack_bounds();
-  g_overflow->stack_lo.store(b.lo);
-  g_overflow->guard_lo.store(b.lo - b.guard);
+  const auto b = os::current_thread_stack();
+  g_overflow->stack_lo.store(b.low);
+  g_overflow->guard_lo.store(b.low - b.guard);
   stack_t ss{};
   ss.ss_sp = g_alt_stack;
   ss.ss_size = sizeof g_alt_stack;
@@ -208,22 +173,21 @@ struct TouchSamples {
 // `reps` threads, one after the other, each measuring its own stack before and after use.
 TouchSamples touch_samples(int reps) {
   TouchSamples s;
-  const auto page = static_cast<double>(os::page_size());
   for (int i = 0; i < reps; ++i) {
     LessonContext::check_interrupted();
     TouchReport r;
     os::Thread t;
     const int err = os::Thread::start(t, [&r] {
-      r.stack = own_stack_bounds();
+      r.stack = os::current_thread_stack();
       touch_stack(r);
     });
     if (err != 0) {
       throw std::system_error(err, std::generic_category(), "pthread_create");
     }
     t.join();
-    s.reserved.push_back(static_cast<double>(r.stack.hi - r.stack.lo));
-    s.before.push_back(static_cast<double>(r.before) * page);
-    s.growth.push_back(static_cast<double>(r.after - std::min(r.after, r.before)) * page);
+    s.reserved.push_back(static_cast<double>(r.stack.bytes));
+    s.before.push_back(static_cast<double>(r.before));
+    s.growth.push_back(static_cast<double>(r.after - std::min(r.after, r.before)));
   }
   return s;
 }

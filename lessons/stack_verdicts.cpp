@@ -19,10 +19,11 @@ namespace {
 std::string kib_text(const std::optional<std::uint64_t>& bytes) {
   return bytes ? std::to_string(*bytes / kKiB) : std::string("unlimited");
 }
+}  // namespace
+
 std::string bytes_text(std::uint64_t b) {
   return report::format_bytes(static_cast<double>(b));
 }
-}  // namespace
 
 ClaimVerdict judge_c22(const StackLimitView& v) {
   ClaimVerdict c{"C22", Verdict::nuanced, "", ""};

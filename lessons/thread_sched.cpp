@@ -3,7 +3,6 @@
 // which CPU each thread ran on over time, pinned and free (C13).
 
 #include <sched.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,21 +121,17 @@ std::string group_text(const std::optional<os::Autogroup>& g) {
   return g ? fmt::format("/autogroup-{}", g->id) : std::string("?");
 }
 
-// The scheduler tick, from the kernel's build config; kAssumedHz (source "") when unreadable.
+// The scheduler tick, from the kernel's build config (read once, in the run's SystemInfo);
+// kAssumedHz (source "") when unreadable.
 struct Tick {
   int hz = kAssumedHz;
   std::string source;
 };
-Tick kernel_tick() {
+Tick kernel_tick(const os::SystemInfo& info) {
   Tick t;
-  utsname u{};
-  const std::string release = ::uname(&u) == 0 ? u.release : "";
-  std::string source;
-  if (const auto config = os::read_kernel_config(release, &source)) {
-    if (const auto hz = os::parse_config_hz(*config); hz && *hz > 0) {
-      t.hz = *hz;
-      t.source = source;
-    }
+  if (info.config_hz && *info.config_hz > 0) {
+    t.hz = *info.config_hz;
+    t.source = info.config_hz_source;
   }
   return t;
 }
@@ -520,7 +515,7 @@ void phase_table(LessonContext& ctx, const PhaseRecord& rec, const Phases& p, in
 
 report::ClaimVerdict cpu_share_experiment(LessonContext& ctx, int busy_threads,
                                           int asked_window_ms) {
-  const auto tick = kernel_tick();
+  const auto tick = kernel_tick(ctx.system_info());
   const int window_ms = share_window_ms(asked_window_ms, tick.hz);
   const int windows = ctx.repeats(5, 3);
   if (asked_window_ms > 0 && window_ms > asked_window_ms) {

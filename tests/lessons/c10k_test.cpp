@@ -7,18 +7,11 @@
 #include "lessons/lesson.h"
 #include "os/clock.h"
 #include "os/proc_read.h"
+#include "report_checks.h"
 
 using namespace conc;
 
 namespace {
-const report::Table* table(const report::Report& r, const std::string& id) {
-  for (const auto& t : r.tables) {
-    if (t.id == id) {
-      return &t;
-    }
-  }
-  return nullptr;
-}
 std::int64_t cell(const report::Table& t, std::size_t row, std::size_t col) {
   return std::get<std::int64_t>(t.rows.at(row).at(col));
 }
@@ -28,7 +21,7 @@ TEST_SUITE("lesson c10k") {
   TEST_CASE("the live lesson creates every thread and leaves none behind") {
     const std::size_t before = os::list_tasks(::getpid()).size();
     const auto r = lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "1,3,40"});
-    const auto* creation = table(r, "creation");
+    const auto* creation = find_table(r, "creation");
     REQUIRE(creation != nullptr);
     REQUIRE(creation->rows.size() == 3);
     const std::int64_t requested[] = {1, 3, 40};
@@ -44,7 +37,7 @@ TEST_SUITE("lesson c10k") {
     }
     CHECK(os::list_tasks(::getpid()).size() == before);
     for (const char* id : {"plan", "slices", "cost"}) {
-      CHECK_MESSAGE(table(r, id) != nullptr, id);
+      CHECK_MESSAGE(find_table(r, id) != nullptr, id);
     }
     CHECK(r.find_measurement("slice_ns_n1") == nullptr);  // a lone thread has no slice
     CHECK(r.find_measurement("slice_ns_n3") != nullptr);

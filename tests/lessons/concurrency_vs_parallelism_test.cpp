@@ -2,6 +2,7 @@
 
 #include "lessons/lesson.h"
 #include "report/text_renderer.h"
+#include "report_checks.h"
 
 using namespace conc;
 
@@ -9,12 +10,8 @@ TEST_SUITE("lesson concurrency-vs-parallelism") {
   TEST_CASE("the live lesson: three runs, one result, three timelines") {
     const auto r =
         lessons::run_lesson_with_args("concurrency-vs-parallelism", {"--quick", "--tasks", "3"});
-    const report::Table* modes = nullptr;
-    const report::Table* cross = nullptr;
-    for (const auto& t : r.tables) {
-      modes = t.id == "modes" ? &t : modes;
-      cross = t.id == "crossover" ? &t : cross;
-    }
+    const auto* modes = find_table(r, "modes");
+    const auto* cross = find_table(r, "crossover");
     REQUIRE(modes != nullptr);
     REQUIRE(cross != nullptr);
     REQUIRE(modes->rows.size() == 3);

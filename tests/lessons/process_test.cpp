@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "lessons/lesson.h"
-#include "verdict_order.h"
+#include "report_checks.h"
 
 using namespace conc;
 using report::Verdict;

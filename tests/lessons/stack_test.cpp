@@ -10,6 +10,7 @@
 #include "lessons/stack.h"
 #include "os/child.h"
 #include "os/proc_read.h"
+#include "report_checks.h"
 
 using namespace conc;
 using namespace conc::lessons::stack;
@@ -74,10 +75,7 @@ TEST_SUITE("lesson stack") {
     REQUIRE(at_start != nullptr);
     CHECK(growth->stats.min >= 16.0 * 1024);
     CHECK(at_start->stats.max < 256.0 * 1024);
-    const report::Table* live = nullptr;
-    for (const auto& t : r.tables) {
-      live = t.id == "live_attempt" ? &t : live;
-    }
+    const auto* live = find_table(r, "live_attempt");
     REQUIRE(live != nullptr);
     CHECK(std::get<std::int64_t>(live->rows.at(0).at(0)) == 300);
     for (const auto& v : r.verdicts) {

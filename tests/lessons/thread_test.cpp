@@ -2,32 +2,20 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <set>
 
 #include "lessons/lesson.h"
-#include "verdict_order.h"
+#include "report/text_renderer.h"
+#include "report_checks.h"
 
 using namespace conc;
 using report::Verdict;
 
-namespace {
-// Timeline cells may be multi-byte UTF-8 ("█", "·"): count characters, not bytes.
-std::size_t columns(const std::string& row) {
-  return static_cast<std::size_t>(
-      std::count_if(row.begin(), row.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-}  // namespace
-
 TEST_SUITE("lesson thread") {
   TEST_CASE("the live lesson, quick: distinct stacks, shared memory, accounts, timelines") {
     const auto r = lessons::run_lesson_with_args("thread", {"--quick", "--threads", "3"});
-    const report::Table* stacks = nullptr;
-    const report::Table* accounts = nullptr;
-    for (const auto& t : r.tables) {
-      stacks = t.id == "thread_stacks" ? &t : stacks;
-      accounts = t.id == "thread_accounts" ? &t : accounts;
-    }
+    const auto* stacks = find_table(r, "thread_stacks");
+    const auto* accounts = find_table(r, "thread_accounts");
     REQUIRE(stacks != nullptr);
     REQUIRE(stacks->rows.size() == 4);  // main + 3 threads
     std::set<std::string> mappings;
@@ -66,7 +54,8 @@ TEST_SUITE("lesson thread") {
       REQUIRE_FALSE(tl.rows.empty());
       CHECK(tl.rows.size() == tl.row_labels.size());
       for (const auto& row : tl.rows) {
-        CHECK(columns(row) == columns(tl.rows.front()));
+        // Timeline cells may be multi-byte UTF-8 ("█", "·"): count columns, not bytes.
+        CHECK(report::display_width(row) == report::display_width(tl.rows.front()));
       }
     }
   }

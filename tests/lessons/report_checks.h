@@ -1,11 +1,19 @@
 #pragma once
-// A check shared by the live lesson tests.
+// Lookups and checks shared by the live lesson tests.
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/report.h"
+
+// The table with this id, or nullptr.
+inline const conc::report::Table* find_table(const conc::report::Report& r, std::string_view id) {
+  const auto it =
+      std::find_if(r.tables.begin(), r.tables.end(), [&](const auto& t) { return t.id == id; });
+  return it == r.tables.end() ? nullptr : &*it;
+}
 
 // The verdicts form one block at the end of the report, in claim order.
 inline bool verdicts_last_in_claim_order(const conc::report::Report& r) {
