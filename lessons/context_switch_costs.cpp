@@ -31,19 +31,6 @@ const std::string kNone = "—";
 constexpr double kMostlyVoluntary = 0.1;
 constexpr const char* kGoroutineMissing = "not measured in this run";
 
-// A reference, NOT measured by this run: the lab's peer anchors for this kind of machine
-// (/work/shared/peers/RESULTS.md, section 3, generated 2026-11-26T23:12Z by peers/run-all.sh),
-// taken while the guest ran with kernel page-table isolation forced on. Printed only with its
-// source and date, beside this run's own figures, never as a figure of this machine.
-struct PeerReference {
-  const char* what = "the lab's peer anchors (peers/RESULTS.md, section 3), dated 2026-11-26";
-  const char* setting =
-      "a 2-vCPU AMD EPYC KVM guest, kernel 6.18, with page-table isolation forced on (meltdown: "
-      "Mitigation: PTI)";
-  double getppid_ns = 1'050;
-  double futex_threads_round_trip_ns = 5'691;
-};
-
 // a ÷ b, or "n/a" when either is not positive (a subtraction that noise turned negative).
 std::string ratio_text(double a, double b) {
   return a > 0 && b > 0 ? format_ratio(a / b) : std::string("n/a");
@@ -333,14 +320,6 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
                     "Kernel page-table isolation is off (meltdown: '{}'): a system "
                     "call does not switch page tables.\n\n",
                     info.meltdown.empty() ? "unknown" : info.meltdown);
-  const PeerReference ref;
-  text += fmt::format(
-      "For comparison, a reference NOT measured in this run: {}, on {}, measured "
-      "syscall(SYS_getppid) at {} and the same thread futex round trip at {}; this run's "
-      "figures are {} and {} of those.\n\n",
-      ref.what, ref.setting, format_ns(ref.getppid_ns), format_ns(ref.futex_threads_round_trip_ns),
-      format_percent(syscall / ref.getppid_ns),
-      format_percent(rt / ref.futex_threads_round_trip_ns));
   text +=
       "A laptop differs again: no hypervisor, often no PTI, a CPU that changes frequency "
       "(turbo, power saving) between and during runs. Compare figures within one run, as "
