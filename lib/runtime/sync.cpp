@@ -7,8 +7,8 @@
 //     lost. While kStarving is set the lock never reads 0 and nobody changes state_ but under
 //     qlock_ (and the holder's unlock() fetch_sub): newcomers queue, unlock() hands the lock
 //     to the head waiter, which it marks `success`;
-//   - RWMutex (under lock_): writer_ implies readers_ == 0; writers_waiting_ equals the
-//     writers queued; a woken reader or writer was already granted the lock by its waker;
+//   - RWMutex (under lock_): writer_ implies readers_ == 0; a non-empty writeq_ stops new
+//     readers; a woken reader or writer was already granted the lock by its waker;
 //   - WaitGroup: waiters are queued only while count_ > 0 (checked under lock_), and the
 //     add() that reaches 0 takes lock_ afterwards and wakes them all.
 #include "runtime/sync.h"
@@ -225,7 +225,7 @@ RWMutex::RWMutex(SourceLocation where) : info_("RWMutex", where) {}
 
 void RWMutex::rlock() {
   lock_.lock();
-  if (!writer_ && writers_waiting_ == 0) {
+  if (!writer_ && writeq_.empty()) {
     ++readers_;
     info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
@@ -245,17 +245,7 @@ void RWMutex::runlock() {
   Waiter* next = nullptr;
   info_.readers.store(--readers_, std::memory_order_relaxed);
   if (readers_ == 0) {
-    while (writers_waiting_ > 0 && next == nullptr) {
-      next = writeq_.pop_claimed();
-      writers_waiting_ = 0;
-      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
-        ++writers_waiting_;
-      }
-    }
-    if (next != nullptr) {
-      writer_ = true;
-      info_.holder.store(next->g->id, std::memory_order_relaxed);
-    }
+    next = grant_to_writer();
   }
   lock_.unlock();
   if (next != nullptr) {
@@ -271,27 +261,20 @@ void RWMutex::lock() {
     lock_.unlock();
     return;
   }
-  ++writers_waiting_;
   Waiter local;
   Waiter& w = own_waiter(local);
-  writeq_.push(&w);
-  struct Leave {
-    RWMutex* rw;
-    Waiter* w;
-  } leave{this, &w};
-  auto leave_fn = [](void* arg) {
-    auto* l = static_cast<Leave*>(arg);
-    l->rw->lock_.lock();
-    if (l->w->linked) {
-      l->rw->writeq_.remove(l->w);
-      --l->rw->writers_waiting_;
-    }
-    l->rw->lock_.unlock();
-  };
-  if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn, &lock_,
-                   {leave_fn, &detail::park_cleanup(w.g, leave)}) == detail::Wake::cancelled) {
-    detail::throw_cancelled();
+  wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
+}
+
+// Takes the next waiting writer (lock_ held, the lock free) and grants it the lock; null if
+// no writer waits. The caller readies it once lock_ is released.
+Waiter* RWMutex::grant_to_writer() {
+  Waiter* w = writeq_.pop_claimed();
+  if (w != nullptr) {
+    writer_ = true;
+    info_.holder.store(w->g->id, std::memory_order_relaxed);
   }
+  return w;
 }
 
 void RWMutex::unlock() {
@@ -313,17 +296,9 @@ void RWMutex::unlock() {
     batch = r;
   }
   if (batch == nullptr) {
-    while (writers_waiting_ > 0 && batch == nullptr) {
-      batch = writeq_.pop_claimed();
-      writers_waiting_ = 0;
-      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
-        ++writers_waiting_;
-      }
-    }
+    batch = grant_to_writer();
     if (batch != nullptr) {
-      writer_ = true;
       batch->wake_next = nullptr;
-      info_.holder.store(batch->g->id, std::memory_order_relaxed);
     }
   }
   lock_.unlock();
