@@ -26,6 +26,7 @@ namespace conc::rt {
 namespace {
 
 using detail::Fiber;
+using detail::ready_batch;
 using detail::Waiter;
 using detail::WaitQueue;
 
@@ -73,15 +74,6 @@ Waiter& own_waiter(Waiter& local) {
   w.g = g;
   w.seq = detail::begin_wait(g);
   return w;
-}
-
-// Wakes every waiter in `batch` (linked through wake_next) once the lock is released.
-void ready_batch(Waiter* batch) {
-  while (batch != nullptr) {
-    Waiter* next = batch->wake_next;
-    detail::ready(batch->g);
-    batch = next;
-  }
 }
 
 constexpr int kSpinRounds = 4;
@@ -335,11 +327,7 @@ void Cond::signal() {
 
 void Cond::broadcast() {
   lock_.lock();
-  Waiter* batch = nullptr;
-  while (Waiter* w = waiters_.pop_claimed()) {
-    w->wake_next = batch;
-    batch = w;
-  }
+  Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
   ready_batch(batch);
 }
@@ -357,11 +345,7 @@ void WaitGroup::add(std::int64_t delta) {
     return;
   }
   lock_.lock();
-  Waiter* batch = nullptr;
-  while (Waiter* w = waiters_.pop_claimed()) {
-    w->wake_next = batch;
-    batch = w;
-  }
+  Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
   ready_batch(batch);
 }
