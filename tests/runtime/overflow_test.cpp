@@ -7,10 +7,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <cstring>
-#include <string>
-
 #include <cstdio>
+#include <string>
 
 #include "os/child.h"
 #include "overflow_noprobe.h"
@@ -30,18 +28,7 @@ constexpr bool kSkip = true;
 constexpr bool kSkip = false;
 #endif
 
-__attribute__((noinline)) int recurse(int depth, volatile char* sink) {
-  volatile char frame[512];
-  frame[0] = static_cast<char>(depth);
-  sink[0] = frame[0];
-  if (depth == 0) {
-    yield();  // a switch while deep: the canary / stack-pointer checks run here
-    return 0;
-  }
-  return recurse(depth - 1, frame) + frame[1];
-}
-
-// recurse() with a different ending: at the bottom, at_bottom() runs.
+// Recurses `depth` frames of 512 bytes deep; at the bottom, at_bottom() runs.
 __attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void (*at_bottom)()) {
   volatile char frame[512];
   frame[0] = static_cast<char>(depth);
@@ -51,6 +38,11 @@ __attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void 
     return 0;
   }
   return recurse_then(depth - 1, frame, at_bottom) + frame[1];
+}
+
+// ... and yields there: a switch while deep, where the canary / stack-pointer checks run.
+int recurse(int depth, volatile char* sink) {
+  return recurse_then(depth, sink, [] { yield(); });
 }
 
 // Ends the child at once, with a status no overflow report uses: reaching it means the
