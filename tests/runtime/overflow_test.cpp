@@ -11,6 +11,7 @@
 #include <string>
 
 #include "os/child.h"
+#include "os/pipe.h"
 #include "overflow_noprobe.h"
 #include "runtime/chan.h"
 #include "runtime/runtime.h"
@@ -82,10 +83,9 @@ enum class Guards { on, off };
 // and returns (exit code, stderr). A child that ends normally prints its compactions.
 std::pair<int, std::string> in_child(void (*fn)(), bool compact = false,
                                      Guards guards = Guards::on) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
+  conc::os::Pipe err_pipe;
   auto child = conc::os::ChildProcess::spawn([&] {
-    ::dup2(fds[1], 2);
+    ::dup2(err_pipe.write_fd(), 2);
     trim_stacks();  // the pool's free stacks came from the parent: start from new chunks
     if (guards == Guards::off) {
       limit_guard_pages(0);  // every stack relies on its canary
@@ -110,15 +110,14 @@ std::pair<int, std::string> in_child(void (*fn)(), bool compact = false,
                  static_cast<unsigned long long>(r.workers[0].compactions));
     return 0;
   });
-  ::close(fds[1]);
+  err_pipe.close_write();
   const auto status = child.wait();
   std::string err;
   char buf[512];
   ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+  while ((n = ::read(err_pipe.read_fd(), buf, sizeof buf)) > 0) {
     err.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fds[0]);
   return {status.exited ? status.code : -status.signal, err};
 }
 
