@@ -10,6 +10,7 @@
 #include <string>
 
 #include "os/child.h"
+#include "os/pipe.h"
 
 namespace conc::app {
 
@@ -30,26 +31,20 @@ namespace {
 
 // Runs `conc-lab bench --in-process --only name` and returns its stdout (one JSON line).
 std::string run_child(const std::string& name) {
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    throw std::system_error(errno, std::generic_category(), "pipe");
-  }
+  os::Pipe pipe;  // close-on-exec: the child keeps only its dup as stdout
   auto child = os::ChildProcess::spawn([&] {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
+    ::dup2(pipe.write_fd(), 1);
     const char* argv[] = {"conc-lab", "bench", "--in-process", "--only", name.c_str(), nullptr};
     ::execv("/proc/self/exe", const_cast<char* const*>(argv));
     return 127;
   });
-  ::close(fds[1]);
+  pipe.close_write();
   std::string out;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+  while ((n = ::read(pipe.read_fd(), buf, sizeof buf)) > 0) {
     out.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fds[0]);
   const os::ExitStatus status = child.wait();
   if (!status.exited || status.code != 0) {
     throw std::runtime_error("benchmark " + name + " failed (" + status.describe() + ")");

@@ -216,11 +216,7 @@ void ChanCore::close() {
     }
   }
   unlock();
-  while (batch != nullptr) {
-    Waiter* next = batch->wake_next;  // read first: once readied, the waiter may be gone
-    ready(batch->g);
-    batch = next;
-  }
+  ready_batch(batch);
 }
 
 std::size_t ChanCore::len() {

@@ -96,17 +96,10 @@ std::int64_t compacted_stack_count() {
 // --- fibers --------------------------------------------------------------------------------
 
 Fiber* Scheduler::new_compact_fiber(Worker* w) {
-  if (w->free_compact == nullptr) {
+  if (w->free_compact.empty()) {
     std::lock_guard lock(fibers_mu);
-    while (shared_free_compact != nullptr && w->free_compact_count < kCompactFiberBatch) {
-      Fiber* g = shared_free_compact;
-      shared_free_compact = g->next;
-      --shared_free_compact_count;
-      g->next = w->free_compact;
-      w->free_compact = g;
-      ++w->free_compact_count;
-    }
-    if (w->free_compact == nullptr) {
+    w->free_compact.take_from(shared_free_compact, kCompactFiberBatch);
+    if (w->free_compact.empty()) {
       StackSpan spans[kCompactFiberBatch];
       acquire_stacks(config.stack_size, spans, kCompactFiberBatch);
       for (const StackSpan& s : spans) {
@@ -116,15 +109,11 @@ Fiber* Scheduler::new_compact_fiber(Worker* w) {
         g->sched = this;
         g->compact = &block->state;
         all_fibers.push_back(g);
-        g->next = w->free_compact;
-        w->free_compact = g;
-        ++w->free_compact_count;
+        w->free_compact.push(g);
       }
     }
   }
-  Fiber* g = w->free_compact;
-  w->free_compact = g->next;
-  --w->free_compact_count;
+  Fiber* g = w->free_compact.pop();
   stack_repopulated(g->stack);  // released when it was last abandoned: fix the canary above
   asan_unpoison(g->stack.lo, frames_bytes(g));
   return g;
@@ -150,18 +139,10 @@ void Scheduler::recycle_compact_fiber(Worker* w, Fiber* g) {
     ::operator delete(c.heap_closure, std::align_val_t(c.heap_closure_align));
     c.heap_closure = nullptr;
   }
-  g->next = w->free_compact;
-  w->free_compact = g;
-  if (++w->free_compact_count > 4 * kCompactFiberBatch) {
+  w->free_compact.push(g);
+  if (w->free_compact.count > 4 * kCompactFiberBatch) {
     std::lock_guard lock(fibers_mu);
-    while (w->free_compact_count > 2 * kCompactFiberBatch) {
-      Fiber* f = w->free_compact;
-      w->free_compact = f->next;
-      --w->free_compact_count;
-      f->next = shared_free_compact;
-      shared_free_compact = f;
-      ++shared_free_compact_count;
-    }
+    shared_free_compact.take_from(w->free_compact, w->free_compact.count - 2 * kCompactFiberBatch);
   }
 }
 

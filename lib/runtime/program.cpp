@@ -5,7 +5,7 @@
 // Invariants:
 //   - live counts goroutines spawned and not yet freed; run() returns only at live == 0;
 //   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
-//     either idle in exactly one free list (a worker's or shared_free) or in use;
+//     either idle in exactly one FreeFibers list (a worker's or a shared one) or in use;
 //   - once the program is ending (ending_ != none) it stays so, and no goroutine waits on an
 //     object again: abandon reclaims the parked ones and stops the others at their next park
 //     or yield; unwind stops them there too (parked, claimed, in no queue) until the sweep,
@@ -242,17 +242,10 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
 }
 
 Fiber* Scheduler::new_fiber(Worker* w) {
-  if (w->free_fibers == nullptr) {
+  if (w->free_fibers.empty()) {
     std::lock_guard lock(fibers_mu);
-    while (shared_free != nullptr && w->free_count < kFiberBatch) {
-      Fiber* g = shared_free;
-      shared_free = g->next;
-      --shared_free_count;
-      g->next = w->free_fibers;
-      w->free_fibers = g;
-      ++w->free_count;
-    }
-    if (w->free_fibers == nullptr) {
+    w->free_fibers.take_from(shared_free, kFiberBatch);
+    if (w->free_fibers.empty()) {
       StackSpan spans[kFiberBatch];
       acquire_stacks(config.stack_size, spans, kFiberBatch);
       for (const StackSpan& s : spans) {
@@ -260,15 +253,11 @@ Fiber* Scheduler::new_fiber(Worker* w) {
         g->stack = s;
         g->sched = this;
         all_fibers.push_back(g);
-        g->next = w->free_fibers;
-        w->free_fibers = g;
-        ++w->free_count;
+        w->free_fibers.push(g);
       }
     }
   }
-  Fiber* g = w->free_fibers;
-  w->free_fibers = g->next;
-  --w->free_count;
+  Fiber* g = w->free_fibers.pop();
   asan_unpoison(g->stack.lo,
                 static_cast<std::size_t>(reinterpret_cast<std::byte*>(g) - g->stack.lo));
   return g;
@@ -287,18 +276,10 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
   if (g->compact != nullptr) [[unlikely]] {
     recycle_compact_fiber(w, g);
   } else {
-    g->next = w->free_fibers;
-    w->free_fibers = g;
-    if (++w->free_count > 4 * kFiberBatch) {
+    w->free_fibers.push(g);
+    if (w->free_fibers.count > 4 * kFiberBatch) {
       std::lock_guard lock(fibers_mu);
-      while (w->free_count > 2 * kFiberBatch) {
-        Fiber* f = w->free_fibers;
-        w->free_fibers = f->next;
-        --w->free_count;
-        f->next = shared_free;
-        shared_free = f;
-        ++shared_free_count;
-      }
+      shared_free.take_from(w->free_fibers, w->free_fibers.count - 2 * kFiberBatch);
     }
   }
   if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {

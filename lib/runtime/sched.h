@@ -46,6 +46,32 @@ class Timers;
 
 enum class Wake { normal, cancelled };
 
+// Idle fibers kept for reuse (Go's gfree), linked through Fiber::next. A worker's own list is
+// its alone; the shared lists are guarded by Scheduler::fibers_mu.
+struct FreeFibers {
+  Fiber* head = nullptr;
+  std::size_t count = 0;
+
+  bool empty() const { return head == nullptr; }
+  void push(Fiber* g) {
+    g->next = head;
+    head = g;
+    ++count;
+  }
+  Fiber* pop() {
+    Fiber* g = head;
+    head = g->next;
+    --count;
+    return g;
+  }
+  // Moves up to n fibers from `from` to this list.
+  void take_from(FreeFibers& from, std::size_t n) {
+    for (; n > 0 && !from.empty(); --n) {
+      push(from.pop());
+    }
+  }
+};
+
 // Goroutines queued in a worker's ring (beyond runnext) that make it worth waking, or being, a
 // thief. One queued goroutine runs at its worker's next switch; moving it costs more.
 inline constexpr std::uint32_t kWakeBacklog = 2;
@@ -112,13 +138,11 @@ class Worker {
   bool woken_spinning = false;
   std::atomic<std::uint32_t> futex_word{0};
 
-  Fiber* free_fibers = nullptr;  // dead fibers kept for reuse (Go's gfree)
-  std::size_t free_count = 0;
+  FreeFibers free_fibers;  // dead fibers kept for reuse
 
   // Compact goroutines (compact.h): dead ones kept for reuse, and those that parked here since
   // this worker's last compaction batch (with the batch's scratch space).
-  Fiber* free_compact = nullptr;
-  std::size_t free_compact_count = 0;
+  FreeFibers free_compact;
   std::vector<Fiber*> compact_pending;
   std::vector<Fiber*> compact_taken;
   std::vector<StackSpan> compact_spans;
@@ -228,10 +252,8 @@ class Scheduler {
   std::atomic<std::uint64_t> next_id{1};
   std::mutex fibers_mu;
   std::vector<Fiber*> all_fibers;  // every fiber this run took from the stack pool
-  Fiber* shared_free = nullptr;    // free fibers handed between workers
-  std::size_t shared_free_count = 0;
-  Fiber* shared_free_compact = nullptr;  // the same for compact goroutines
-  std::size_t shared_free_compact_count = 0;
+  FreeFibers shared_free;          // free fibers handed between workers
+  FreeFibers shared_free_compact;  // the same for compact goroutines
 
   // program state
   std::atomic<int> ending_{0};

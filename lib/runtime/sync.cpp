@@ -7,8 +7,8 @@
 //     lost. While kStarving is set the lock never reads 0 and nobody changes state_ but under
 //     qlock_ (and the holder's unlock() fetch_sub): newcomers queue, unlock() hands the lock
 //     to the head waiter, which it marks `success`;
-//   - RWMutex (under lock_): writer_ implies readers_ == 0; writers_waiting_ equals the
-//     writers queued; a woken reader or writer was already granted the lock by its waker;
+//   - RWMutex (under lock_): writer_ implies readers_ == 0; a non-empty writeq_ stops new
+//     readers; a woken reader or writer was already granted the lock by its waker;
 //   - WaitGroup: waiters are queued only while count_ > 0 (checked under lock_), and the
 //     add() that reaches 0 takes lock_ afterwards and wakes them all.
 #include "runtime/sync.h"
@@ -26,6 +26,7 @@ namespace conc::rt {
 namespace {
 
 using detail::Fiber;
+using detail::ready_batch;
 using detail::Waiter;
 using detail::WaitQueue;
 
@@ -73,15 +74,6 @@ Waiter& own_waiter(Waiter& local) {
   w.g = g;
   w.seq = detail::begin_wait(g);
   return w;
-}
-
-// Wakes every waiter in `batch` (linked through wake_next) once the lock is released.
-void ready_batch(Waiter* batch) {
-  while (batch != nullptr) {
-    Waiter* next = batch->wake_next;
-    detail::ready(batch->g);
-    batch = next;
-  }
 }
 
 constexpr int kSpinRounds = 4;
@@ -225,7 +217,7 @@ RWMutex::RWMutex(SourceLocation where) : info_("RWMutex", where) {}
 
 void RWMutex::rlock() {
   lock_.lock();
-  if (!writer_ && writers_waiting_ == 0) {
+  if (!writer_ && writeq_.empty()) {
     ++readers_;
     info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
@@ -245,17 +237,7 @@ void RWMutex::runlock() {
   Waiter* next = nullptr;
   info_.readers.store(--readers_, std::memory_order_relaxed);
   if (readers_ == 0) {
-    while (writers_waiting_ > 0 && next == nullptr) {
-      next = writeq_.pop_claimed();
-      writers_waiting_ = 0;
-      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
-        ++writers_waiting_;
-      }
-    }
-    if (next != nullptr) {
-      writer_ = true;
-      info_.holder.store(next->g->id, std::memory_order_relaxed);
-    }
+    next = grant_to_writer();
   }
   lock_.unlock();
   if (next != nullptr) {
@@ -271,27 +253,20 @@ void RWMutex::lock() {
     lock_.unlock();
     return;
   }
-  ++writers_waiting_;
   Waiter local;
   Waiter& w = own_waiter(local);
-  writeq_.push(&w);
-  struct Leave {
-    RWMutex* rw;
-    Waiter* w;
-  } leave{this, &w};
-  auto leave_fn = [](void* arg) {
-    auto* l = static_cast<Leave*>(arg);
-    l->rw->lock_.lock();
-    if (l->w->linked) {
-      l->rw->writeq_.remove(l->w);
-      --l->rw->writers_waiting_;
-    }
-    l->rw->lock_.unlock();
-  };
-  if (detail::park(detail::WaitReason::rwmutex_lock, &info_, &detail::SpinLock::unlock_fn, &lock_,
-                   {leave_fn, &detail::park_cleanup(w.g, leave)}) == detail::Wake::cancelled) {
-    detail::throw_cancelled();
+  wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
+}
+
+// Takes the next waiting writer (lock_ held, the lock free) and grants it the lock; null if
+// no writer waits. The caller readies it once lock_ is released.
+Waiter* RWMutex::grant_to_writer() {
+  Waiter* w = writeq_.pop_claimed();
+  if (w != nullptr) {
+    writer_ = true;
+    info_.holder.store(w->g->id, std::memory_order_relaxed);
   }
+  return w;
 }
 
 void RWMutex::unlock() {
@@ -313,17 +288,9 @@ void RWMutex::unlock() {
     batch = r;
   }
   if (batch == nullptr) {
-    while (writers_waiting_ > 0 && batch == nullptr) {
-      batch = writeq_.pop_claimed();
-      writers_waiting_ = 0;
-      for (Waiter* q = writeq_.front(); q != nullptr; q = q->next) {
-        ++writers_waiting_;
-      }
-    }
+    batch = grant_to_writer();
     if (batch != nullptr) {
-      writer_ = true;
       batch->wake_next = nullptr;
-      info_.holder.store(batch->g->id, std::memory_order_relaxed);
     }
   }
   lock_.unlock();
@@ -360,11 +327,7 @@ void Cond::signal() {
 
 void Cond::broadcast() {
   lock_.lock();
-  Waiter* batch = nullptr;
-  while (Waiter* w = waiters_.pop_claimed()) {
-    w->wake_next = batch;
-    batch = w;
-  }
+  Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
   ready_batch(batch);
 }
@@ -382,11 +345,7 @@ void WaitGroup::add(std::int64_t delta) {
     return;
   }
   lock_.lock();
-  Waiter* batch = nullptr;
-  while (Waiter* w = waiters_.pop_claimed()) {
-    w->wake_next = batch;
-    batch = w;
-  }
+  Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
   ready_batch(batch);
 }

@@ -85,10 +85,11 @@ class RWMutex {
   void unlock();  // fatal if not write-locked
 
  private:
+  detail::Waiter* grant_to_writer();
+
   detail::SpinLock lock_;
-  int readers_ = 0;          // active readers
-  bool writer_ = false;      // a writer holds it
-  int writers_waiting_ = 0;  // == number of waiters in writeq_
+  int readers_ = 0;      // active readers
+  bool writer_ = false;  // a writer holds it
   detail::WaitQueue readq_, writeq_;
   ObjectInfo info_;
 };

@@ -17,7 +17,7 @@ struct Waiter {
   void* elem = nullptr;   // send: the value to take; receive: storage to construct into
   Waiter* next = nullptr;
   Waiter* prev = nullptr;
-  Waiter* wake_next = nullptr;  // close(): the batch to ready after unlocking
+  Waiter* wake_next = nullptr;  // a batch to ready after unlocking (ready_batch)
   bool linked = false;
   bool success = false;  // set by the waker: false = woken by close(); Mutex: lock handed over
   int case_index = -1;   // select: which case this waiter stands for
@@ -67,11 +67,17 @@ class WaitQueue {
   // `from_outside`: the caller is not a worker (the timer thread), so it may race with the
   // scheduler's own claims at the end of a program and must claim with a CAS too.
   Waiter* pop_claimed(bool from_outside = false);  // wait.cpp
+  // pop_claimed() until empty: every waiter won, pushed onto the front of `batch` (linked
+  // through wake_next), for ready_batch() once the owner's lock is released.
+  Waiter* pop_all_claimed(Waiter* batch = nullptr);
 
  private:
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
 };
+
+// Readies every waiter of a batch linked through wake_next (call it with no lock held).
+void ready_batch(Waiter* batch);  // wait.cpp
 
 class SpinLock;
 

@@ -49,6 +49,18 @@ struct PingPong {
       pong.send(1);
     }
   }
+  // Starts the pinger and the ponger, each calling wg.done() when it ends.
+  template <class F>
+  void play(WaitGroup& wg, F on_round) {
+    go([this, &wg, on_round] {
+      pinger(on_round);
+      wg.done();
+    });
+    go([this, &wg] {
+      ponger();
+      wg.done();
+    });
+  }
 };
 
 }  // namespace
@@ -64,24 +76,17 @@ TEST_SUITE("fairness") {
       const RunResult r = run_checked(w, [&] {
         WaitGroup wg;
         wg.add(3);
-        go([&] {
-          pp.pinger([&](long i) {
-            if (i == kSpawnAt) {
-              spawned_at = i;
-              // Queued in this worker's ring, alone: thieves leave a lone goroutine on a
-              // worker that keeps switching, so only the worker's own fairness runs it.
-              go([&] {
-                seen_at = pp.rounds.load(std::memory_order_relaxed);
-                pp.stop.store(true, std::memory_order_relaxed);
-                wg.done();
-              });
-            }
-          });
-          wg.done();
-        });
-        go([&] {
-          pp.ponger();
-          wg.done();
+        pp.play(wg, [&](long i) {
+          if (i == kSpawnAt) {
+            spawned_at = i;
+            // Queued in this worker's ring, alone: thieves leave a lone goroutine on a
+            // worker that keeps switching, so only the worker's own fairness runs it.
+            go([&] {
+              seen_at = pp.rounds.load(std::memory_order_relaxed);
+              pp.stop.store(true, std::memory_order_relaxed);
+              wg.done();
+            });
+          }
         });
         wg.wait();
       });
@@ -107,14 +112,7 @@ TEST_SUITE("fairness") {
           pp.stop.store(true, std::memory_order_relaxed);
           wg.done();
         });
-        go([&] {
-          pp.pinger([](long) {});
-          wg.done();
-        });
-        go([&] {
-          pp.ponger();
-          wg.done();
-        });
+        pp.play(wg, [](long) {});
         wg.wait();
       });
       CHECK(r.outcome == Outcome::completed);
@@ -134,25 +132,18 @@ TEST_SUITE("fairness") {
       const RunResult r = run_checked(w, [&] {
         WaitGroup wg;
         wg.add(2 + kVictims);
-        go([&] {
-          pp.pinger([&](long i) {
-            if (i == 100) {
-              for (int v = 0; v < kVictims; ++v) {
-                go([&] {
-                  if (ran.fetch_add(1) + 1 == kVictims) {
-                    last_seen_at = pp.rounds.load(std::memory_order_relaxed);
-                    pp.stop.store(true, std::memory_order_relaxed);
-                  }
-                  wg.done();
-                });
-              }
+        pp.play(wg, [&](long i) {
+          if (i == 100) {
+            for (int v = 0; v < kVictims; ++v) {
+              go([&] {
+                if (ran.fetch_add(1) + 1 == kVictims) {
+                  last_seen_at = pp.rounds.load(std::memory_order_relaxed);
+                  pp.stop.store(true, std::memory_order_relaxed);
+                }
+                wg.done();
+              });
             }
-          });
-          wg.done();
-        });
-        go([&] {
-          pp.ponger();
-          wg.done();
+          }
         });
         wg.wait();
       });

@@ -7,12 +7,11 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <cstdio>
 #include <string>
 
-#include <cstdio>
-
 #include "os/child.h"
+#include "os/pipe.h"
 #include "overflow_noprobe.h"
 #include "runtime/chan.h"
 #include "runtime/runtime.h"
@@ -30,18 +29,7 @@ constexpr bool kSkip = true;
 constexpr bool kSkip = false;
 #endif
 
-__attribute__((noinline)) int recurse(int depth, volatile char* sink) {
-  volatile char frame[512];
-  frame[0] = static_cast<char>(depth);
-  sink[0] = frame[0];
-  if (depth == 0) {
-    yield();  // a switch while deep: the canary / stack-pointer checks run here
-    return 0;
-  }
-  return recurse(depth - 1, frame) + frame[1];
-}
-
-// recurse() with a different ending: at the bottom, at_bottom() runs.
+// Recurses `depth` frames of 512 bytes deep; at the bottom, at_bottom() runs.
 __attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void (*at_bottom)()) {
   volatile char frame[512];
   frame[0] = static_cast<char>(depth);
@@ -51,6 +39,11 @@ __attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void 
     return 0;
   }
   return recurse_then(depth - 1, frame, at_bottom) + frame[1];
+}
+
+// ... and yields there: a switch while deep, where the canary / stack-pointer checks run.
+int recurse(int depth, volatile char* sink) {
+  return recurse_then(depth, sink, [] { yield(); });
 }
 
 // Ends the child at once, with a status no overflow report uses: reaching it means the
@@ -90,10 +83,9 @@ enum class Guards { on, off };
 // and returns (exit code, stderr). A child that ends normally prints its compactions.
 std::pair<int, std::string> in_child(void (*fn)(), bool compact = false,
                                      Guards guards = Guards::on) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
+  conc::os::Pipe err_pipe;
   auto child = conc::os::ChildProcess::spawn([&] {
-    ::dup2(fds[1], 2);
+    ::dup2(err_pipe.write_fd(), 2);
     trim_stacks();  // the pool's free stacks came from the parent: start from new chunks
     if (guards == Guards::off) {
       limit_guard_pages(0);  // every stack relies on its canary
@@ -118,15 +110,14 @@ std::pair<int, std::string> in_child(void (*fn)(), bool compact = false,
                  static_cast<unsigned long long>(r.workers[0].compactions));
     return 0;
   });
-  ::close(fds[1]);
+  err_pipe.close_write();
   const auto status = child.wait();
   std::string err;
   char buf[512];
   ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+  while ((n = ::read(err_pipe.read_fd(), buf, sizeof buf)) > 0) {
     err.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fds[0]);
   return {status.exited ? status.code : -status.signal, err};
 }
 
