@@ -29,7 +29,7 @@ int default_cpu() {
   return cpus.empty() ? 0 : cpus.front();
 }
 
-bool pin_self_nothrow(int cpu) noexcept {
+bool pin_task_nothrow(pid_t tid, int cpu) noexcept {
   if (cpu < 0 || cpu >= CPU_SETSIZE) {
     errno = EINVAL;
     return false;
@@ -37,8 +37,12 @@ bool pin_self_nothrow(int cpu) noexcept {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
-  // pid 0 = the calling thread (sched_setaffinity acts on a task, i.e. a thread).
-  return sched_setaffinity(0, sizeof set, &set) == 0;
+  // A tid names one thread: sched_setaffinity acts on a task, not on a whole process.
+  return sched_setaffinity(tid, sizeof set, &set) == 0;
+}
+
+bool pin_self_nothrow(int cpu) noexcept {
+  return pin_task_nothrow(0, cpu);  // 0: the calling thread
 }
 
 void pin_current_thread(int cpu) {

@@ -1,10 +1,10 @@
 #include "os/busy_group.h"
 
-#include <sched.h>
 #include <signal.h>
 
 #include <thread>
 
+#include "os/affinity.h"
 #include "os/clock.h"
 #include "os/interrupt.h"
 #include "os/proc_read.h"
@@ -97,11 +97,8 @@ void BusyGroup::stop_on_signal() {
   if (stop_.exchange(true, std::memory_order_relaxed)) {
     return;  // another worker got there first
   }
-  if (options_.owner_tid > 0 && options_.cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(options_.cpu, &set);
-    ::sched_setaffinity(options_.owner_tid, sizeof set, &set);  // best effort
+  if (options_.owner_tid > 0) {
+    pin_task_nothrow(options_.owner_tid, options_.cpu);  // best effort; refuses cpu < 0
   }
 }
 

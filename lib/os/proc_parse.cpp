@@ -1,44 +1,18 @@
 #include "os/proc_parse.h"
 
-#include <charconv>
 #include <sstream>
+
+#include "os/text_scan.h"
 
 namespace conc::os {
 
+using scan::for_each_line;
+using scan::trim;
+
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) {
-    return {};
-  }
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 std::optional<long long> to_ll(std::string_view s) {
-  s = trim(s);
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p == s.data()) {
-    return std::nullopt;
-  }
-  return v;
+  return scan::number<long long>(s);
 }
-
-// Calls fn(line) for each line of text.
-template <typename Fn>
-void for_each_line(std::string_view text, Fn fn) {
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    fn(text.substr(0, nl));
-    if (nl == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(nl + 1);
-  }
-}
-
 }  // namespace
 
 ProcStatus parse_status(std::string_view text) {

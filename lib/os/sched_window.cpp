@@ -46,33 +46,33 @@ std::optional<double> WindowStats::mean_wait_per_turn_ns() const {
 }
 
 namespace {
-double per_interval(std::int64_t amount, std::int64_t interval_ns) {
-  return interval_ns > 0 ? static_cast<double>(amount) / static_cast<double>(interval_ns) : 0;
+// Σ over the tasks of amount(t) ÷ t.interval_ns × scale: each task's rate over its own
+// interval (a task without one adds nothing).
+template <typename Amount>
+double summed_rate(const std::vector<TaskDelta>& tasks, Amount amount, double scale) {
+  double rate = 0;
+  for (const auto& t : tasks) {
+    if (t.interval_ns > 0) {
+      rate += static_cast<double>(amount(t)) / static_cast<double>(t.interval_ns) * scale;
+    }
+  }
+  return rate;
 }
 }  // namespace
 
 double WindowStats::slices_per_second() const {
-  double rate = 0;
-  for (const auto& t : tasks) {
-    rate += per_interval(t.slices, t.interval_ns) * 1e9;
-  }
-  return rate;
+  return summed_rate(
+      tasks, [](const TaskDelta& t) { return t.slices; }, 1e9);
 }
 
 double WindowStats::cpu_share() const {
-  double share = 0;
-  for (const auto& t : tasks) {
-    share += per_interval(t.run_ns, t.interval_ns);
-  }
-  return share;
+  return summed_rate(
+      tasks, [](const TaskDelta& t) { return t.run_ns; }, 1);
 }
 
 double WindowStats::work_per_second() const {
-  double rate = 0;
-  for (const auto& t : tasks) {
-    rate += per_interval(static_cast<std::int64_t>(t.work), t.interval_ns) * 1e9;
-  }
-  return rate;
+  return summed_rate(
+      tasks, [](const TaskDelta& t) { return static_cast<std::int64_t>(t.work); }, 1e9);
 }
 
 std::optional<double> WindowStats::work_per_cpu_second() const {

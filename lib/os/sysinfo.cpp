@@ -57,15 +57,23 @@ std::optional<std::string> read_kernel_config(const std::string& release, std::s
 }
 
 namespace {
-std::optional<CpuTimes> read_cpu_times() {
+// One reading of /proc/stat: the machine's CPU times and the tasks runnable right now.
+struct StatReading {
+  std::optional<CpuTimes> cpu;
+  std::optional<long long> running;
+};
+StatReading read_proc_stat() {
   auto text = read_text_file("/proc/stat");
-  return text ? parse_proc_stat_cpu(*text) : std::nullopt;
+  if (!text) {
+    return {};
+  }
+  return {parse_proc_stat_cpu(*text), parse_procs_running(*text)};
 }
 }  // namespace
 
 SystemInfo collect_system_info(int steal_window_ms) {
   SystemInfo si;
-  const auto before = read_cpu_times();
+  const StatReading first = read_proc_stat();
   const auto t0 = std::chrono::steady_clock::now();
 
   if (auto text = read_text_file("/proc/cpuinfo")) {
@@ -102,27 +110,29 @@ SystemInfo collect_system_info(int steal_window_ms) {
   }
 
   // Steal over a short window: what the hypervisor is taking from us right now. Meanwhile,
-  // count who else wants a CPU, a few times.
+  // count who else wants a CPU, in every reading: the first, three inside the window, the last.
   const auto window = std::chrono::milliseconds(steal_window_ms);
-  auto sample_runnable = [&si] {
-    if (auto text = read_text_file("/proc/stat")) {
-      if (auto running = parse_procs_running(*text)) {
-        const long long others = std::max(0LL, *running - 1);
-        si.other_runnable = si.other_runnable ? std::min(*si.other_runnable, others) : others;
-      }
+  auto count_runnable = [&si](const StatReading& r) {
+    if (r.running) {
+      const long long others = std::max(0LL, *r.running - 1);
+      si.other_runnable = si.other_runnable ? std::min(*si.other_runnable, others) : others;
     }
   };
-  constexpr int kSamples = 5;
-  for (int i = 0; i < kSamples; ++i) {
-    sample_runnable();
-    const auto due = t0 + window * (i + 1) / kSamples;
+  count_runnable(first);
+  constexpr int kIntervals = 4;
+  StatReading last;
+  for (int i = 1; i <= kIntervals; ++i) {
+    const auto due = t0 + window * i / kIntervals;
     if (std::chrono::steady_clock::now() < due) {
       std::this_thread::sleep_until(due);
     }
+    last = read_proc_stat();
+    count_runnable(last);
   }
-  const auto after = read_cpu_times();
   si.steal_window_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto& before = first.cpu;
+  const auto& after = last.cpu;
   if (before && after && after->total() > before->total()) {
     si.steal_fraction = static_cast<double>(after->steal - before->steal) /
                         static_cast<double>(after->total() - before->total());

@@ -1,27 +1,13 @@
 #include "os/task_parse.h"
 
 #include <algorithm>
-#include <charconv>
 #include <sstream>
+
+#include "os/text_scan.h"
 
 namespace conc::os {
 
-namespace {
-template <typename T>
-std::optional<T> number(std::string_view s) {
-  T v{};
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) {
-    return std::nullopt;
-  }
-  s.remove_prefix(b);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p == s.data()) {
-    return std::nullopt;
-  }
-  return v;
-}
-}  // namespace
+using scan::number;
 
 std::optional<TaskStat> parse_task_stat(std::string_view text) {
   const auto close = text.rfind(')');
@@ -74,9 +60,7 @@ std::optional<Autogroup> parse_autogroup(std::string_view text) {
 
 std::vector<CpuTimes> parse_proc_stat_per_cpu(std::string_view text) {
   std::vector<CpuTimes> cpus;
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    const auto line = text.substr(0, nl);
+  scan::for_each_line(text, [&](std::string_view line) {
     if (line.size() > 3 && line.substr(0, 3) == "cpu" && line[3] >= '0' && line[3] <= '9') {
       const auto space = line.find(' ');
       const auto n = number<int>(line.substr(3, space - 3));
@@ -87,11 +71,7 @@ std::vector<CpuTimes> parse_proc_stat_per_cpu(std::string_view text) {
         cpus[static_cast<std::size_t>(*n)] = *times;
       }
     }
-    if (nl == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(nl + 1);
-  }
+  });
   return cpus;
 }
 

@@ -174,14 +174,8 @@ void render_table(std::string& out, const Table& t, const Painter& p, int width)
 // For a duration or a size, the divisor and unit that suit `typical`; other units are kept.
 std::pair<double, std::string> display_unit(const std::string& unit, double typical) {
   if (unit == "B") {
-    const double b = std::fabs(typical);
-    if (b >= 1024.0 * 1024 * 1024) {
-      return {1024.0 * 1024 * 1024, "GiB"};
-    }
-    if (b >= 1024.0 * 1024) {
-      return {1024.0 * 1024, "MiB"};
-    }
-    return b >= 1024 ? std::pair{1024.0, std::string("KiB")} : std::pair{1.0, std::string("B")};
+    const BinaryUnit b = binary_unit(typical);
+    return {b.bytes, b.name};
   }
   double ns_per_unit = 0;
   if (unit == "ns") {

@@ -64,18 +64,26 @@ std::string format_ns(double ns) {
   return format_number(ns / 1e9) + " s";
 }
 
-std::string format_bytes(double bytes) {
+BinaryUnit binary_unit(double bytes) {
   const double a = std::fabs(bytes);
   if (a < 1024) {
-    return fmt::format("{:.0f} B", bytes);
+    return {};
   }
   if (a < 1024.0 * 1024) {
-    return format_number(bytes / 1024) + " KiB";
+    return {1024.0, "KiB"};
   }
   if (a < 1024.0 * 1024 * 1024) {
-    return format_number(bytes / (1024.0 * 1024)) + " MiB";
+    return {1024.0 * 1024, "MiB"};
   }
-  return format_number(bytes / (1024.0 * 1024 * 1024)) + " GiB";
+  return {1024.0 * 1024 * 1024, "GiB"};
+}
+
+std::string format_bytes(double bytes) {
+  const BinaryUnit unit = binary_unit(bytes);
+  if (unit.bytes == 1) {
+    return fmt::format("{:.0f} B", bytes);
+  }
+  return format_number(bytes / unit.bytes) + " " + unit.name;
 }
 
 std::string format_ratio(double r) {

@@ -15,6 +15,12 @@ std::string format_count(std::int64_t v);
 std::string format_ns(double ns);
 // Bytes to the best binary unit: "512 B", "8.0 KiB", "8.00 MiB", "1.5 GiB".
 std::string format_bytes(double bytes);
+// The unit format_bytes picks for `bytes`, and how many bytes it stands for: {1024, "KiB"}.
+struct BinaryUnit {
+  double bytes = 1;
+  const char* name = "B";
+};
+BinaryUnit binary_unit(double bytes);
 // "5.4×"
 std::string format_ratio(double r);
 // "12.5%"

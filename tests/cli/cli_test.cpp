@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,18 @@
 #include "run_process.h"
 
 using conc::testing::run_conc_lab;
+
+namespace {
+// What every usage error looks like: exit 2, one short line on stderr naming conc-lab (no
+// 309-digit bounds), nothing on stdout.
+void check_usage_error(const conc::testing::Finished& r) {
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("conc-lab: ", 0) == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.size() < 200);
+  CHECK(r.out.empty());
+}
+}  // namespace
 
 TEST_SUITE("cli") {
   TEST_CASE("no arguments print the syllabus") {
@@ -51,12 +64,8 @@ TEST_SUITE("cli") {
           {"lesson", "process", "--repeat", "many"},
           {"lesson", "process", "--threads", "100000"},
           {"lesson", "process", "--cpu", "4096"}}) {
-      const auto r = run_conc_lab(args);
       CAPTURE(args.back());
-      CHECK(r.exit_code == 2);
-      CHECK(r.err.rfind("conc-lab: ", 0) == 0);
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-      CHECK(r.err.size() < 200);  // no 309-digit bounds
+      check_usage_error(run_conc_lab(args));
     }
   }
 
@@ -167,15 +176,10 @@ TEST_SUITE("cli: thread and stack lessons") {
           {"lesson", "thread", "--busy-threads", "-1"},
           {"lesson", "thread", "--threads", "1000"},
           {"lesson", "thread", "--window-ms", "0"}}) {
-      const auto r = run_conc_lab(args);
       CAPTURE(args[1]);
       CAPTURE(args[2]);
       CAPTURE(args[3]);
-      CHECK(r.exit_code == 2);
-      CHECK(r.err.rfind("conc-lab: ", 0) == 0);
-      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-      CHECK(r.err.size() < 200);
-      CHECK(r.out.empty());
+      check_usage_error(run_conc_lab(args));
     }
   }
 

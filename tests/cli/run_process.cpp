@@ -9,6 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/proc_read.h"
+#include "os/text_file.h"
+
 extern char** environ;
 
 namespace conc::testing {
@@ -125,20 +128,11 @@ std::vector<int> session_members(int sid) {
 }
 
 int thread_count(int pid) {
-  std::error_code ec;
-  int n = 0;
-  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end;
-       !ec && it != end; it.increment(ec)) {
-    ++n;
-  }
-  return n;
+  return static_cast<int>(os::list_tasks(pid).size());
 }
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return os::read_text_file(path).value_or("");
 }
 
 }  // namespace conc::testing

@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "os/affinity.h"
+#include "os/proc_read.h"
 
 using namespace conc::os;
 
@@ -43,9 +45,29 @@ TEST_SUITE("affinity") {
     CHECK(pinned);
     CHECK(seen == cpus.front());
   }
-}
 
-#include <atomic>
+  TEST_CASE("another thread can be pinned by its tid") {
+    const auto cpus = allowed_cpus();
+    std::atomic<pid_t> tid{0};
+    std::atomic<bool> pinned{false};
+    int seen = -1;
+    std::thread worker([&] {
+      tid = current_tid();
+      while (!pinned) {
+        std::this_thread::yield();
+      }
+      seen = current_cpu();
+    });
+    while (tid == 0) {
+      std::this_thread::yield();
+    }
+    CHECK_FALSE(pin_task_nothrow(tid, -1));
+    CHECK(pin_task_nothrow(tid, cpus.back()));
+    pinned = true;
+    worker.join();
+    CHECK(seen == cpus.back());
+  }
+}
 
 #include "os/thread.h"
 
