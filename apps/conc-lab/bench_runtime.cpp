@@ -3,16 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "bench.h"
 #include "os/clock.h"
+#include "os/proc_read.h"
 #include "runtime/chan.h"
 #include "runtime/context.h"
 #include "runtime/probes.h"
@@ -30,24 +29,15 @@ using os::monotonic_ns;
 // Abort memory benchmarks before they can hurt the machine (the Go peer's rssLimit).
 constexpr long long kRssLimit = 12LL << 30;
 
-// "VmRSS:   1234 kB" -> bytes, from /proc/self/status text (pure: tested through the bench).
-long long status_bytes(const std::string& text, const std::string& key) {
-  const auto at = text.find(key + ":");
-  if (at == std::string::npos) {
-    return -1;
-  }
-  return std::stoll(text.substr(at + key.size() + 1)) * 1024;
-}
+// Resident memory and page tables of this process, in bytes (-1 where the kernel does not say).
+struct Memory {
+  long long rss = -1, page_tables = -1;
+};
 
-std::string read_self_status() {
-  std::ifstream f("/proc/self/status");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-long long vm_rss() {
-  return status_bytes(read_self_status(), "VmRSS");
+Memory self_memory() {
+  const auto st = os::read_status(::getpid());
+  const auto bytes = [](std::optional<long long> kib) { return kib ? *kib * 1024 : -1; };
+  return st ? Memory{bytes(st->vm_rss_kib), bytes(st->vm_pte_kib)} : Memory{};
 }
 
 // The scheduler's counters of the last program a benchmark ran (reported in extra).
@@ -258,9 +248,9 @@ BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact
   long long rss0 = 0, rss1 = 0, pte0 = 0, pte1 = 0;
   std::int64_t spawn = 0, wake = 0;
   run_program(0, [&] {
-    const std::string s0 = read_self_status();
-    rss0 = status_bytes(s0, "VmRSS");
-    pte0 = status_bytes(s0, "VmPTE");
+    const Memory m0 = self_memory();
+    rss0 = m0.rss;
+    pte0 = m0.page_tables;
     rt::Chan<int> ch(0);
     std::atomic<long long> started{0};
     rt::WaitGroup wg;
@@ -275,7 +265,7 @@ BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact
             wg.done();
           },
           options);
-      if ((i & 0xffff) == 0 && vm_rss() > kRssLimit) {
+      if ((i & 0xffff) == 0 && self_memory().rss > kRssLimit) {
         throw std::runtime_error(name + ": RSS above 12 GiB, aborting");
       }
     }
@@ -284,9 +274,9 @@ BenchResult mem_per_goroutine(const std::string& name, long long n, bool compact
     }
     rt::yield();  // the last starters park
     spawn = monotonic_ns() - t0;
-    const std::string s1 = read_self_status();
-    rss1 = status_bytes(s1, "VmRSS");
-    pte1 = status_bytes(s1, "VmPTE");
+    const Memory m1 = self_memory();
+    rss1 = m1.rss;
+    pte1 = m1.page_tables;
     const std::int64_t w0 = monotonic_ns();
     ch.close();
     wg.wait();

@@ -41,6 +41,8 @@ ProcStatus parse_status(std::string_view text) {
       st.vm_rss_kib = value;
     } else if (key == "VmStk") {
       st.vm_stk_kib = value;
+    } else if (key == "VmPTE") {
+      st.vm_pte_kib = value;
     }
   });
   return st;

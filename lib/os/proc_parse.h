@@ -16,7 +16,7 @@ namespace conc::os {
 struct ProcStatus {
   std::optional<long long> pid, tgid, threads;
   std::optional<long long> voluntary_switches, involuntary_switches;
-  std::optional<long long> vm_size_kib, vm_rss_kib, vm_stk_kib;
+  std::optional<long long> vm_size_kib, vm_rss_kib, vm_stk_kib, vm_pte_kib;
 };
 ProcStatus parse_status(std::string_view text);
 

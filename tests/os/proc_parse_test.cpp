@@ -8,7 +8,7 @@ TEST_SUITE("proc parsers") {
   TEST_CASE("status: threads, switches and memory") {
     const char* text =
         "Name:\tconc-lab\nTgid:\t4242\nPid:\t4242\nVmSize:\t  123456 kB\nVmRSS:\t    8192 kB\n"
-        "VmStk:\t     132 kB\nThreads:\t3\nvoluntary_ctxt_switches:\t17\n"
+        "VmStk:\t     132 kB\nVmPTE:\t      96 kB\nThreads:\t3\nvoluntary_ctxt_switches:\t17\n"
         "nonvoluntary_ctxt_switches:\t2\n";
     const auto st = parse_status(text);
     CHECK(st.pid == 4242);
@@ -17,6 +17,7 @@ TEST_SUITE("proc parsers") {
     CHECK(st.vm_rss_kib == 8192);
     CHECK(st.vm_size_kib == 123456);
     CHECK(st.vm_stk_kib == 132);
+    CHECK(st.vm_pte_kib == 96);
     CHECK(st.voluntary_switches == 17);
     CHECK(st.involuntary_switches == 2);
   }
