@@ -14,14 +14,14 @@
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
+#include "os/procfs/proc_read.h"
+#include "os/procfs/sysinfo.h"
+#include "os/procfs/system_wide.h"
+#include "os/procfs/task_parse.h"
+#include "os/procfs/thread_caps.h"
 #include "os/sys/affinity.h"
 #include "os/sys/interrupt.h"
-#include "os/procfs/proc_read.h"
 #include "os/workloads/slice_model.h"
-#include "os/procfs/sysinfo.h"
-#include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
-#include "os/procfs/thread_caps.h"
 #include "os/workloads/wake_probe.h"
 #include "report/units.h"
 
@@ -313,7 +313,7 @@ std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
 }
 
 std::optional<double> meminfo_bytes(const char* key) {
-  auto text = os::read_text_file("/proc/meminfo");
+  auto text = os::read_meminfo();
   const auto kib = text ? os::parse_meminfo_kib(*text, key) : std::nullopt;
   return kib ? std::optional<double>(static_cast<double>(*kib) * 1024) : std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "lessons/common/environment.h"
+#include "os/procfs/cpu_list.h"
 #include "os/sys/affinity.h"
 #include "os/sys/interrupt.h"
 

@@ -9,12 +9,13 @@
 #include <array>
 
 #include "lessons/common/lesson.h"
-#include "os/sys/affinity.h"
-#include "os/workloads/busy_group.h"
-#include "os/sys/clock.h"
+#include "os/procfs/cpu_list.h"
 #include "os/procfs/cpu_usage.h"
+#include "os/sys/affinity.h"
+#include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
 #include "os/sys/thread.h"
+#include "os/workloads/busy_group.h"
 #include "report/stats.h"
 #include "report/units.h"
 

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "lessons/context_switch/parts.h"
 #include "lessons/common/lesson.h"
+#include "lessons/context_switch/parts.h"
 #include "os/sys/affinity.h"
 #include "os/workloads/op_timer.h"
 #include "os/workloads/pingpong.h"

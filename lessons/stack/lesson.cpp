@@ -16,13 +16,13 @@
 #include <system_error>
 
 #include "lessons/common/lesson.h"
-#include "os/sys/child.h"
-#include "os/sys/clock.h"
 #include "os/procfs/limits.h"
-#include "os/workloads/parked_threads.h"
-#include "os/sys/pipe.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/task_parse.h"
+#include "os/sys/child.h"
+#include "os/sys/clock.h"
+#include "os/sys/pipe.h"
+#include "os/workloads/parked_threads.h"
 #include "report/units.h"
 
 namespace conc::lessons {
