@@ -7,6 +7,9 @@
 #include "runtime/chan.h"
 
 #include <cstdlib>
+#include <new>
+#include <utility>
+#include <vector>
 
 #include "runtime/compact.h"
 #include "runtime/sched.h"
@@ -224,6 +227,40 @@ std::size_t ChanCore::len() {
   const std::size_t n = count_;
   unlock();
   return n;
+}
+
+namespace {
+using DeferredHandles = std::vector<std::shared_ptr<ChanCore>>;
+}  // namespace
+
+// On every select case's path: one call, reading this thread's worker directly (a fresh call,
+// so no thread-local address from before a switch can be reused).
+CasePins* current_case_pins() {
+  Worker* w = tls_worker;
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  return g != nullptr ? &g->case_pins : nullptr;
+}
+
+void release_deferred(CasePins* pins) {
+  delete static_cast<DeferredHandles*>(std::exchange(pins->deferred, nullptr));
+}
+
+void drop_handle(std::shared_ptr<ChanCore>& core) noexcept {
+  CasePins* pins = current_case_pins();
+  if (pins == nullptr || pins->count == 0) {
+    return;  // the usual case: the shared_ptr releases it
+  }
+  if (pins->deferred == nullptr) {
+    pins->deferred = new (std::nothrow) DeferredHandles;
+    if (pins->deferred == nullptr) {
+      fatal("out of memory setting a channel handle aside for a select case");
+    }
+  }
+  try {
+    static_cast<DeferredHandles*>(pins->deferred)->push_back(std::move(core));
+  } catch (const std::bad_alloc&) {
+    fatal("out of memory setting a channel handle aside for a select case");
+  }
 }
 
 void block_forever(int reason) {

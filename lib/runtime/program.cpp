@@ -232,6 +232,7 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   g->wait_object = nullptr;
   g->ran_on_mask.store(0, std::memory_order_relaxed);
   g->eh = EhState{};
+  g->case_pins = CasePins{};  // an abandoned goroutine may have left cases pinned
   g->asan_fake_stack = nullptr;
   g->tsan_fiber = tsan_create_fiber();
   live.fetch_add(1, std::memory_order_relaxed);

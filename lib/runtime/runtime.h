@@ -58,6 +58,12 @@ struct Config {
   // work; one batch gives their pages back in one madvise per run of neighbouring stacks.
   // 1 = at every park (tests). Goroutines woken before their batch are never copied.
   std::uint32_t compact_batch = 64;
+  // Seed of the workers' random generators (select's choice among ready cases, the order
+  // thieves try victims). 0: seeded once per process from the OS's randomness, as Go does, so
+  // choices differ between runs. Any other value fixes it, for tests: with one worker, the
+  // same program then makes the same choices every run (with more, which worker's generator a
+  // goroutine draws from depends on scheduling).
+  std::uint64_t random_seed = 0;
 };
 
 // How go() starts a goroutine.

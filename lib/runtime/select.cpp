@@ -250,8 +250,10 @@ class CompactSelect {
     if (has_default) {
       return -1;
     }
-    begin_wait(g);  // select {}: only the end of the program wakes us
-    park(WaitReason::select_no_cases, nullptr, nullptr, nullptr);
+    begin_wait(g);  // only the end of the program wakes us
+    // Go's words: `select {}` waits with no cases; a select whose channels are all nil has
+    // cases, and waits as any select.
+    park(n == 0 ? WaitReason::select_no_cases : WaitReason::select, nullptr, nullptr, nullptr);
     throw_cancelled();
   }
 
