@@ -27,7 +27,7 @@ ChanCore::ChanCore(std::size_t capacity, const ElemOps* ops, SourceLocation wher
       stride_((ops->size + ops->align - 1) / ops->align * ops->align),
       info_("chan", where) {
   if (capacity > (std::size_t{1} << 40) / std::max<std::size_t>(stride_, 1)) {
-    throw Panic("makechan: size out of range");
+    throw RuntimeError("makechan: size out of range");
   }
   if (cap_ > 0) {
     buf_ = static_cast<std::byte*>(::operator new(cap_* stride_, std::align_val_t(ops->align)));
@@ -47,7 +47,7 @@ void ChanCore::send(void* elem) {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   Fiber* wake = nullptr;
   if (try_send_locked(elem, &wake)) {
@@ -78,7 +78,7 @@ void ChanCore::send(void* elem) {
     throw_cancelled();
   }
   if (!me.success) {
-    throw Panic("send on closed channel");  // closed while we were blocked
+    throw RuntimeError("send on closed channel");  // closed while we were blocked
   }
 }
 
@@ -138,7 +138,7 @@ void ChanCore::send_parked_compact(Worker* w, Fiber* g, void* elem) {
     throw_cancelled();
   }
   if (!me.success) {
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
 }
 
@@ -169,7 +169,7 @@ bool ChanCore::try_send(void* elem) {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   Fiber* wake = nullptr;
   const bool sent = try_send_locked(elem, &wake);
@@ -206,7 +206,7 @@ void ChanCore::close() {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("close of closed channel");
+    throw RuntimeError("close of closed channel");
   }
   closed_ = true;
   // Release every receiver (they get nullopt) and every sender (they will panic).

@@ -300,7 +300,7 @@ class Chan {
   }
   void close() const {
     if (core_ == nullptr) {
-      throw Panic("close of nil channel");
+      throw RuntimeError("close of nil channel");
     }
     core_->close();
   }

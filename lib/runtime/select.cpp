@@ -155,7 +155,7 @@ class CompactSelect {
     }
     // Step 7; a received value moves from the block to the caller's slot.
     if (fired->is_send && !fired->success) {
-      throw Panic("send on closed channel");
+      throw RuntimeError("send on closed channel");
     }
     if (!fired->is_send && fired->success) {
       const auto k = static_cast<std::size_t>(fired - b.waiters);
@@ -286,7 +286,7 @@ class CompactSelect {
     }
     unlock_all(&set);
     if (r < 0) {
-      throw Panic("send on closed channel");
+      throw RuntimeError("send on closed channel");
     }
     if (wake != nullptr) {
       ready_from(worker, wake);
@@ -370,7 +370,7 @@ class CompactSelect {
 
   // 7. The case that fired. A woken send that did not succeed was woken by close().
   if (fired->is_send && !fired->success) {
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   *recv_ok = fired->success;
   return fired->case_index;
