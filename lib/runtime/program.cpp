@@ -100,6 +100,18 @@ void fiber_entry(void* arg) {
   s->exit_current(current_worker(), g);
 }
 
+// Moves the closure to the top of g's stack, just under the Fiber; the frames start below it.
+[[gnu::always_inline]] inline std::uintptr_t place_closure(Fiber* g, const TaskOps* ops, void* fn) {
+  const std::size_t align = std::max<std::size_t>(ops->align, 16);
+  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
+  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
+    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
+  }
+  ops->move_to(reinterpret_cast<void*>(task), fn);
+  g->task = reinterpret_cast<void*>(task);
+  return task;
+}
+
 using MainFn = std::function<void()>;
 constexpr TaskOps kMainOps{
     sizeof(MainFn), alignof(MainFn), [](void* p) { (*static_cast<MainFn*>(p))(); },
@@ -199,14 +211,7 @@ Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uin
     return nullptr;  // the program is ending: a new goroutine would never run
   }
   Fiber* g = new_fiber(w);
-  const std::size_t align = std::max<std::size_t>(ops->align, 16);
-  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
-  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
-    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
-  }
-  ops->move_to(reinterpret_cast<void*>(task), fn);
-  g->task = reinterpret_cast<void*>(task);
-  launch(g, ops, task, file, line, w);
+  launch(g, ops, place_closure(g, ops, fn), file, line, w);
   return g;
 }
 
@@ -275,11 +280,7 @@ bool Scheduler::spawn_from_outside(const TaskOps* ops, void* fn, const char* fil
   if (g != nullptr) {
     asan_unpoison(g->stack.lo,
                   static_cast<std::size_t>(reinterpret_cast<std::byte*>(g) - g->stack.lo));
-    const std::size_t align = std::max<std::size_t>(ops->align, 16);
-    const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
-    ops->move_to(reinterpret_cast<void*>(task), fn);
-    g->task = reinterpret_cast<void*>(task);
-    launch(g, ops, task, file, line, nullptr);
+    launch(g, ops, place_closure(g, ops, fn), file, line, nullptr);
   }
   if (live.fetch_sub(1) == 1 && shutting_down()) {
     stopping.store(true, std::memory_order_release);

@@ -175,7 +175,6 @@ TEST_SUITE("go api") {
         CHECK_THROWS_AS(c.send(1), RuntimeError);
         CHECK_THROWS_AS(c.close(), RuntimeError);
         CHECK_THROWS_AS(Chan<int>().close(), RuntimeError);
-        std::optional<int> v;
         CHECK_THROWS_AS(select(send_case(c, 1)), RuntimeError);
         bool runtime_error = true;
         try {
