@@ -241,7 +241,9 @@ class CompactSelect {
     if (cases[i].chan == nullptr) {
       continue;
     }
-    const int j = static_cast<int>(random_below(worker, static_cast<std::uint32_t>(np + 1)));
+    // The first case has one place to go: no draw (one generator step less per select).
+    const int j =
+        np == 0 ? 0 : static_cast<int>(random_below(worker, static_cast<std::uint32_t>(np + 1)));
     poll[np] = poll[j];
     poll[j] = i;
     ++np;
