@@ -23,11 +23,8 @@
 #include <ctime>
 
 #include "runtime/chan.h"
-<<<<<<< HEAD
 #include "runtime/netpoller.h"
-=======
 #include "runtime/panic.h"
->>>>>>> main
 #include "runtime/sched.h"
 #include "runtime/time.h"
 
@@ -86,7 +83,7 @@ bool Timers::sleep(Fiber* g, std::int64_t deadline_ns) {
 
 void Timers::wake_at(std::int64_t deadline_ns, Fiber* g, std::uint64_t seq) {
   lock_.lock();
-  push(Entry{deadline_ns, 0, g, seq, nullptr});
+  push(Entry{deadline_ns, 0, g, seq, nullptr, nullptr, 0});
   const bool earliest = heap_.front().g == g;
   lock_.unlock();
   if (earliest) {
