@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "lessons/c10k/connections.h"
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
@@ -47,6 +49,9 @@ const std::vector<int> kDefaultThreads = {1, 2, 5, 10, 100, 1000};
 const std::vector<int> kQuickThreads = {1, 2, 10, 100};
 constexpr int kFullThreads = 10'000;
 constexpr int kMaxThreadsOption = 10'000;
+constexpr std::size_t kDefaultConnections = 10'000;
+constexpr std::size_t kFullConnections = 100'000;
+constexpr std::size_t kMaxConnectionsOption = 1'000'000;
 // With a single allowed CPU the /proc reader competes with the workers for it.
 constexpr int kOneCpuMaxThreads = 200;
 
@@ -83,6 +88,9 @@ class C10kLesson final : public Lesson {
         ->delimiter(',')
         ->type_name("LIST")
         ->check(whole_number(1, kMaxThreadsOption));
+    cmd.add_option("--connections", connections_,
+                   "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
                  "× the turn measured with 2 threads: 2 minutes at a 4 ms tick)");
@@ -102,6 +110,7 @@ class C10kLesson final : public Lesson {
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps) const;
   std::vector<int> threads_;
+  std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
 };
 
@@ -394,7 +403,8 @@ void C10kLesson::run(LessonContext& ctx) {
   const auto caps = os::thread_caps(os::read_thread_cap_input());
   const std::vector<int> counts = thread_counts(ctx, os::tightest_cap(caps));
   const Settings s = settings(ctx);
-  const os::ScopedPin pinned(s.reader_cpu, ctx.allowed_cpus());
+  std::optional<os::ScopedPin> pinned;
+  pinned.emplace(s.reader_cpu, ctx.allowed_cpus());
   const double slice_ns = calibrate(ctx, s, facts.info);
   const auto windows = plan(ctx, s, counts, slice_ns, facts.info);
   probe_alone(ctx, s);
@@ -413,6 +423,12 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
+  pinned.reset();  // the servers use every CPU allowed
+  const std::size_t connections =
+      connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
+  ctx.progress(fmt::format("c10k: {} connections, three servers", connections));
+  const auto plan = c10k::plan_connections(connections, ctx.quick());
+  c10k::report_connections(ctx, plan, c10k::run_servers(plan));
   verdicts(ctx, rows, facts, caps);
 }
 

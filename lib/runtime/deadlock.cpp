@@ -31,6 +31,7 @@
 #include <sstream>
 #include <string>
 
+#include "runtime/netpoller.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
 
@@ -54,6 +55,8 @@ const char* wait_reason_text(WaitReason r) {
       return "select (no cases)";
     case WaitReason::sleep:
       return "sleep";
+    case WaitReason::io_wait:
+      return "IO wait";
     case WaitReason::mutex_lock:
       return "sync.Mutex.Lock";
     case WaitReason::rwmutex_rlock:
@@ -102,6 +105,9 @@ bool Scheduler::detect_deadlock_locked() {
   if (timers().pending() > 0 || global_size.load() > 0) {  // this order: see timer.cpp
     return false;
   }
+  if (netpoller().waiters() > 0) {  // the network may still wake them (Go: not "asleep")
+    return false;
+  }
   for (auto& w : workers) {
     if (w->runq.size() > 0 || w->runnext.load() != nullptr) {
       return false;
@@ -124,7 +130,7 @@ void Scheduler::recheck_deadlock() {
     idle.pop_back();
     n_idle.fetch_sub(1);
   }
-  v->futex_word.store(kWokeDeadlock, std::memory_order_release);
+  v->futex_word.store(kWokeDeadlock, std::memory_order_seq_cst);
   wake_worker(v);
 }
 

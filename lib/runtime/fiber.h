@@ -51,6 +51,7 @@ enum class WaitReason : std::uint8_t {
   select,
   select_no_cases,
   sleep,
+  io_wait,  // a PollFd read or write (netpoll.h)
   mutex_lock,
   rwmutex_rlock,
   rwmutex_lock,

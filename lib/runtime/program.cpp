@@ -26,6 +26,7 @@
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
+#include "runtime/netpoller.h"
 #include "runtime/timer.h"
 
 namespace conc::rt::detail {
@@ -125,6 +126,7 @@ Scheduler::Scheduler(const Config& c) : config(normalized(c)) {
     workers.push_back(std::make_unique<Worker>(this, i));
   }
   timers_ = std::make_unique<Timers>(this);
+  netpoller_ = std::make_unique<Netpoller>(this);
 }
 
 Scheduler::~Scheduler() = default;

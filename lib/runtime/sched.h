@@ -43,6 +43,7 @@
 namespace conc::rt::detail {
 
 class Timers;
+class Netpoller;
 
 enum class Wake { normal, cancelled };
 
@@ -169,6 +170,7 @@ class Scheduler {
   bool shutting_down() const { return ending() != Ending::none; }
   Ending ending() const { return static_cast<Ending>(ending_.load(std::memory_order_seq_cst)); }
   Timers& timers() { return *timers_; }
+  Netpoller& netpoller() { return *netpoller_; }
   std::int64_t now_ns() const;
   void trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other = 0);
 
@@ -271,6 +273,7 @@ class Scheduler {
   std::vector<Stall> stalls;  // guarded by result_mu
   std::int64_t start_ns = 0;
   std::unique_ptr<Timers> timers_;
+  std::unique_ptr<Netpoller> netpoller_;
 };
 
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.

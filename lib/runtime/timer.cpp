@@ -23,6 +23,7 @@
 #include <ctime>
 
 #include "runtime/chan.h"
+#include "runtime/netpoller.h"
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 #include "runtime/time.h"
@@ -78,6 +79,18 @@ bool Timers::sleep(Fiber* g, std::int64_t deadline_ns) {
               nullptr, nullptr, 0);
   }
   return park(WaitReason::sleep, nullptr, &SpinLock::unlock_fn, &lock_) == Wake::normal;
+}
+
+void Timers::wake_at(std::int64_t deadline_ns, Fiber* g, std::uint64_t seq) {
+  lock_.lock();
+  push(Entry{deadline_ns, 0, g, seq, nullptr, nullptr, 0});
+  const bool earliest = heap_.front().g == g;
+  lock_.unlock();
+  if (earliest) {
+    wake_word_.fetch_add(1);
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&wake_word_), FUTEX_WAKE_PRIVATE, 1,
+              nullptr, nullptr, 0);
+  }
 }
 
 void Timers::add_channel(std::int64_t deadline_ns, std::shared_ptr<ChanCore> c) {
@@ -184,6 +197,7 @@ void Timers::loop() {
     fire(due, now);
     if (now >= next_tick) {
       sched_->check_stalls(last_switches, kMonitorTickNs);
+      sched_->netpoller().poll_from_monitor();
       sched_->poke_idle_if_work();
       sched_->recheck_deadlock();
       next_tick = now + kMonitorTickNs;

@@ -39,6 +39,9 @@ class Timers {
   // Parks the calling goroutine g until deadline (steady clock ns). Returns false if it was
   // cancelled instead (the program is ending).
   bool sleep(Fiber* g, std::int64_t deadline_ns);
+  // At deadline, wake g if its wait numbered seq is still unclaimed (an I/O deadline: the
+  // goroutine parked itself; whoever claims the wake first readies it).
+  void wake_at(std::int64_t deadline_ns, Fiber* g, std::uint64_t seq);
   // At deadline, try_send the current time on c (a Chan<Time> of capacity 1).
   void add_channel(std::int64_t deadline_ns, std::shared_ptr<ChanCore> c);
   // Arms t to fire at deadline (arm) or disarms it (!arm); either way an earlier arming is
