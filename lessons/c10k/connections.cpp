@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include "os/procfs/proc_read.h"
+#include "os/procfs/system_wide.h"
 #include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
 #include "os/procfs/thread_caps.h"
 #include "os/sys/clock.h"
 #include "os/workloads/echo_load.h"
@@ -48,7 +48,7 @@ MemorySnapshot take_snapshot() {
   if (const auto st = os::read_status(::getpid()); st && st->vm_rss_kib) {
     m.resident = static_cast<double>(*st->vm_rss_kib) * 1024;
   }
-  if (const auto text = os::read_text_file("/proc/meminfo")) {
+  if (const auto text = os::read_meminfo()) {
     for (const char* key : {"KernelStack", "Slab"}) {
       m.kernel += static_cast<double>(os::parse_meminfo_kib(*text, key).value_or(0)) * 1024;
     }
