@@ -88,7 +88,8 @@ constexpr std::int64_t kStarvationNs = 1'000'000;
 
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
-bool Mutex::try_lock() {
+bool Mutex::try_lock(SourceLocation at) {
+  (void)at;
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
     return false;
@@ -245,7 +246,8 @@ void RWMutex::runlock() {
   }
 }
 
-void RWMutex::lock() {
+void RWMutex::lock(SourceLocation at) {
+  (void)at;
   lock_.lock();
   if (!writer_ && readers_ == 0) {
     writer_ = true;

@@ -30,20 +30,24 @@ std::uint64_t current_goroutine_id();  // scheduler.cpp: 0 outside goroutines
 // any goroutine may unlock.
 // Memory ordering: unlock() happens-before the lock() (or successful try_lock()) that next
 // acquires it. Satisfies Lockable, so std::lock_guard / std::unique_lock work.
+// The call site of lock() is recorded for the hazard checkers (checks.h): a goroutine about to
+// block in a wait-for cycle of mutexes ends the run (runtime.h: DeadlockKind::mutex_cycle), and
+// with Config::check_lock_order the order in which locks are nested is checked.
 class Mutex {
  public:
   explicit Mutex(SourceLocation where = SourceLocation::current());
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock() {
+  void lock(SourceLocation at = SourceLocation::current()) {
+    (void)at;  // (the hooks that use it come with the checkers)
     std::uint32_t expected = 0;
     if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) [[unlikely]] {
       lock_slow();
     }
     info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
   }
-  bool try_lock();
+  bool try_lock(SourceLocation at = SourceLocation::current());
   // Fatal if not locked (as in Go), except while the program is being unwound.
   // It leaves info_.holder as it was: the deadlock report reads the holder only of a mutex a
   // goroutine waits on, which is locked, and every lock() sets it. A store here, just before
@@ -81,7 +85,8 @@ class RWMutex {
 
   void rlock();
   void runlock();  // fatal if not read-locked
-  void lock();
+  // Write locks take part in the hazard checks as Mutex::lock() does (cycles, lock order).
+  void lock(SourceLocation at = SourceLocation::current());
   void unlock();  // fatal if not write-locked
 
  private:
