@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "runtime/compact.h"
+#include "runtime/hooks.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
@@ -89,6 +90,9 @@ void fiber_entry(void* arg) {
   }
   g->task_ops->destroy(g->task);
   g->task = nullptr;
+  if (g->race != nullptr) [[unlikely]] {
+    race_exited(g);
+  }
   if (g->id == 1) {
     s->begin_shutdown(Ending::abandon);  // main returned: the program ends, as in Go
   }
@@ -182,6 +186,7 @@ RunResult Scheduler::finish() {
   }
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
+  result.races = race_finish(this);
   result.goroutines_spawned = next_id.load() - 1;
   result.abandoned = abandoned.load();
   result.stalls = stalls;
@@ -234,6 +239,10 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   g->eh = EhState{};
   g->asan_fake_stack = nullptr;
   g->tsan_fiber = tsan_create_fiber();
+  g->race = nullptr;
+  if (checks_on()) [[unlikely]] {
+    race_spawned(w->current.load(std::memory_order_relaxed), g);  // before anyone can run g
+  }
   live.fetch_add(1, std::memory_order_relaxed);
   if (config.trace) [[unlikely]] {
     trace(w, EventKind::spawn, g->id);

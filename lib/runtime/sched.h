@@ -43,6 +43,7 @@
 namespace conc::rt::detail {
 
 class Timers;
+class RaceDetector;
 
 enum class Wake { normal, cancelled };
 
@@ -267,7 +268,15 @@ class Scheduler {
   std::vector<Stall> stalls;  // guarded by result_mu
   std::int64_t start_ns = 0;
   std::unique_ptr<Timers> timers_;
+  std::atomic<RaceDetector*> race{nullptr};  // from the first Shared<T> access (race.cpp)
 };
+
+// The race detector's side of the scheduler (race.cpp): the go edge (called before the child
+// is queued), a goroutine's return, and the reports at the end of the run (which turns the
+// detector off).
+void race_spawned(Fiber* parent, Fiber* child);
+void race_exited(Fiber* g);
+std::vector<RaceReport> race_finish(Scheduler* s);
 
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
 Worker* current_worker();

@@ -89,12 +89,14 @@ constexpr std::int64_t kStarvationNs = 1'000'000;
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
 bool Mutex::try_lock(SourceLocation at) {
-  (void)at;
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
     return false;
   }
   info_.holder.store(current_id(), std::memory_order_relaxed);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at);
+  }
   return true;
 }
 
@@ -222,14 +224,20 @@ void RWMutex::rlock() {
     ++readers_;
     info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_rlocked(&info_);
+  }
 }
 
 void RWMutex::runlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_runlocking(&info_);
+  }
   lock_.lock();
   if (readers_ == 0) {
     lock_.unlock();
@@ -247,17 +255,19 @@ void RWMutex::runlock() {
 }
 
 void RWMutex::lock(SourceLocation at) {
-  (void)at;
   lock_.lock();
   if (!writer_ && readers_ == 0) {
     writer_ = true;
     info_.holder.store(current_id(), std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at);
+  }
 }
 
 // Takes the next waiting writer (lock_ held, the lock free) and grants it the lock; null if
@@ -272,6 +282,9 @@ Waiter* RWMutex::grant_to_writer() {
 }
 
 void RWMutex::unlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_unlocking(&info_);
+  }
   lock_.lock();
   if (!writer_) {
     lock_.unlock();
@@ -323,6 +336,9 @@ void Cond::signal() {
   Waiter* w = waiters_.pop_claimed();
   lock_.unlock();
   if (w != nullptr) {
+    if (detail::checks_on()) [[unlikely]] {
+      detail::race_pass_to(w->g);  // claimed, not yet readied: its clock is ours to update
+    }
     detail::ready(w->g);
   }
 }
@@ -331,6 +347,11 @@ void Cond::broadcast() {
   lock_.lock();
   Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
+  if (detail::checks_on()) [[unlikely]] {
+    for (Waiter* w = batch; w != nullptr; w = w->wake_next) {
+      detail::race_pass_to(w->g);
+    }
+  }
   ready_batch(batch);
 }
 
@@ -339,6 +360,9 @@ void Cond::broadcast() {
 WaitGroup::WaitGroup(SourceLocation where) : info_("WaitGroup", where) {}
 
 void WaitGroup::add(std::int64_t delta) {
+  if (delta < 0 && detail::checks_on()) [[unlikely]] {
+    detail::race_release_merge(&info_);  // done() -> the wait() it releases
+  }
   const std::int64_t v = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;
   if (v < 0) {
     throw Panic("sync: negative WaitGroup counter");
@@ -353,17 +377,19 @@ void WaitGroup::add(std::int64_t delta) {
 }
 
 void WaitGroup::wait() {
-  if (count_.load(std::memory_order_acquire) == 0) {
-    return;
+  if (count_.load(std::memory_order_acquire) != 0) {
+    lock_.lock();
+    if (count_.load(std::memory_order_acquire) == 0) {
+      lock_.unlock();
+    } else {
+      Waiter local;
+      Waiter& w = own_waiter(local);
+      wait_in(waiters_, w, lock_, detail::WaitReason::waitgroup_wait, &info_);
+    }
   }
-  lock_.lock();
-  if (count_.load(std::memory_order_acquire) == 0) {
-    lock_.unlock();
-    return;
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_acquire(&info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(waiters_, w, lock_, detail::WaitReason::waitgroup_wait, &info_);
 }
 
 }  // namespace conc::rt

@@ -12,6 +12,7 @@
 #include <utility>
 #include "runtime/source_location.h"
 
+#include "runtime/hooks.h"
 #include "runtime/object_info.h"
 #include "runtime/spinlock.h"
 #include "runtime/wait.h"
@@ -40,12 +41,14 @@ class Mutex {
   Mutex& operator=(const Mutex&) = delete;
 
   void lock(SourceLocation at = SourceLocation::current()) {
-    (void)at;  // (the hooks that use it come with the checkers)
     std::uint32_t expected = 0;
     if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) [[unlikely]] {
       lock_slow();
     }
     info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
+    if (detail::checks_on()) [[unlikely]] {
+      detail::hook_locked(&info_, at);
+    }
   }
   bool try_lock(SourceLocation at = SourceLocation::current());
   // Fatal if not locked (as in Go), except while the program is being unwound.
@@ -53,6 +56,9 @@ class Mutex {
   // goroutine waits on, which is locked, and every lock() sets it. A store here, just before
   // the locked fetch_sub that must drain it, cost ~2% of mutex_contended (10.5 vs 10.3 ns).
   void unlock() {
+    if (detail::checks_on()) [[unlikely]] {
+      detail::hook_unlocking(&info_);
+    }
     if (const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release); prev != 1)
         [[unlikely]] {
       unlock_slow(prev);
@@ -60,6 +66,7 @@ class Mutex {
   }
 
  private:
+  friend class Once;  // shares the mutex's clocks with the race detector
   void lock_slow();
   void unlock_slow(std::uint32_t prev);
   void hand_off();
@@ -133,12 +140,18 @@ class Once {
   template <class F>
   void call(F&& f) {
     if (done_.load(std::memory_order_acquire)) {
+      if (detail::checks_on()) [[unlikely]] {
+        detail::race_acquire(&mutex_.info_);  // the function's return -> this call's
+      }
       return;
     }
     mutex_.lock();
     struct Finish {
       Once* o;
       ~Finish() {
+        if (detail::checks_on()) [[unlikely]] {
+          detail::race_release_merge(&o->mutex_.info_);
+        }
         o->done_.store(true, std::memory_order_release);
         o->mutex_.unlock();
       }
