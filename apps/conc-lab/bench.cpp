@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "os/child.h"
-#include "os/pipe.h"
+#include "os/sys/child.h"
+#include "os/sys/pipe.h"
 
 namespace conc::app {
 

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lessons/claims.h"
-#include "lessons/environment.h"
+#include "lessons/common/claims.h"
+#include "lessons/common/environment.h"
 #include "report/json_renderer.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bench.h"
-#include "lessons/lesson.h"
+#include "lessons/common/lesson.h"
 
 namespace conc::app {
 

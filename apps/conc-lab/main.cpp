@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "did_you_mean.h"
-#include "os/interrupt.h"
+#include "os/sys/interrupt.h"
 
 namespace {
 

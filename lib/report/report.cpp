@@ -12,6 +12,8 @@ const char* to_string(Verdict v) {
       return "nuanced";
     case Verdict::contradicted:
       return "contradicted";
+    case Verdict::not_judged:
+      return "could not judge";
   }
   return "?";
 }

@@ -76,7 +76,9 @@ struct Timeline {
   std::string legend;
 };
 
-enum class Verdict { confirmed, nuanced, contradicted };
+// not_judged ("could not judge"): this run could not decide (a disturbed baseline, a figure
+// that was not measured here); its `because` says why. Never a way around a hard call.
+enum class Verdict { confirmed, nuanced, contradicted, not_judged };
 const char* to_string(Verdict v);
 
 // What this run says about one claim of the notes. Built by a pure function from this run's

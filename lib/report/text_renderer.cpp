@@ -348,6 +348,8 @@ void render_verdict(std::string& out, const ClaimVerdict& v, const Painter& p, i
     c = fmt::terminal_color::green;
   } else if (v.verdict == Verdict::contradicted) {
     c = fmt::terminal_color::red;
+  } else if (v.verdict == Verdict::not_judged) {
+    c = fmt::terminal_color::bright_black;
   }
   std::string word = to_string(v.verdict);
   std::transform(word.begin(), word.end(), word.begin(), [](char ch) {

@@ -16,7 +16,7 @@
 namespace conc::report {
 
 struct StoredVerdict {
-  std::string verdict;  // "confirmed" | "nuanced" | "contradicted"
+  std::string verdict;  // "confirmed" | "nuanced" | "contradicted" | "could not judge"
   std::string because;
   std::string threshold;
   bool quick = false;

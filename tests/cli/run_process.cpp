@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "os/proc_read.h"
-#include "os/text_file.h"
+#include "os/procfs/proc_read.h"
+#include "os/procfs/text_file.h"
 
 extern char** environ;
 

@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <string>
 
-#include "os/child.h"
-#include "os/pipe.h"
+#include "os/sys/child.h"
+#include "os/sys/pipe.h"
 #include "overflow_noprobe.h"
 #include "runtime/chan.h"
 #include "runtime/runtime.h"

@@ -1,0 +1,91 @@
+#pragma once
+// Lesson `c10k` is four files: c10k.cpp (the plan and the verdicts' inputs), c10k_window.cpp
+// (one N measured), c10k_report.cpp (the tables and the chart, one function each) and
+// c10k_verdicts.cpp (the rules). This header is what the first three share; it is internal to
+// the lesson.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "lessons/common/lesson.h"
+#include "os/procfs/sched_window.h"
+#include "os/procfs/sysinfo.h"
+
+namespace conc::lessons::c10k {
+
+// One work unit of a busy thread: spin_work of this many rounds (os::BusyGroup).
+inline constexpr int kRoundsPerUnit = 64;
+// The probe sleeps this long at a time. It arrives on a CPU where N threads already run: its
+// first wake-up may wait up to a round (it has no lag credit yet), so its window is one round
+// plus the minimum for the steady-state samples, stretched (up to twice) until it has
+// kMinProbeSamples wake-ups.
+inline constexpr std::int64_t kProbePeriodNs = 1'000'000;
+inline constexpr std::size_t kMinProbeSamples = 50;
+inline constexpr std::size_t kMaxProbeSamples = 1 << 16;
+// After the gate opens, before the window: the N wake-ups land on the run queue.
+inline constexpr std::int64_t kSettleNs = 20'000'000;
+
+struct Settings {
+  int cpu = 0;
+  int reader_cpu = -1;  // where the /proc reader runs: another allowed CPU, if any
+  std::int64_t min_window_ns = 0;
+  double turns = 1;
+  std::size_t baseline_tasks = 0;  // tasks of this process before any group
+};
+
+struct Windows {
+  std::int64_t busy_ns = 0, probe_ns = 0;  // probe_ns 0: no probe
+};
+
+// Everything measured for one N.
+struct Row {
+  int requested = 0, created = 0, error = 0;
+  bool ready = false;
+  std::int64_t window_ns = 0, probe_window_ns = 0;
+  os::WindowStats stats;
+  int progressed = 0;                            // threads that finished a work unit in the window
+  std::vector<double> thread_turns_ns;           // each thread's run ÷ its turns (if it had one)
+  std::optional<std::int64_t> se_slice_ns;       // a worker's se.slice (EEVDF kernels)
+  int probe_error = 0;                           // the probe thread could not be created
+  std::optional<std::int64_t> first_wake_ns;     // the probe's first wake-up after arriving
+  std::vector<std::int64_t> lateness_ns;         // every later wake-up
+  long left_behind = 0;                          // tasks left after every thread was joined
+  double stack_reserved = 0, stack_touched = 0;  // per thread, medians over the threads
+
+  double work_per_second() const { return stats.work_per_second(); }
+  double work_per_cpu_second() const { return stats.work_per_cpu_second().value_or(0); }
+  // Σ run ÷ Σ turns over all threads; nullopt for a lone thread (no one to switch to).
+  std::optional<double> mean_turn_ns() const {
+    return created >= 2 ? stats.mean_slice_ns() : std::nullopt;
+  }
+};
+
+// N busy threads on s.cpu, a busy window, then (if w.probe_ns > 0) a probe window; every
+// thread joined before it returns. Throws os::Interrupted on Ctrl-C.
+Row measure_one(const Settings& s, int n, Windows w);
+// Tasks of this process now.
+std::size_t tasks_now();
+
+// What the tables need besides the rows.
+struct RunFacts {
+  int cpu = 0;
+  os::SystemInfo info;
+  std::size_t baseline = 0;      // the row that work per CPU-second and C20 are relative to
+  bool baseline_trusted = true;  // its workers had at least kMinCpuShare of the CPU
+};
+
+// "EAGAIN: Resource temporarily unavailable".
+std::string error_name(int err);
+
+// p-th percentile (0..100) of the samples; 0 for none.
+double percentile(const std::vector<std::int64_t>& samples, double p);
+
+void report_measurements(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
+void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::SystemInfo& info);
+void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFacts& facts);
+void report_creation(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
+void report_chart(LessonContext& ctx, const std::vector<Row>& rows);
+void explain_meaning(LessonContext& ctx, const std::vector<Row>& rows, const RunFacts& facts);
+
+}  // namespace conc::lessons::c10k

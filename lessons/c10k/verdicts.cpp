@@ -1,0 +1,179 @@
+// Lesson `c10k`'s rules: pure functions of the run's numbers (see c10k.h).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "lessons/c10k/c10k.h"
+#include "report/units.h"
+
+namespace conc::lessons::c10k {
+
+using report::format_count;
+using report::format_ns;
+using report::format_percent;
+
+CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom) {
+  CountsInRoom r;
+  r.margin = std::min(kLimitMargin, std::max(0LL, headroom) / 2);
+  const long long room = headroom - r.margin;
+  for (int n : counts) {
+    (n <= room ? r.kept : r.left_out).push_back(n);
+  }
+  if (r.kept.empty()) {
+    r.kept.push_back(
+        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front())));
+  }
+  return r;
+}
+
+report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points) {
+  report::ClaimVerdict v{"C19", report::Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "for every N >= 2 measured, the mean turn (Σ run ÷ Σ turns): confirmed when each lies "
+      "within {}x of "
+      "10 ms ÷ N; contradicted when the slice changes by less than {}x from the smallest to "
+      "the largest N while the model predicts at least {}x shorter (or a single N is off by "
+      "more than {}x); nuanced otherwise",
+      kModelTolerance, kFlatFactor, kModelShrinkMin, kModelTolerance);
+  std::vector<SlicePoint> ps;
+  std::copy_if(points.begin(), points.end(), std::back_inserter(ps),
+               [](const SlicePoint& p) { return p.threads >= 2 && p.measured_ns > 0; });
+  if (ps.empty()) {
+    v.because = "no N >= 2 gave a measured turn, so the model could not be checked";
+    return v;
+  }
+  std::sort(ps.begin(), ps.end(), [](auto& a, auto& b) { return a.threads < b.threads; });
+  std::string seen;
+  bool all_follow = true;
+  for (const auto& p : ps) {
+    const double model = 10e6 / p.threads;
+    const double ratio = p.measured_ns / model;
+    all_follow = all_follow && ratio <= kModelTolerance && ratio >= 1 / kModelTolerance;
+    seen += fmt::format("{}N={}: {} (model {})", seen.empty() ? "" : ", ", p.threads,
+                        format_ns(p.measured_ns), format_ns(model));
+  }
+  const auto& lo = ps.front();
+  const auto& hi = ps.back();
+  const double change =
+      std::max(lo.measured_ns, hi.measured_ns) / std::min(lo.measured_ns, hi.measured_ns);
+  const double model_shrink = static_cast<double>(hi.threads) / lo.threads;
+  if (all_follow) {
+    v.verdict = report::Verdict::confirmed;
+    v.because = "the mean turn on the CPU follows 10 ms ÷ N: " + seen;
+  } else if ((model_shrink >= kModelShrinkMin && change < kFlatFactor) || ps.size() == 1) {
+    v.verdict = report::Verdict::contradicted;
+    v.because = fmt::format(
+        "mean turn {}. From N={} to N={} the model shrinks the slice {}x, the kernel changed it "
+        "{}x: "
+        "it gives each task a slice of its own, which does not depend on N, and lets the "
+        "round (N × slice) grow instead",
+        seen, lo.threads, hi.threads, report::format_number(model_shrink),
+        report::format_number(change));
+  } else {
+    v.because = fmt::format(
+        "mean turn {}. The turn changes with N ({}x from N={} to N={}) but not as 10 ms ÷ N "
+        "({}x)",
+        seen, report::format_number(change), lo.threads, hi.threads,
+        report::format_number(model_shrink));
+  }
+  return v;
+}
+
+namespace {
+bool grew(double from, double to) {
+  return to >= kLatencyGrowth * from && to - from >= kLatencyMinIncreaseNs;
+}
+std::string wait_text(const LoadPoint& p) {
+  return p.wait_per_turn_ns > 0 ? format_ns(p.wait_per_turn_ns) : std::string("nothing");
+}
+}  // namespace
+
+std::optional<std::size_t> c20_baseline(const std::vector<double>& cpu_shares) {
+  for (std::size_t i = 0; i + 1 < cpu_shares.size(); ++i) {
+    if (cpu_shares[i] >= kMinCpuShare) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+std::string half_a(bool eaten, double kept, const LoadPoint& base, const LoadPoint& big) {
+  return fmt::format(
+      "(a) {}: with {} threads the CPU switched {} times a second ({} per turn) and did {} of "
+      "the useful work per CPU-second it did with {} ({} switches a second)",
+      eaten ? "switching does eat the CPU" : "switching does not eat the CPU", big.threads,
+      report::format_number(big.switches_per_second),
+      big.slice_ns > 0 ? format_ns(big.slice_ns) : std::string("no switch"), format_percent(kept),
+      base.threads, report::format_number(base.switches_per_second));
+}
+
+std::string half_b(bool slower, const LoadPoint& base, const LoadPoint& big) {
+  return fmt::format(
+      "(b) {}: a thread that sleeps 1 ms at a time woke {} late at p99 among {} busy threads "
+      "against {} among {}, and its first wake-up after arriving took {} against {}; a busy "
+      "thread waited {} per turn against {}",
+      slower ? "responsiveness degrades" : "responsiveness holds", format_ns(big.wake_p99_ns),
+      big.threads, format_ns(base.wake_p99_ns), base.threads, format_ns(big.first_wake_ns),
+      format_ns(base.first_wake_ns), wait_text(big), wait_text(base));
+}
+
+// Why a point cannot be taken at face value, or "".
+std::string shared_cpu(const LoadPoint& p) {
+  return p.cpu_share < kMinCpuShare
+             ? fmt::format(
+                   "at N={} the workers had only {} of their CPU (other programs ran on "
+                   "it)",
+                   p.threads, format_percent(p.cpu_share))
+             : std::string();
+}
+}  // namespace
+
+report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest) {
+  report::ClaimVerdict v{"C20", report::Verdict::nuanced, "", ""};
+  v.threshold = fmt::format(
+      "two halves, from the smallest N whose workers had at least {} of the CPU ({}) to the "
+      "largest (N={}): "
+      "(a) switching eats the CPU when useful work per CPU-second drops by at least {}; (b) "
+      "responsiveness degrades when the 1 ms sleeper's p99 lateness, or the lateness of its "
+      "first wake-up after arriving, grows at least {}x and by at least {}. Confirmed when both "
+      "hold, contradicted when neither does; nuanced when one does, when (b) could not be "
+      "measured, or when either N had less than {} of the CPU",
+      format_percent(kMinCpuShare),
+      baseline.cpu_share >= kMinCpuShare
+          ? fmt::format("here N={}", baseline.threads)
+          : fmt::format("here none had; N={} stands in", baseline.threads),
+      largest.threads, format_percent(kCpuEatenShare), report::format_number(kLatencyGrowth),
+      format_ns(kLatencyMinIncreaseNs), format_percent(kMinCpuShare));
+  const double kept = baseline.work_per_cpu_second > 0
+                          ? largest.work_per_cpu_second / baseline.work_per_cpu_second
+                          : 1;
+  const bool eaten = 1 - kept >= kCpuEatenShare;
+  v.because = half_a(eaten, kept, baseline, largest);
+  const std::string missing =
+      !baseline.probe_missing.empty() ? baseline.probe_missing : largest.probe_missing;
+  bool slower = false;
+  if (!missing.empty()) {
+    v.because += ". (b) not measured: " + missing;
+  } else {
+    slower = grew(baseline.wake_p99_ns, largest.wake_p99_ns) ||
+             grew(baseline.first_wake_ns, largest.first_wake_ns);
+    v.because += ". " + half_b(slower, baseline, largest);
+  }
+  std::string caveat = shared_cpu(baseline);
+  if (const auto big = shared_cpu(largest); !big.empty()) {
+    caveat += (caveat.empty() ? "" : ", and ") + big;
+  }
+  if (!caveat.empty()) {
+    v.because += ". Not taken at face value: " + caveat;
+  } else if (missing.empty() && eaten && slower) {
+    v.verdict = report::Verdict::confirmed;
+  } else if (missing.empty() && !eaten && !slower) {
+    v.verdict = report::Verdict::contradicted;
+  }
+  return v;
+}
+
+}  // namespace conc::lessons::c10k

@@ -1,0 +1,152 @@
+#include "lessons/common/lesson.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "lessons/common/environment.h"
+#include "os/sys/affinity.h"
+#include "os/sys/interrupt.h"
+
+namespace conc::lessons {
+
+namespace {
+// A plain decimal integer: optional minus sign, digits, nothing else.
+std::optional<long long> parse_decimal(const std::string& text) {
+  if (text.empty() || text.size() > 18) {
+    return std::nullopt;
+  }
+  const std::size_t start = text[0] == '-' ? 1 : 0;
+  if (start == text.size() || text.find_first_not_of("0123456789", start) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(text);
+}
+}  // namespace
+
+CLI::Validator whole_number(long long lo, long long hi) {
+  const std::string bounds = fmt::format("from {} to {}", lo, hi);
+  return CLI::Validator(
+      [lo, hi, bounds](std::string& value) -> std::string {
+        const auto v = parse_decimal(value);
+        if (!v) {
+          return "'" + value + "' is not a whole number " + bounds;
+        }
+        if (*v < lo || *v > hi) {
+          return value + " is out of range: give a whole number " + bounds;
+        }
+        return "";
+      },
+      bounds, "whole number");
+}
+
+void LessonContext::progress(const std::string& text) const {
+  if (options_.progress) {
+    std::fprintf(stderr, "conc-lab: %s\n", text.c_str());
+    std::fflush(stderr);
+  }
+}
+
+LessonContext::LessonContext(const CommonOptions& options, report::Report& report,
+                             const os::SystemInfo& system)
+    : options_(options), report_(report), system_(system), allowed_cpus_(os::allowed_cpus()) {
+  cpu_ = options.cpu >= 0 ? options.cpu : os::default_cpu();
+}
+
+int LessonContext::repeats(int full, int quick_count) const {
+  if (options_.repeat > 0) {
+    return options_.repeat;
+  }
+  return options_.quick ? quick_count : full;
+}
+
+void LessonContext::explain(std::string title, std::string text) {
+  report_.add(report::Section{std::move(title), std::move(text)});
+}
+
+report::Measurement& LessonContext::measure(std::string id, std::string label, std::string unit,
+                                            std::vector<double> samples, std::string method) {
+  report::Measurement m;
+  m.id = std::move(id);
+  m.label = std::move(label);
+  m.unit = std::move(unit);
+  m.stats = report::summarize(std::move(samples));
+  m.method = std::move(method);
+  return report_.add(std::move(m));
+}
+
+void LessonContext::verdict(report::ClaimVerdict v) {
+  report_.add(std::move(v));
+}
+
+void LessonContext::warn(std::string text) {
+  report_.warn(std::move(text));
+}
+
+void LessonContext::check_interrupted() {
+  os::throw_if_interrupted();
+}
+
+void add_common_options(CLI::App& command, CommonOptions& options) {
+  command.add_flag("--json", options.json, "Print one JSON document on stdout and nothing else");
+  command.add_flag("--quick", options.quick,
+                   "Same method at the smallest honest size (fewer repetitions, smaller counts)");
+  command.add_option("--repeat", options.repeat, "Measured repetitions per figure")
+      ->type_name("N")
+      ->check(whole_number(1, 1000));
+  const auto cpus = os::allowed_cpus();
+  command
+      .add_option("--cpu", options.cpu,
+                  "CPU for pinned experiments (default: first allowed, here " +
+                      std::to_string(cpus.empty() ? 0 : cpus.front()) + ")")
+      ->type_name("N")
+      ->check(CLI::Validator(
+          [cpus](std::string& value) -> std::string {
+            const auto parsed = parse_decimal(value);
+            if (!parsed || *parsed < 0 || *parsed > 1'000'000) {
+              return "'" + value + "' is not a CPU number";
+            }
+            const int c = static_cast<int>(*parsed);
+            if (std::find(cpus.begin(), cpus.end(), c) == cpus.end()) {
+              return "CPU " + value +
+                     " is not one this process may use (allowed: " + os::format_cpu_list(cpus) +
+                     ")";
+            }
+            return "";
+          },
+          "CPU", "allowed CPU"));
+  command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
+}
+
+report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
+  report::Report report(std::string(lesson.name()), std::string(lesson.title()));
+  report.quick = options.quick;
+  const os::SystemInfo info = os::collect_system_info();
+  report.env = footer_facts(info);
+  for (auto& w : noise_warnings(info)) {
+    report.warn(std::move(w));
+  }
+  LessonContext ctx(options, report, info);
+  lesson.run(ctx);
+  return report;
+}
+
+report::Report run_lesson_with_args(std::string_view name, std::vector<std::string> args) {
+  auto lessons = all_lessons();
+  auto it = std::find_if(lessons.begin(), lessons.end(),
+                         [&](const auto& l) { return l->name() == name; });
+  if (it == lessons.end()) {
+    throw std::invalid_argument("no lesson named " + std::string(name));
+  }
+  CLI::App app{"conc-lab lesson " + std::string(name)};
+  CommonOptions options;
+  add_common_options(app, options);
+  (*it)->add_options(app);
+  std::reverse(args.begin(), args.end());  // CLI11 parses a vector back to front
+  app.parse(args);
+  return run_lesson(**it, options);
+}
+
+}  // namespace conc::lessons

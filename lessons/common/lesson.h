@@ -1,0 +1,109 @@
+#pragma once
+// What a lesson is, and the context it runs in.
+//
+// A lesson states the claims of the notes it covers, runs experiments on this machine and
+// fills a Report with what it measured and the verdicts those numbers imply. It never prints:
+// the app renders the Report as text or JSON, and tests inspect it directly.
+//
+// Adding a lesson = a folder lessons/<name>/ (the name as typed on the command line, with
+// underscores) holding the Lesson subclass (lesson.cpp), its experiment parts, its verdict rules
+// (verdicts.cpp, built on common/verdict_rule.h) and a CMakeLists.txt; one line in
+// lessons/CMakeLists.txt and one in common/registry.cpp; tests in tests/lessons/<name>/.
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/report.h"
+
+namespace conc::os {
+struct SystemInfo;
+}
+
+namespace conc::lessons {
+
+// Options every lesson accepts (see add_common_options).
+struct CommonOptions {
+  bool json = false;
+  bool quick = false;
+  int repeat = 0;  // 0 = the lesson's own default
+  int cpu = -1;    // -1 = the first allowed CPU
+  bool no_color = false;
+  bool progress = false;  // not an option: the app sets it when stderr is a terminal
+};
+
+class LessonContext {
+ public:
+  LessonContext(const CommonOptions& options, report::Report& report, const os::SystemInfo& system);
+
+  bool quick() const { return options_.quick; }
+  // Measured repetitions per figure: --repeat when given, else the lesson's default.
+  int repeats(int full, int quick) const;
+  // A size that --quick shrinks: size(10'000, 1'000).
+  template <typename T>
+  T size(T full, T quick_size) const {
+    return options_.quick ? quick_size : full;
+  }
+  // The CPU for pinned experiments: --cpu, else the first CPU this process may use.
+  int cpu() const { return cpu_; }
+  const std::vector<int>& allowed_cpus() const { return allowed_cpus_; }
+  // The machine (os::collect_system_info), gathered once before the lesson ran: its kernel
+  // config, tick, slice, mitigations. Read it here rather than gathering it again.
+  const os::SystemInfo& system_info() const { return system_; }
+
+  report::Report& report() { return report_; }
+
+  // Shorthands for the common blocks.
+  void explain(std::string title, std::string text);
+  report::Measurement& measure(std::string id, std::string label, std::string unit,
+                               std::vector<double> samples, std::string method);
+  void verdict(report::ClaimVerdict v);
+  void warn(std::string text);
+
+  // One line on stderr while the lesson runs (when the app asked for progress): for a long
+  // experiment, say what is coming before it starts. Never part of the report.
+  void progress(const std::string& text) const;
+
+  // Throws os::Interrupted after Ctrl-C; call between the steps of every long experiment.
+  static void check_interrupted();
+
+ private:
+  CommonOptions options_;
+  report::Report& report_;
+  const os::SystemInfo& system_;
+  int cpu_;
+  std::vector<int> allowed_cpus_;
+};
+
+class Lesson {
+ public:
+  virtual ~Lesson() = default;
+  virtual std::string_view name() const = 0;                 // the CLI name: "context-switch"
+  virtual std::string_view title() const = 0;                // one line
+  virtual std::vector<std::string_view> claims() const = 0;  // ids in ../shared/CLAIMS.md
+  // The lesson's own options; they are validated by CLI11 like the common ones.
+  virtual void add_options(CLI::App& /*command*/) {}
+  virtual void run(LessonContext& ctx) = 0;
+};
+
+// The syllabus, in the order of the lecture notes.
+std::vector<std::unique_ptr<Lesson>> all_lessons();
+
+// A validator for whole numbers written in decimal, from lo to hi. CLI11's own range check says
+// "Value abc not in range" for text that is no number at all, and would let "0x10" through;
+// this one says "'abc' is not a whole number from 1 to 1000". Use it for every count option.
+CLI::Validator whole_number(long long lo, long long hi);
+
+// --json, --quick, --repeat N, --cpu N, --no-color.
+void add_common_options(CLI::App& command, CommonOptions& options);
+
+// Runs one lesson into a fresh Report (environment footer included).
+report::Report run_lesson(Lesson& lesson, const CommonOptions& options);
+
+// For tests and tools: parse `args` as the lesson's command line, then run it. Throws
+// CLI::ParseError on bad arguments, exactly as the app would see it.
+report::Report run_lesson_with_args(std::string_view name, std::vector<std::string> args);
+
+}  // namespace conc::lessons

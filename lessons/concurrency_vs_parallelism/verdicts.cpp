@@ -1,0 +1,243 @@
+// Verdicts of lesson `concurrency-vs-parallelism`: pure functions of the run's numbers.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "lessons/concurrency_vs_parallelism/concurrency_vs_parallelism.h"
+#include "report/units.h"
+
+namespace conc::lessons::concurrency_vs_parallelism {
+
+using report::format_ns;
+using report::format_number;
+using report::format_percent;
+using report::format_ratio;
+
+int Room::possible() const {
+  return std::max(1, std::min(tasks, allowed_cpus));
+}
+
+namespace {
+
+// Why this run cannot show parallelism, or "".
+std::string no_room(const Room& r) {
+  if (r.possible() >= 2) {
+    return "";
+  }
+  return r.allowed_cpus < 2
+             ? "only one CPU is allowed to this process, so nothing can execute at the same "
+               "instant and parallelism cannot be shown here"
+             : "the job was cut into a single piece, so there is nothing to run at the same "
+               "time and parallelism cannot be shown";
+}
+
+bool others_busy(const Room& r) {
+  return r.others && r.others->share > kOtherBusyShare;
+}
+
+std::string others_text(const Room& r) {
+  return fmt::format(
+      "other programs kept CPU {} {} busy while the threads ran free, so it was "
+      "not there for them",
+      r.others->cpu, format_percent(r.others->share));
+}
+
+std::string others_threshold() {
+  return fmt::format(
+      "nuanced when min(K, CPUs) < 2 (parallelism cannot be shown) or when other programs took "
+      "more than {} of an allowed CPU while the threads ran free (/proc/stat)",
+      format_percent(kOtherBusyShare));
+}
+
+}  // namespace
+
+report::ClaimVerdict judge_c01(bool same_result, const TraceFacts& concurrent, int tasks) {
+  report::ClaimVerdict v{"C01", report::Verdict::confirmed, "", ""};
+  v.threshold =
+      "confirmed when every run gives the same result and, on one CPU, the CPU passed from one "
+      "piece to another more often than running them back to back would (more than K - 1 "
+      "handovers); nuanced when the results agree but the pieces ran back to back; "
+      "contradicted when the results differ";
+  if (!same_result) {
+    v.verdict = report::Verdict::contradicted;
+    v.because = "the sequential, concurrent and parallel runs computed different results";
+    return v;
+  }
+  if (concurrent.handovers > tasks - 1) {
+    v.because = fmt::format(
+        "the same {} pieces gave the same result run one after another, interleaved on one CPU "
+        "({} handovers between pieces where back to back needs {}) and in parallel: one "
+        "composition of independent computations, whether or not they overlap",
+        tasks, concurrent.handovers, tasks - 1);
+  } else {
+    v.verdict = report::Verdict::nuanced;
+    v.because = fmt::format(
+        "the results agree, but on one CPU the {} piece{} ran back to back ({} handovers): "
+        "nothing was interleaved",
+        tasks, tasks == 1 ? "" : "s", concurrent.handovers);
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c02(const ParallelRun& run) {
+  report::ClaimVerdict v{"C02", report::Verdict::confirmed, "", ""};
+  const int possible = run.room.possible();
+  v.threshold = fmt::format(
+      "confirmed when total CPU time ÷ wall time reaches {} of min(K, CPUs) and pieces ran on "
+      "two CPUs at once in at least {} of the time; {}; nuanced too when the figures fall "
+      "short; contradicted when two or more CPUs were there and no two pieces ever ran at once",
+      format_percent(kParallelEfficiency), format_percent(kMinParallelShare), others_threshold());
+  const std::string seen = fmt::format(
+      "CPU time ÷ wall time = {} (CPUs busy on average; at most {} here), pieces seen on two "
+      "CPUs at once in {} of the run",
+      format_number(run.cpu_over_wall), possible, format_percent(run.parallel_share));
+  if (const auto why = no_room(run.room); !why.empty()) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = why + ": " + seen;
+  } else if (others_busy(run.room)) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ": " + others_text(run.room);
+  } else if (run.cpu_over_wall >= kParallelEfficiency * possible &&
+             run.parallel_share >= kMinParallelShare) {
+    v.because = seen + ": several computations executed at the same instant";
+  } else if (run.parallel_share > 0) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ": some overlap, less than the CPUs allow";
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = seen + ": with several CPUs there, no two pieces ever ran at once";
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c03(const Speedups& s) {
+  report::ClaimVerdict v{"C03", report::Verdict::confirmed, "", ""};
+  const int possible = s.room.possible();
+  v.threshold = fmt::format(
+      "confirmed when the parallel run is at least {} of min(K, CPUs) times faster than the "
+      "sequential one; {}; nuanced too when faster but less; contradicted when several CPUs "
+      "were there and gave no speed-up",
+      format_percent(kSpeedupEfficiency), others_threshold());
+  const std::string seen = fmt::format(
+      "the sequential version can only use one CPU; cut into {} piece{}, the same job ran {} as "
+      "fast as it with the threads free on {} CPU{}, and {} as fast with them pinned to one",
+      s.room.tasks, s.room.tasks == 1 ? "" : "s", format_ratio(s.parallel), s.room.allowed_cpus,
+      s.room.allowed_cpus == 1 ? "" : "s", format_ratio(s.concurrent));
+  if (const auto why = no_room(s.room); !why.empty()) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ". But " + why;
+  } else if (others_busy(s.room)) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ". But " + others_text(s.room);
+  } else if (s.parallel >= kSpeedupEfficiency * possible) {
+    v.because = seen + fmt::format(
+                           " (at most {}× possible): the concurrent design is what let "
+                           "the job use the other CPU{}",
+                           possible, possible > 2 ? "s" : "");
+  } else if (s.parallel > 1) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + fmt::format(", below the {}× the CPUs allow", possible);
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = seen + ": more CPUs did not make it faster";
+  }
+  return v;
+}
+
+report::ClaimVerdict judge_c13(const Room& room, const TraceFacts& concurrent,
+                               const TraceFacts& parallel) {
+  report::ClaimVerdict v{"C13", report::Verdict::confirmed, "", ""};
+  v.threshold = fmt::format(
+      "confirmed when the pinned threads were all seen on one CPU taking turns (more than K - 1 "
+      "handovers) and the free threads were seen on two CPUs at once in at least {} of the "
+      "time; {}; nuanced too when the overlap is smaller; contradicted when neither the "
+      "interleaving nor the overlap was seen",
+      format_percent(kC13MinParallelShare), others_threshold());
+  const int tasks = room.tasks;
+  const bool interleaved = concurrent.cpus_used == 1 && concurrent.handovers > tasks - 1;
+  const bool overlapped =
+      parallel.cpus_used >= 2 && parallel.parallel_share >= kC13MinParallelShare;
+  const std::string seen = fmt::format(
+      "pinned: {} thread{} on {} CPU, {} handovers; free: {} CPU{} used, two at once in {} of "
+      "the run",
+      tasks, tasks == 1 ? "" : "s", concurrent.cpus_used, concurrent.handovers, parallel.cpus_used,
+      parallel.cpus_used == 1 ? "" : "s", format_percent(parallel.parallel_share));
+  if (const auto why = no_room(room); !why.empty()) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ": " + why;
+  } else if (others_busy(room)) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen + ": " + others_text(room);
+  } else if (interleaved && overlapped) {
+    v.because = seen + ": the same threads ran concurrently, then in parallel";
+  } else if (interleaved || parallel.parallel_share > 0) {
+    v.verdict = report::Verdict::nuanced;
+    v.because = seen;
+  } else {
+    v.verdict = report::Verdict::contradicted;
+    v.because = seen + ": neither interleaving nor overlap was seen";
+  }
+  return v;
+}
+
+std::optional<std::size_t> find_crossover(const std::vector<double>& sequential_ns,
+                                          const std::vector<double>& threaded_ns) {
+  const std::size_t n = std::min(sequential_ns.size(), threaded_ns.size());
+  std::optional<std::size_t> from;
+  for (std::size_t i = n; i-- > 0;) {
+    if (threaded_ns[i] < sequential_ns[i]) {
+      from = i;
+    } else {
+      break;
+    }
+  }
+  return from;
+}
+
+std::string crossover_note(const CrossoverView& v) {
+  const std::string how = fmt::format(
+      " Medians of {} runs each, sequential and threaded in turn; wall time includes thread "
+      "creation and join.",
+      v.repeats);
+  if (v.sizes_ns.empty()) {
+    return "No job size was tried.";
+  }
+  const std::string largest = format_ns(v.sizes_ns.back());
+  std::string outcome;
+  if (!v.from) {
+    outcome =
+        fmt::format("The threaded version never beat the sequential one up to {} of work", largest);
+  } else if (*v.from == 0) {
+    outcome = fmt::format("The threaded version won at every size tried, from {} of work",
+                          format_ns(v.sizes_ns.front()));
+  } else {
+    outcome = fmt::format(
+        "Crossover here: between {} and {} of work, the threaded version starts to win and "
+        "keeps winning; below it, creating and joining {} threads costs more than the work "
+        "they share",
+        format_ns(v.sizes_ns[*v.from - 1]), format_ns(v.sizes_ns[*v.from]), v.room.tasks);
+  }
+  if (const auto why = no_room(v.room); !why.empty()) {
+    return outcome + ": " + why + ", so starting threads can only add cost." + how;
+  }
+  if (others_busy(v.room)) {
+    return outcome +
+           fmt::format(
+               ". But other programs kept CPU {} {} busy while the threads ran, so "
+               "they had about one CPU between them: this run cannot say where the "
+               "crossover lies on a quiet machine.",
+               v.room.others->cpu, format_percent(v.room.others->share)) +
+           how;
+  }
+  if (!v.from) {
+    return outcome +
+           fmt::format(", though {} CPUs were there and other programs took at most {} of one.",
+                       v.room.allowed_cpus,
+                       format_percent(v.room.others ? v.room.others->share : 0.0)) +
+           how;
+  }
+  return outcome + "." + how;
+}
+
+}  // namespace conc::lessons::concurrency_vs_parallelism

@@ -1,0 +1,73 @@
+#include "os/sys/interrupt.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "os/sys/error.h"
+
+namespace conc::os {
+
+namespace {
+std::atomic<int> g_signal{0};
+int g_pipe[2] = {-1, -1};
+
+void on_signal(int sig) {
+  // Only async-signal-safe work here: an atomic store and a write(2).
+  g_signal.store(sig, std::memory_order_relaxed);
+  const char byte = 1;
+  [[maybe_unused]] auto n = ::write(g_pipe[1], &byte, 1);
+}
+}  // namespace
+
+void install_interrupt_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+      throw_errno("pipe2");
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+  });
+}
+
+bool interrupted() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
+
+void throw_if_interrupted() {
+  if (interrupted()) {
+    throw Interrupted();
+  }
+}
+
+void sleep_interruptible(long long ns) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns);
+  for (auto now = std::chrono::steady_clock::now(); now < end;
+       now = std::chrono::steady_clock::now()) {
+    throw_if_interrupted();
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(end - now, std::chrono::milliseconds(50)));
+  }
+  throw_if_interrupted();
+}
+
+int interrupt_fd() {
+  return g_pipe[0];
+}
+
+int interrupt_signal() {
+  return g_signal.load(std::memory_order_relaxed);
+}
+
+}  // namespace conc::os
