@@ -90,8 +90,9 @@ struct LockOrderUse {
 struct LockOrderWarning {
   LockInfo a;
   LockInfo b;
-  LockOrderUse a_then_b;  // the order seen first
+  LockOrderUse a_then_b;  // the order seen first (its first step, for a chain)
   LockOrderUse b_then_a;  // the inverted order, which raised the warning
+  LockInfo a_then;        // the lock a_then_b took after a: b, or the next lock of the chain
 };
 
 // "WARNING: lock order inversion (potential deadlock)", both orders with their sites.

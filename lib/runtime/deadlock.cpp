@@ -15,8 +15,10 @@
 //   - A pending timer (a sleep_for, a timer channel) suppresses detection until it fires, as
 //     in Go: a goroutine asleep for an hour next to a deadlocked pair delays the report by an
 //     hour.
-//   - A partial deadlock (two goroutines stuck on each other while others still run) is not a
-//     deadlock here, nor in Go: only "every goroutine asleep" is.
+//   - A partial deadlock (two goroutines stuck on each other while others still run) is not
+//     "all asleep", here or in Go. Beyond Go, a wait-for cycle of mutexes is found anyway
+//     (check_mutex_cycles, lockcheck.h) and ends the run as DeadlockKind::mutex_cycle; a
+//     goroutine stuck on a channel nobody else will use, while others run, is not found.
 //   - Runtime objects used from threads that are not workers are invisible: a goroutine
 //     waiting for a plain thread to send is reported although that thread might still send.
 #include <algorithm>
@@ -25,6 +27,7 @@
 #include <sstream>
 #include <string>
 
+#include "runtime/lockcheck.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
 
@@ -113,19 +116,45 @@ void Scheduler::recheck_deadlock() {
 
 void Scheduler::handle_deadlock(Worker* w) {
   (void)w;
-  std::string report = deadlock_report();
+  std::vector<MutexCycle> cycles;
+  std::string report = deadlock_report(&cycles);
   {
     std::lock_guard lock(result_mu);
     if (result.outcome == Outcome::completed) {
       result.outcome = Outcome::deadlock;
+      result.deadlock_kind = DeadlockKind::all_asleep;
       result.report = std::move(report);
+      result.mutex_cycles = std::move(cycles);
     }
   }
   begin_shutdown(Ending::unwind);
   start_unwinding();  // everything is parked already: no need to wait for the idle sweep
 }
 
-std::string Scheduler::deadlock_report() {
+// The monitor's tick: a mutex wait-for cycle confirmed while other goroutines may still run
+// ends the program as a deadlock (runtime.h: DeadlockKind::mutex_cycle). Running goroutines
+// stop at their next park or yield, as after a panic; then the last worker to go idle
+// unwinds everyone (sweep_ended).
+void Scheduler::check_mutex_cycles() {
+  MutexCycle cycle;
+  if (shutting_down() || !lock_waits->confirmed_cycle(now_ns(), &cycle)) {
+    return;
+  }
+  {
+    std::lock_guard lock(result_mu);
+    if (result.outcome != Outcome::completed || shutting_down()) {
+      return;
+    }
+    result.outcome = Outcome::deadlock;
+    result.deadlock_kind = DeadlockKind::mutex_cycle;
+    result.report = format_mutex_cycle(cycle);
+    result.mutex_cycles.push_back(std::move(cycle));
+  }
+  begin_shutdown(Ending::unwind);
+  wake_all();  // idle workers look again, and the last one to go idle sweeps
+}
+
+std::string Scheduler::deadlock_report(std::vector<MutexCycle>* cycles) {
   std::vector<Fiber*> waiting;
   {
     std::lock_guard lock(fibers_mu);
@@ -187,6 +216,14 @@ std::string Scheduler::deadlock_report() {
                 << waits_for[g].second << ") -> ";
           }
           out << "goroutine " << cycle.front() << "\n";
+          MutexCycle c;
+          for (std::uint64_t g : cycle) {
+            const Fiber* f = *std::find_if(waiting.begin(), waiting.end(),
+                                           [g](const Fiber* x) { return x->id == g; });
+            c.links.push_back(CycleLink{g, Site{f->spawn_file, f->spawn_line, ""},
+                                        lock_info(waits_for[g].first), waits_for[g].second});
+          }
+          cycles->push_back(std::move(c));
         }
         break;
       }

@@ -24,6 +24,7 @@
 
 #include "runtime/compact.h"
 #include "runtime/hooks.h"
+#include "runtime/lockcheck.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
@@ -112,9 +113,18 @@ Scheduler::Scheduler(const Config& c) : config(normalized(c)) {
     workers.push_back(std::make_unique<Worker>(this, i));
   }
   timers_ = std::make_unique<Timers>(this);
+  lock_waits = std::make_unique<LockWaits>();
+  if (config.check_lock_order) {
+    lock_checker = std::make_unique<LockChecker>();
+    checks_active.fetch_add(1);
+  }
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() {
+  if (lock_checker != nullptr) {  // finish() did not run
+    checks_active.fetch_sub(1);
+  }
+}
 
 std::int64_t Scheduler::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -187,6 +197,11 @@ RunResult Scheduler::finish() {
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
   result.races = race_finish(this);
+  if (lock_checker != nullptr) {
+    result.lock_order = lock_checker->take_warnings();
+    lock_checker.reset();
+    checks_active.fetch_sub(1);
+  }
   result.goroutines_spawned = next_id.load() - 1;
   result.abandoned = abandoned.load();
   result.stalls = stalls;

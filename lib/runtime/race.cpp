@@ -468,14 +468,4 @@ std::string format_race(const RaceReport& r) {
   return out.str();
 }
 
-std::string format_mutex_cycle(const MutexCycle& c) {
-  (void)c;
-  return {};
-}
-
-std::string format_lock_order(const LockOrderWarning& w) {
-  (void)w;
-  return {};
-}
-
 }  // namespace conc::rt

@@ -44,6 +44,8 @@ namespace conc::rt::detail {
 
 class Timers;
 class RaceDetector;
+class LockWaits;
+class LockChecker;
 
 enum class Wake { normal, cancelled };
 
@@ -231,7 +233,8 @@ class Scheduler {
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
   void recheck_deadlock();
-  std::string deadlock_report();
+  std::string deadlock_report(std::vector<MutexCycle>* cycles);
+  void check_mutex_cycles();  // the monitor's tick (deadlock.cpp)
   void poke_idle_if_work();
   void check_stalls(std::vector<std::uint64_t>& last_switches, std::int64_t interval_ns);
 
@@ -268,7 +271,9 @@ class Scheduler {
   std::vector<Stall> stalls;  // guarded by result_mu
   std::int64_t start_ns = 0;
   std::unique_ptr<Timers> timers_;
-  std::atomic<RaceDetector*> race{nullptr};  // from the first Shared<T> access (race.cpp)
+  std::atomic<RaceDetector*> race{nullptr};   // from the first Shared<T> access (race.cpp)
+  std::unique_ptr<LockWaits> lock_waits;      // mutex wait-for cycles (lockcheck.h)
+  std::unique_ptr<LockChecker> lock_checker;  // Config::check_lock_order, else null
 };
 
 // The race detector's side of the scheduler (race.cpp): the go edge (called before the child

@@ -18,6 +18,7 @@
 #include <cstdio>
 
 #include "runtime/compact.h"
+#include "runtime/lockcheck.h"
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 
@@ -75,6 +76,21 @@ Waiter& own_waiter(Waiter& local) {
   w.seq = detail::begin_wait(g);
   return w;
 }
+
+// A wait on a lock, registered with the mutex wait-for cycle checker (lockcheck.h) for as
+// long as it lasts (also when the program's end unwinds it).
+class LockWait {
+ public:
+  LockWait(const Waiter& w, const ObjectInfo* lock) : g_(w.g) {
+    g_->sched->lock_waits->blocking(g_, w.seq, lock, g_->sched->now_ns());
+  }
+  ~LockWait() { g_->sched->lock_waits->done_waiting(g_); }
+  LockWait(const LockWait&) = delete;
+  LockWait& operator=(const LockWait&) = delete;
+
+ private:
+  Fiber* g_;
+};
 
 constexpr int kSpinRounds = 4;
 constexpr int kPausesPerRound = 30;
@@ -152,7 +168,10 @@ void Mutex::lock_slow() {
     }
     Waiter local;
     Waiter& w = own_waiter(local);
-    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    {
+      LockWait registered(w, &info_);
+      wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    }
     if (!w.success) {
       continue;  // woken to compete (normal mode)
     }
@@ -208,6 +227,7 @@ void Mutex::hand_off() {
     return;
   }
   w->success = true;
+  info_.holder.store(w->g->id, std::memory_order_relaxed);  // it may wait in a run queue
   // Go's rule: the last waiter ends starvation mode.
   state_.store(waiters_.empty() ? 1 : 2 | kStarving, std::memory_order_release);
   qlock_.unlock();
@@ -227,6 +247,7 @@ void RWMutex::rlock() {
   } else {
     Waiter local;
     Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
     wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
   }
   if (detail::checks_on()) [[unlikely]] {
@@ -263,6 +284,7 @@ void RWMutex::lock(SourceLocation at) {
   } else {
     Waiter local;
     Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
     wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
   }
   if (detail::checks_on()) [[unlikely]] {

@@ -33,7 +33,8 @@ std::uint64_t current_goroutine_id();  // scheduler.cpp: 0 outside goroutines
 // acquires it. Satisfies Lockable, so std::lock_guard / std::unique_lock work.
 // The call site of lock() is recorded for the hazard checkers (checks.h): a goroutine about to
 // block in a wait-for cycle of mutexes ends the run (runtime.h: DeadlockKind::mutex_cycle), and
-// with Config::check_lock_order the order in which locks are nested is checked.
+// with Config::check_lock_order the order in which locks are nested is checked. Lock through
+// rt::LockGuard (below) rather than std::lock_guard for the reports to name your line.
 class Mutex {
  public:
   explicit Mutex(SourceLocation where = SourceLocation::current());
@@ -77,6 +78,21 @@ class Mutex {
   detail::SpinLock qlock_;
   detail::WaitQueue waiters_;
   ObjectInfo info_;
+};
+
+// std::lock_guard for Mutex and RWMutex that records the caller's site for the checkers
+// (std::lock_guard calls lock() from <mutex>, so the reports would name a line there):
+//   rt::LockGuard lock(mu);
+template <class M>
+class LockGuard {
+ public:
+  explicit LockGuard(M& m, SourceLocation at = SourceLocation::current()) : m_(m) { m_.lock(at); }
+  ~LockGuard() { m_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  M& m_;
 };
 
 // A reader/writer lock with writer preference, as Go's: a blocked lock() stops new rlock()s,

@@ -122,6 +122,7 @@ void Timers::loop() {
       sched_->check_stalls(last_switches, kMonitorTickNs);
       sched_->poke_idle_if_work();
       sched_->recheck_deadlock();
+      sched_->check_mutex_cycles();
       next_tick = now + kMonitorTickNs;
       next = std::min(next, next_tick);
     }
