@@ -29,8 +29,10 @@ inline bool checks_on() {
   return checks_active.load(std::memory_order_relaxed) != 0;
 }
 
-// Mutex and RWMutex write locks (race: acquire / release the lock's clock; lock order).
-void hook_locked(ObjectInfo* lock, SourceLocation at);
+// Mutex and RWMutex write locks (race: acquire / release the lock's clock; lock order). A
+// try_lock cannot deadlock: it is held from then on, but no order is recorded into it (as in
+// lockdep), so try_lock with back-off is no inversion.
+void hook_locked(ObjectInfo* lock, SourceLocation at, bool by_try_lock = false);
 void hook_unlocking(ObjectInfo* lock);
 
 // Race detector edges on an object's clock (by the current goroutine).

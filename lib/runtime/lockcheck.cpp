@@ -32,10 +32,10 @@ LockInfo lock_info(const ObjectInfo* o) {
 
 // --- hooks ---------------------------------------------------------------------------------
 
-void hook_locked(ObjectInfo* lock, SourceLocation at) {
+void hook_locked(ObjectInfo* lock, SourceLocation at, bool by_try_lock) {
   race_locked(lock);
   if (Fiber* g = current_fiber(); g != nullptr && g->sched->lock_checker != nullptr) {
-    g->sched->lock_checker->locked(g->id, lock, at);
+    g->sched->lock_checker->locked(g->id, lock, at, by_try_lock);
   }
 }
 
@@ -157,27 +157,36 @@ bool LockWaits::confirmed_cycle(std::int64_t now_ns, MutexCycle* out) {
 
 // --- LockChecker ---------------------------------------------------------------------------
 
-void LockChecker::locked(std::uint64_t goroutine, const ObjectInfo* lock, SourceLocation at) {
+void LockChecker::locked(std::uint64_t goroutine, const ObjectInfo* lock, SourceLocation at,
+                         bool by_try_lock) {
   std::lock_guard guard(mu_);
   std::vector<Held>& held = held_[goroutine];
-  for (const Held& h : held) {
-    const Pair taken{h.lock->id, lock->id};
-    if (h.lock->id == lock->id || edges_.count(taken) != 0) {
-      continue;
+  if (!by_try_lock) {
+    for (const Held& h : held) {
+      record_order(goroutine, h, lock, at);
     }
-    if (const Edge* first = path(lock->id, h.lock->id)) {
-      const Pair pair{std::min(taken.first, taken.second), std::max(taken.first, taken.second)};
-      if (warned_.insert(pair).second) {
-        warnings_.push_back(LockOrderWarning{first->from, lock_info(h.lock), first->use,
-                                             LockOrderUse{goroutine, site_of(h.at), site_of(at)},
-                                             first->to});
-      }
-    }
-    edges_.emplace(taken, Edge{lock_info(h.lock), lock_info(lock),
-                               LockOrderUse{goroutine, site_of(h.at), site_of(at)}});
-    next_[h.lock->id].push_back(lock->id);
   }
   held.push_back(Held{lock, at});
+}
+
+// `h` was held when `lock` was taken at `at`: a new pair, unless known; an inversion if the
+// graph already leads from `lock` to h's lock.
+void LockChecker::record_order(std::uint64_t goroutine, const Held& h, const ObjectInfo* lock,
+                               SourceLocation at) {
+  const Pair taken{h.lock->id, lock->id};
+  if (h.lock->id == lock->id || edges_.count(taken) != 0) {
+    return;
+  }
+  const LockOrderUse use{goroutine, site_of(h.at), site_of(at)};
+  if (const Edge* first = path(lock->id, h.lock->id)) {
+    const Pair pair{std::min(taken.first, taken.second), std::max(taken.first, taken.second)};
+    if (warned_.insert(pair).second) {
+      warnings_.push_back(
+          LockOrderWarning{first->from, lock_info(h.lock), first->use, use, first->to});
+    }
+  }
+  edges_.emplace(taken, Edge{lock_info(h.lock), lock_info(lock), use});
+  next_[h.lock->id].push_back(lock->id);
 }
 
 void LockChecker::unlocking(std::uint64_t goroutine, const ObjectInfo* lock) {

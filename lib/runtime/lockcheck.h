@@ -81,7 +81,7 @@ class LockWaits {
 
 class LockChecker {
  public:
-  void locked(std::uint64_t goroutine, const ObjectInfo* lock, SourceLocation at);
+  void locked(std::uint64_t goroutine, const ObjectInfo* lock, SourceLocation at, bool by_try_lock);
   void unlocking(std::uint64_t goroutine, const ObjectInfo* lock);
   std::vector<LockOrderWarning> take_warnings();
 
@@ -96,6 +96,8 @@ class LockChecker {
     LockOrderUse use;
   };
   using Pair = std::pair<std::uint64_t, std::uint64_t>;  // lock ids
+  void record_order(std::uint64_t goroutine, const Held& h, const ObjectInfo* lock,
+                    SourceLocation at);  // mu_ held
   // The first edge of a path from `from` to `to` in the graph, or null.
   const Edge* path(std::uint64_t from, std::uint64_t to) const;
 

@@ -111,7 +111,7 @@ bool Mutex::try_lock(SourceLocation at) {
   }
   info_.holder.store(current_id(), std::memory_order_relaxed);
   if (detail::checks_on()) [[unlikely]] {
-    detail::hook_locked(&info_, at);
+    detail::hook_locked(&info_, at, /*by_try_lock=*/true);
   }
   return true;
 }
