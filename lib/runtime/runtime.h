@@ -105,8 +105,11 @@ enum class Outcome {
 // RunResult::report ("partial deadlock: mutex wait-for cycle"), and the run ends as after any
 // deadlock: Outcome::deadlock, every goroutine unwound (those still running stop at their next
 // park or yield, as after a panic), run() returns. A lesson thus shows the cycle and recovers
-// within a bound even while other goroutines keep working. A cycle is reported only once every
-// goroutine in it is parked, so a holder that is about to release cannot be mistaken for one.
+// within a bound even while other goroutines keep working. The blocking goroutine finds the
+// cycle; the monitor thread confirms it at its next tick (every 5 ms) once it has held for
+// 1 ms with every goroutine of it still parked on the same wait (lockcheck.h says why), so
+// the run ends a few milliseconds after the cycle closed. Seen when every goroutine is asleep
+// anyway, the kind is all_asleep, and RunResult::mutex_cycles names the cycle all the same.
 enum class DeadlockKind { none, all_asleep, mutex_cycle };
 
 struct WorkerStats {
