@@ -10,7 +10,9 @@
 // (timer.cpp, every tick) finds the same cycle again, with the same waits (same park seq, none
 // claimed) and the same holders, at least kConfirmNs after it was first seen: a holder would
 // have stored its id long before. The monitor also walks from every registered wait itself, so a
-// cycle closed while a holder was in that window is still found.
+// cycle closed while a holder was in that window is still found. Blind spot: an RWMutex held
+// for reading names no holder (readers are counted, not named), so a cycle through read locks
+// is not found; channels are not locks and are not followed either.
 //
 // LockChecker (Config::check_lock_order) is lockdep: the graph of "held, then taken" pairs with
 // their sites; a new pair that closes a path in the graph is an inversion.

@@ -62,8 +62,10 @@ struct Config {
   // Lock-order checking (checks.h: LockOrderWarning), as Linux's lockdep: every Mutex lock()
   // and RWMutex lock() taken while the goroutine holds another records the pair (held, taken)
   // with both call sites; a pair seen in both orders (also through a chain: a->b, b->c, c->a)
-  // is reported in RunResult::lock_order, even if the run never deadlocked. Off by default: it
-  // costs a lookup under a run-wide lock at every lock() and unlock().
+  // is reported in RunResult::lock_order, even if the run never deadlocked. A successful
+  // try_lock() cannot deadlock: it records no pair (as in lockdep), so try_lock with back-off
+  // is no inversion. Off by default: it costs a lookup under a run-wide lock at every lock()
+  // and unlock().
   bool check_lock_order = false;
 };
 
