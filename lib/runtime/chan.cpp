@@ -202,6 +202,31 @@ ChanStatus ChanCore::try_recv(void* elem) {
   return r > 0 ? ChanStatus::ok : r < 0 ? ChanStatus::closed : ChanStatus::empty;
 }
 
+void ChanCore::race_sent_to_waiting(Fiber* receiver) {
+  if (cap_ == 0) {
+    race_chan_handoff(&info_, nullptr, receiver);
+    return;
+  }
+  // The buffer is empty (recvx_ == sendx_): as in Go, the value counts as passing through the
+  // slot at recvx, and both indices move on, so that the slot receives k and sends k+C meet in
+  // stays the same. (Without the detector the indices stay: nothing reads them then.)
+  race_chan_send(&info_, recvx_, nullptr);
+  race_chan_recv(&info_, recvx_, receiver);
+  recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
+  sendx_ = recvx_;
+}
+
+void ChanCore::race_received_from_waiting(Fiber* sender) {
+  if (cap_ == 0) {
+    race_chan_handoff(&info_, sender, nullptr);
+    return;
+  }
+  // The buffer is full: we take its head (slot recvx) and the sender's value goes to the same
+  // slot, its new tail. A receive, then the send that receive made room for.
+  race_chan_recv(&info_, recvx_, nullptr);
+  race_chan_send(&info_, recvx_, sender);
+}
+
 void ChanCore::close() {
   lock_.lock();
   if (closed_) {
@@ -209,6 +234,9 @@ void ChanCore::close() {
     throw RuntimeError("close of closed channel");
   }
   closed_ = true;
+  if (checks_on()) [[unlikely]] {
+    race_chan_closing(&info_);
+  }
   // Release every receiver (they get nullopt) and every sender (they will panic).
   Waiter* batch = nullptr;
   for (WaitQueue* q : {&recvq_, &sendq_}) {
@@ -216,6 +244,9 @@ void ChanCore::close() {
       w->success = false;
       w->wake_next = batch;
       batch = w;
+      if (!w->is_send && checks_on()) [[unlikely]] {
+        race_chan_recv_closed(&info_, w->g);
+      }
     }
   }
   unlock();

@@ -30,6 +30,7 @@
 #include <utility>
 #include "runtime/source_location.h"
 
+#include "runtime/hooks.h"
 #include "runtime/object_info.h"
 #include "runtime/panic.h"
 #include "runtime/spinlock.h"
@@ -105,6 +106,10 @@ class ChanCore {
   // the value in flight live off its stack. Called with lock_ held.
   // noinline: send and recv are flattened, and these must not grow them.
   [[gnu::noinline]] void send_parked_compact(Worker* w, Fiber* g, void* elem);
+  // The race detector's edges of a value handed to a waiting receiver, and of a receive that
+  // takes the value of a waiting sender (before the buffer moves).
+  [[gnu::noinline]] void race_sent_to_waiting(Fiber* receiver);
+  [[gnu::noinline]] void race_received_from_waiting(Fiber* sender);
   [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
 
   void* slot(std::size_t i) { return buf_ + i * stride_; }
@@ -167,9 +172,15 @@ inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_out
     ops_->move_construct(r->elem, elem);
     r->success = true;
     *to_wake = r->g;
+    if (checks_on()) [[unlikely]] {
+      race_sent_to_waiting(r->g);
+    }
     return true;
   }
   if (count_ < cap_) {
+    if (checks_on()) [[unlikely]] {
+      race_chan_send(&info_, sendx_, nullptr);
+    }
     move_in(slot(sendx_), elem);
     sendx_ = sendx_ + 1 == cap_ ? 0 : sendx_ + 1;
     ++count_;
@@ -181,6 +192,9 @@ inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_out
 inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
   Waiter* s = sendq_.empty() ? nullptr : sendq_.pop_claimed();
   if (s != nullptr) {
+    if (checks_on()) [[unlikely]] {
+      race_received_from_waiting(s->g);
+    }
     if (cap_ == 0) {
       ops_->move_construct(elem, s->elem);
     } else {
@@ -197,10 +211,16 @@ inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
     return 1;
   }
   if (count_ > 0) {
+    if (checks_on()) [[unlikely]] {
+      race_chan_recv(&info_, recvx_, nullptr);
+    }
     move_out(elem, slot(recvx_));
     recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
     --count_;
     return 1;
+  }
+  if (closed_ && checks_on()) [[unlikely]] {
+    race_chan_recv_closed(&info_, nullptr);
   }
   return closed_ ? -1 : 0;
 }

@@ -63,6 +63,7 @@ const char* wait_reason_text(WaitReason r);
 class Scheduler;
 struct Waiter;
 struct CompactState;
+struct RaceSlot;
 
 // The state of C++ exception handling that libstdc++ keeps per thread (__cxa_eh_globals): the
 // stack of exceptions being handled and the uncaught count. It belongs to the goroutine, not
@@ -103,6 +104,7 @@ struct Fiber {
   const char* spawn_file = "";
   std::uint32_t spawn_line = 0;
   bool started = false;
+  RaceSlot* race = nullptr;  // its clock, once its run detects races (race.cpp)
 
   CasePins case_pins;  // select cases alive in this goroutine (chan.h); back to 0 at its end
   std::atomic<std::uint64_t> ran_on_mask{0};  // bit w: ran on worker w (w < 64)

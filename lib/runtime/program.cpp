@@ -23,10 +23,12 @@
 #include <sstream>
 
 #include "runtime/compact.h"
+#include "runtime/hooks.h"
+#include "runtime/lockcheck.h"
+#include "runtime/netpoller.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
-#include "runtime/netpoller.h"
 #include "runtime/timer.h"
 
 namespace conc::rt::detail {
@@ -93,6 +95,9 @@ void fiber_entry(void* arg) {
   }
   g->task_ops->destroy(g->task);
   g->task = nullptr;
+  if (g->race != nullptr) [[unlikely]] {
+    race_exited(g);
+  }
   if (g->id == 1 && goexited) {
     s->main_goexited.store(true, std::memory_order_release);  // Go: the others go on
   } else if (g->id == 1) {
@@ -127,9 +132,18 @@ Scheduler::Scheduler(const Config& c) : config(normalized(c)) {
   }
   timers_ = std::make_unique<Timers>(this);
   netpoller_ = std::make_unique<Netpoller>(this);
+  lock_waits = std::make_unique<LockWaits>();
+  if (config.check_lock_order) {
+    lock_checker = std::make_unique<LockChecker>();
+    checks_active.fetch_add(1);
+  }
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() {
+  if (lock_checker != nullptr) {  // finish() did not run
+    checks_active.fetch_sub(1);
+  }
+}
 
 std::int64_t Scheduler::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -201,6 +215,12 @@ RunResult Scheduler::finish() {
   }
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
+  result.races = race_finish(this);
+  if (lock_checker != nullptr) {
+    result.lock_order = lock_checker->take_warnings();
+    lock_checker.reset();
+    checks_active.fetch_sub(1);
+  }
   result.goroutines_spawned = next_id.load() - 1;
   result.abandoned = abandoned.load();
   result.stalls = stalls;
@@ -247,6 +267,10 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   g->case_pins = CasePins{};  // an abandoned goroutine may have left cases pinned
   g->asan_fake_stack = nullptr;
   g->tsan_fiber = tsan_create_fiber();
+  g->race = nullptr;
+  if (checks_on() && w != nullptr) [[unlikely]] {
+    race_spawned(w->current.load(std::memory_order_relaxed), g);  // before anyone can run g
+  }
   live.fetch_add(1, std::memory_order_relaxed);
   if (w == nullptr) {
     push_global(g);  // spawn_from_outside

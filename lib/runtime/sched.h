@@ -44,6 +44,9 @@ namespace conc::rt::detail {
 
 class Timers;
 class Netpoller;
+class RaceDetector;
+class LockWaits;
+class LockChecker;
 
 enum class Wake { normal, cancelled };
 
@@ -235,7 +238,8 @@ class Scheduler {
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
   void recheck_deadlock();
-  std::string deadlock_report();
+  std::string deadlock_report(std::vector<MutexCycle>* cycles);
+  void check_mutex_cycles();  // the monitor's tick (deadlock.cpp)
   void poke_idle_if_work();
   void check_stalls(std::vector<std::uint64_t>& last_switches, std::int64_t interval_ns);
 
@@ -274,7 +278,17 @@ class Scheduler {
   std::int64_t start_ns = 0;
   std::unique_ptr<Timers> timers_;
   std::unique_ptr<Netpoller> netpoller_;
+  std::atomic<RaceDetector*> race{nullptr};   // from the first Shared<T> access (race.cpp)
+  std::unique_ptr<LockWaits> lock_waits;      // mutex wait-for cycles (lockcheck.h)
+  std::unique_ptr<LockChecker> lock_checker;  // Config::check_lock_order, else null
 };
+
+// The race detector's side of the scheduler (race.cpp): the go edge (called before the child
+// is queued), a goroutine's return, and the reports at the end of the run (which turns the
+// detector off).
+void race_spawned(Fiber* parent, Fiber* child);
+void race_exited(Fiber* g);
+std::vector<RaceReport> race_finish(Scheduler* s);
 
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
 Worker* current_worker();

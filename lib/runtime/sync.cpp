@@ -26,6 +26,7 @@
 #include <cstdio>
 
 #include "runtime/compact.h"
+#include "runtime/lockcheck.h"
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 
@@ -84,6 +85,21 @@ Waiter& own_waiter(Waiter& local) {
   return w;
 }
 
+// A wait on a lock, registered with the mutex wait-for cycle checker (lockcheck.h) for as
+// long as it lasts (also when the program's end unwinds it).
+class LockWait {
+ public:
+  LockWait(const Waiter& w, const ObjectInfo* lock) : g_(w.g) {
+    g_->sched->lock_waits->blocking(g_, w.seq, lock, g_->sched->now_ns());
+  }
+  ~LockWait() { g_->sched->lock_waits->done_waiting(g_); }
+  LockWait(const LockWait&) = delete;
+  LockWait& operator=(const LockWait&) = delete;
+
+ private:
+  Fiber* g_;
+};
+
 constexpr int kSpinRounds = 4;
 constexpr int kPausesPerRound = 30;
 // A Mutex waiter that waited longer than this switches the mutex to starvation mode (Go's
@@ -96,12 +112,15 @@ constexpr std::int64_t kStarvationNs = 1'000'000;
 
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
-bool Mutex::try_lock() {
+bool Mutex::try_lock(SourceLocation at) {
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
     return false;
   }
   info_.holder.store(current_id(), std::memory_order_relaxed);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at, /*by_try_lock=*/true);
+  }
   return true;
 }
 
@@ -157,7 +176,10 @@ void Mutex::lock_slow() {
     }
     Waiter local;
     Waiter& w = own_waiter(local);
-    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    {
+      LockWait registered(w, &info_);
+      wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    }
     if (!w.success) {
       continue;  // woken to compete (normal mode)
     }
@@ -220,6 +242,7 @@ void Mutex::hand_off_locked() {
     return;
   }
   w->success = true;
+  info_.holder.store(w->g->id, std::memory_order_relaxed);  // it may wait in a run queue
   // Go's rule: the last waiter ends starvation mode.
   state_.store(waiters_.empty() ? 1 : 2 | kStarving, std::memory_order_release);
   qlock_.unlock();
@@ -236,14 +259,21 @@ void RWMutex::rlock() {
     ++readers_;
     info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
+    wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_rlocked(&info_);
+  }
 }
 
 void RWMutex::runlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_runlocking(&info_);
+  }
   lock_.lock();
   if (readers_ == 0) {
     lock_.unlock();
@@ -260,20 +290,24 @@ void RWMutex::runlock() {
   }
 }
 
-void RWMutex::lock() {
+void RWMutex::lock(SourceLocation at) {
   lock_.lock();
   if (!writer_ && readers_ == 0) {
     writer_ = true;
     info_.holder.store(current_id(), std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
+    wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at);
+  }
 }
 
-bool RWMutex::try_lock() {
+bool RWMutex::try_lock(SourceLocation at) {
   lock_.lock();
   const bool free = !writer_ && readers_ == 0;
   if (free) {
@@ -281,6 +315,9 @@ bool RWMutex::try_lock() {
     info_.holder.store(current_id(), std::memory_order_relaxed);
   }
   lock_.unlock();
+  if (free && detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at, /*by_try_lock=*/true);
+  }
   return free;
 }
 
@@ -292,6 +329,9 @@ bool RWMutex::try_rlock() {
     info_.readers.store(readers_, std::memory_order_relaxed);
   }
   lock_.unlock();
+  if (admitted && detail::checks_on()) [[unlikely]] {
+    detail::race_rlocked(&info_);
+  }
   return admitted;
 }
 
@@ -307,6 +347,9 @@ Waiter* RWMutex::grant_to_writer() {
 }
 
 void RWMutex::unlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_unlocking(&info_);
+  }
   lock_.lock();
   if (!writer_) {
     lock_.unlock();
@@ -358,6 +401,9 @@ void Cond::signal() {
   Waiter* w = waiters_.pop_claimed();
   lock_.unlock();
   if (w != nullptr) {
+    if (detail::checks_on()) [[unlikely]] {
+      detail::race_pass_to(w->g);  // claimed, not yet readied: its clock is ours to update
+    }
     detail::ready(w->g);
   }
 }
@@ -366,6 +412,11 @@ void Cond::broadcast() {
   lock_.lock();
   Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
+  if (detail::checks_on()) [[unlikely]] {
+    for (Waiter* w = batch; w != nullptr; w = w->wake_next) {
+      detail::race_pass_to(w->g);
+    }
+  }
   ready_batch(batch);
 }
 
@@ -419,6 +470,9 @@ constexpr int kCounterShift = 32;
 WaitGroup::WaitGroup(SourceLocation where) : info_("WaitGroup", where) {}
 
 void WaitGroup::add(std::int64_t delta) {
+  if (delta < 0 && detail::checks_on()) [[unlikely]] {
+    detail::race_release_merge(&info_);  // done() -> the wait() it releases
+  }
   const std::uint64_t step = static_cast<std::uint64_t>(delta) << kCounterShift;
   const std::uint64_t s = state_.fetch_add(step, std::memory_order_acq_rel) + step;
   const auto v = static_cast<std::int32_t>(s >> kCounterShift);
@@ -454,6 +508,13 @@ void WaitGroup::release_waiters() {
 }
 
 void WaitGroup::wait() {
+  wait_for_zero();
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_acquire(&info_);  // every done() -> this return
+  }
+}
+
+void WaitGroup::wait_for_zero() {
   if (state_.load(std::memory_order_acquire) == 0) {
     return;  // counter 0 and no release in progress
   }

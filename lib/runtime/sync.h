@@ -26,6 +26,7 @@
 #include <utility>
 #include "runtime/source_location.h"
 
+#include "runtime/hooks.h"
 #include "runtime/object_info.h"
 #include "runtime/spinlock.h"
 #include "runtime/wait.h"
@@ -44,6 +45,10 @@ std::uint64_t current_goroutine_id();  // scheduler.cpp: 0 outside goroutines
 // any goroutine may unlock.
 // Memory ordering: unlock() happens-before the lock() (or successful try_lock()) that next
 // acquires it. Satisfies Lockable, so std::lock_guard / std::unique_lock work.
+// The call site of lock() is recorded for the hazard checkers (checks.h): a goroutine about to
+// block in a wait-for cycle of mutexes ends the run (runtime.h: DeadlockKind::mutex_cycle), and
+// with Config::check_lock_order the order in which locks are nested is checked. Lock through
+// rt::LockGuard (below) rather than std::lock_guard for the reports to name your line.
 class Mutex {
  public:
   explicit Mutex(SourceLocation where = SourceLocation::current());
@@ -51,19 +56,25 @@ class Mutex {
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock() {
+  void lock(SourceLocation at = SourceLocation::current()) {
     std::uint32_t expected = 0;
     if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) [[unlikely]] {
       lock_slow();
     }
     info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
+    if (detail::checks_on()) [[unlikely]] {
+      detail::hook_locked(&info_, at);
+    }
   }
-  bool try_lock();
+  bool try_lock(SourceLocation at = SourceLocation::current());
   // Fatal if not locked (as in Go), except while the program is being unwound.
   // It leaves info_.holder as it was: the deadlock report reads the holder only of a mutex a
   // goroutine waits on, which is locked, and every lock() sets it. A store here, just before
   // the locked fetch_sub that must drain it, cost ~2% of mutex_contended (10.5 vs 10.3 ns).
   void unlock() {
+    if (detail::checks_on()) [[unlikely]] {
+      detail::hook_unlocking(&info_);
+    }
     if (const std::uint32_t prev = state_.fetch_sub(1, std::memory_order_release); prev != 1)
         [[unlikely]] {
       unlock_slow(prev);
@@ -83,6 +94,21 @@ class Mutex {
   ObjectInfo info_;
 };
 
+// std::lock_guard for Mutex and RWMutex that records the caller's site for the checkers
+// (std::lock_guard calls lock() from <mutex>, so the reports would name a line there):
+//   rt::LockGuard lock(mu);
+template <class M>
+class LockGuard {
+ public:
+  explicit LockGuard(M& m, SourceLocation at = SourceLocation::current()) : m_(m) { m_.lock(at); }
+  ~LockGuard() { m_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  M& m_;
+};
+
 // A reader/writer lock with writer preference, as Go's: a blocked lock() stops new rlock()s,
 // so a goroutine that read-locks twice can deadlock against a writer. unlock() admits every
 // reader that was waiting.
@@ -96,11 +122,12 @@ class RWMutex {
 
   void rlock();
   void runlock();  // fatal if not read-locked
-  void lock();
+  // Write locks take part in the hazard checks as Mutex::lock() does (cycles, lock order).
+  void lock(SourceLocation at = SourceLocation::current());
   void unlock();  // fatal if not write-locked
   // Go 1.18's TryLock / TryRLock: take it only if that needs no wait. try_rlock() fails while
   // a writer holds it or waits for it (as rlock() would wait); try_lock() while anyone holds it.
-  bool try_lock();
+  bool try_lock(SourceLocation at = SourceLocation::current());
   bool try_rlock();
 
  private:
@@ -149,14 +176,25 @@ class Once {
   template <class F>
   void call(F&& f) {
     if (state_.load(std::memory_order_acquire) == kDone) {
+      if (detail::checks_on()) [[unlikely]] {
+        detail::race_acquire(&info_);  // the function's return -> this call's
+      }
       return;
     }
     if (!begin()) {
+      if (detail::checks_on()) [[unlikely]] {
+        detail::race_acquire(&info_);
+      }
       return;  // another caller ran it, and finished
     }
     struct Finish {
       Once* o;
-      ~Finish() { o->finish(); }
+      ~Finish() {
+        if (detail::checks_on()) [[unlikely]] {
+          detail::race_release_merge(&o->info_);  // while the Once is surely alive
+        }
+        o->finish();
+      }
     } finish{this};
     std::forward<F>(f)();
   }
@@ -191,6 +229,7 @@ class WaitGroup {
   void wait();
 
  private:
+  void wait_for_zero();
   void release_waiters();
   // Go's layout: the counter in the high 32 bits, the goroutines waiting in the low 32.
   std::atomic<std::uint64_t> state_{0};

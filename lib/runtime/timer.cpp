@@ -200,6 +200,7 @@ void Timers::loop() {
       sched_->netpoller().poll_from_monitor();
       sched_->poke_idle_if_work();
       sched_->recheck_deadlock();
+      sched_->check_mutex_cycles();
       next_tick = now + kMonitorTickNs;
       next = std::min(next, next_tick);
     }
