@@ -112,7 +112,8 @@ ServerRun run_one(const char* name, const ConnectionPlan& plan, Start&& start, S
 ServerRun run_threads(const ConnectionPlan& plan, std::size_t thread_room,
                       const std::string& room_name) {
   os::ThreadPerConnection server;
-  return run_one(
+  int create_error = 0;
+  ServerRun run = run_one(
       "thread per connection", plan,
       [&](os::Connections& c, std::string& stopped_by) {
         std::vector<int> fds = c.server;
@@ -120,11 +121,11 @@ ServerRun run_threads(const ConnectionPlan& plan, std::size_t thread_room,
           fds.resize(thread_room);
           stopped_by = room_name;
         }
-        int err = 0;
-        const std::size_t n = server.start(fds, err);
-        if (err != 0) {
-          stopped_by = fmt::format("pthread_create: {} ({})", std::strerror(err),
-                                   err == EAGAIN ? "a limit on tasks, mappings or memory" : "?");
+        const std::size_t n = server.start(fds, create_error);
+        if (create_error != 0) {
+          stopped_by =
+              fmt::format("pthread_create: {} ({})", std::strerror(create_error),
+                          create_error == EAGAIN ? "a limit on tasks, mappings or memory" : "?");
         }
         return n;
       },
@@ -132,6 +133,8 @@ ServerRun run_threads(const ConnectionPlan& plan, std::size_t thread_room,
         server.join();
         c.close_servers();
       });
+  run.create_error = create_error;
+  return run;
 }
 
 ServerRun run_epoll(const ConnectionPlan& plan) {
@@ -237,6 +240,32 @@ std::vector<ServerRun> run_servers(const ConnectionPlan& plan) {
   LessonContext::check_interrupted();
   runs.push_back(run_goroutines(plan));
   return runs;
+}
+
+const ServerRun* thread_server(const std::vector<ServerRun>& runs) {
+  return runs.empty() ? nullptr : &runs.front();
+}
+
+std::string connection_cost_text(const std::vector<ServerRun>& runs) {
+  std::string text;
+  for (const auto& r : runs) {
+    text += fmt::format("{}{}: {} resident + {} kernel per connection, {} of {} served",
+                        text.empty() ? "" : "; ", r.name, report::format_bytes(r.resident_per_conn),
+                        report::format_bytes(r.kernel_per_conn), r.reached, r.asked);
+  }
+  return text;
+}
+
+std::string connection_latency_text(const std::vector<ServerRun>& runs) {
+  if (runs.size() < 3) {
+    return "";
+  }
+  return fmt::format(
+      "; with {} connections (1% busy), p99 latency was {} for a thread per connection, {} for "
+      "one epoll loop and {} for goroutines on the netpoller",
+      report::format_count(static_cast<std::int64_t>(runs[0].asked)),
+      report::format_ns(runs[0].p99_ns), report::format_ns(runs[1].p99_ns),
+      report::format_ns(runs[2].p99_ns));
 }
 
 void report_connections(LessonContext& ctx, const ConnectionPlan& plan,

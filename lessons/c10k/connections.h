@@ -21,6 +21,7 @@ struct ServerRun {
   std::size_t asked = 0;         // connections offered
   std::size_t reached = 0;       // connections the server took on
   std::string stopped_by;        // why it took fewer ("" when it reached all)
+  int create_error = 0;          // pthread_create's errno when the thread server stopped short
   double setup_ns = 0;           // from the first connection offered to all being served
   double resident_per_conn = 0;  // growth of VmRSS / reached
   double kernel_per_conn = 0;    // growth of KernelStack + Slab / reached
@@ -46,6 +47,13 @@ ConnectionPlan plan_connections(std::size_t asked, bool quick);
 
 // Runs the three servers one after the other.
 std::vector<ServerRun> run_servers(const ConnectionPlan& plan);
+
+// The thread-per-connection run among `runs`, or null.
+const ServerRun* thread_server(const std::vector<ServerRun>& runs);
+// For C18: what a connection cost each server, and how many each served.
+std::string connection_cost_text(const std::vector<ServerRun>& runs);
+// For C20: "; with N connections (1% busy), p99 latency was ..." ("" without the three runs).
+std::string connection_latency_text(const std::vector<ServerRun>& runs);
 
 // The tables, chart and measurements of the three runs.
 void report_connections(LessonContext& ctx, const ConnectionPlan& plan,

@@ -108,7 +108,8 @@ class C10kLesson final : public Lesson {
                                const std::vector<int>& counts,
                                const std::vector<Windows>& windows) const;
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
-                const std::vector<os::ThreadCap>& caps) const;
+                const std::vector<os::ThreadCap>& caps,
+                const std::vector<c10k::ServerRun>& servers) const;
   std::vector<int> threads_;
   std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
@@ -364,21 +365,27 @@ c10k::LoadPoint load_point(const Row& r) {
 }
 
 void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
-                          const c10k::RunFacts& facts,
-                          const std::vector<os::ThreadCap>& caps) const {
+                          const c10k::RunFacts& facts, const std::vector<os::ThreadCap>& caps,
+                          const std::vector<c10k::ServerRun>& servers) const {
   const Row& largest = rows.back();
   auto limits =
       thread_limits::memory_limits(memory_facts(), largest.stack_touched, largest.stack_reserved);
   for (const auto& c : caps) {
     limits.push_back({c.name, c.headroom, thread_limits::LimitKind::count});
   }
-  ctx.verdict(thread_limits::judge_c18(
-      thread_limits::tightest(limits),
-      {largest.requested, largest.created, largest.error,
-       fmt::format("each thread reserved {} for its stack and guard page and touched {} of "
-                   "it; the cost that grows with N is scheduling (C19, C20)",
-                   report::format_bytes(largest.stack_reserved),
-                   report::format_bytes(largest.stack_touched))}));
+  thread_limits::Attempt attempt{
+      largest.requested, largest.created, largest.error,
+      fmt::format("each thread reserved {} for its stack and guard page and touched {} of "
+                  "it; the cost that grows with N is scheduling (C19, C20)",
+                  report::format_bytes(largest.stack_reserved),
+                  report::format_bytes(largest.stack_touched))};
+  // The thread-per-connection server is the larger live attempt when it asked for more.
+  if (const auto* t = c10k::thread_server(servers);
+      t != nullptr && static_cast<int>(t->asked) > largest.requested) {
+    attempt = {static_cast<int>(t->asked), static_cast<int>(t->reached), t->create_error,
+               c10k::connection_cost_text(servers)};
+  }
+  ctx.verdict(thread_limits::judge_c18(thread_limits::tightest(limits), attempt));
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
@@ -386,7 +393,9 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
     }
   }
   ctx.verdict(c10k::judge_c19(points));
-  ctx.verdict(c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest)));
+  auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest));
+  c20.because += c10k::connection_latency_text(servers);
+  ctx.verdict(std::move(c20));
 }
 
 void C10kLesson::run(LessonContext& ctx) {
@@ -428,8 +437,9 @@ void C10kLesson::run(LessonContext& ctx) {
       connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
   ctx.progress(fmt::format("c10k: {} connections, three servers", connections));
   const auto plan = c10k::plan_connections(connections, ctx.quick());
-  c10k::report_connections(ctx, plan, c10k::run_servers(plan));
-  verdicts(ctx, rows, facts, caps);
+  const auto servers = c10k::run_servers(plan);
+  c10k::report_connections(ctx, plan, servers);
+  verdicts(ctx, rows, facts, caps, servers);
 }
 
 }  // namespace
