@@ -13,6 +13,7 @@ std::unique_ptr<Lesson> make_thread_lesson();
 std::unique_ptr<Lesson> make_stack_lesson();
 std::unique_ptr<Lesson> make_channels_lesson();
 std::unique_ptr<Lesson> make_select_lesson();
+std::unique_ptr<Lesson> make_sync_lesson();
 
 std::vector<std::unique_ptr<Lesson>> all_lessons() {
   std::vector<std::unique_ptr<Lesson>> lessons;
@@ -24,6 +25,7 @@ std::vector<std::unique_ptr<Lesson>> all_lessons() {
   lessons.push_back(make_stack_lesson());
   lessons.push_back(make_channels_lesson());
   lessons.push_back(make_select_lesson());
+  lessons.push_back(make_sync_lesson());
   return lessons;
 }
 
