@@ -102,11 +102,11 @@ SelectCase timeout_case(LessonContext& ctx) {
         }
       },
       kOneWorker);
-  const auto& m = ctx.measure("select_timeout_ms",
-                              fmt::format("select with after({}ms): time waited", kTimeout.count()),
-                              "ms", waited,
-                              "a select on a channel nobody sends on and on rt::after(d); "
-                              "wall time from the select to its return");
+  const auto& m =
+      ctx.measure("select_timeout_ms", fmt::format("select, after({}ms): waited", kTimeout.count()),
+                  "ms", waited,
+                  "a select on a channel nobody sends on and on rt::after(d); "
+                  "wall time from the select to its return");
   const bool on_time = fired == repeats && m.stats.min >= static_cast<double>(kTimeout.count());
   return {fmt::format("timeout, after({}ms)", kTimeout.count()),
           fmt::format("fires, >= {} ms", kTimeout.count()),
@@ -135,7 +135,7 @@ std::vector<SelectCase> default_cases(LessonContext& ctx) {
         }
       },
       kOneWorker);
-  ctx.measure("select_default_ns", "a select that finds nothing and takes default", "ns", ns,
+  ctx.measure("select_default_ns", "select that takes default", "ns", ns,
               fmt::format("{} selects on an empty channel with a default case, one worker; "
                           "time / selects: the price of a non-blocking try",
                           tries));
@@ -184,7 +184,7 @@ std::vector<SelectCase> multiplex_experiment(LessonContext& ctx, int per_produce
     every_run_exact = every_run_exact && again.in_order && n == kProducers * per_producer;
     ns.push_back(again.ns_per_value);
   }
-  ctx.measure("merge_ns_per_value", "merge of 3 producers: time per value", "ns", ns,
+  ctx.measure("merge_ns_per_value", "merge of 3 producers, per value", "ns", ns,
               "the consumer's wall time from its first select to the last input closing, "
               "divided by the values; inputs of capacity 16, one worker");
   ctx.explain("Which producer each of the first values came from (A, B, C)",

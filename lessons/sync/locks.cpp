@@ -146,7 +146,7 @@ Guarantee mutex_experiment(LessonContext& ctx, int increments) {
     ns.push_back(c.ns_per_op);
   }
   const auto& m = ctx.measure(
-      "mutex_ns_per_increment", "Mutex: lock, increment, unlock", "ns", ns,
+      "mutex_ns_per_increment", "Mutex: lock, add 1, unlock", "ns", ns,
       fmt::format("{} goroutines each add 1 to one shared counter {} times under one Mutex, on "
                   "every worker; wall time / increments",
                   kIncrementers, report::format_count(increments)));
@@ -175,9 +175,9 @@ std::pair<Guarantee, ReadHeavy> read_heavy_experiment(LessonContext& ctx, int re
       "reads, on {} worker(s); wall time / reads",
       kReaders, kTableSize, report::format_count(reads), kReadsPerWrite, workers);
   const auto& rw =
-      ctx.measure("rwmutex_ns_per_read", "read-heavy, RWMutex: time per read", "ns", rw_ns, method);
-  const auto& mu = ctx.measure("mutex_ns_per_read", "read-heavy, plain Mutex: time per read", "ns",
-                               mutex_ns, method);
+      ctx.measure("rwmutex_ns_per_read", "read-heavy, RWMutex, per read", "ns", rw_ns, method);
+  const auto& mu =
+      ctx.measure("mutex_ns_per_read", "read-heavy, Mutex, per read", "ns", mutex_ns, method);
   ctx.explain(
       "RWMutex against Mutex",
       fmt::format(
