@@ -11,6 +11,7 @@ std::unique_ptr<Lesson> make_context_switch_lesson();
 std::unique_ptr<Lesson> make_c10k_lesson();
 std::unique_ptr<Lesson> make_thread_lesson();
 std::unique_ptr<Lesson> make_stack_lesson();
+std::unique_ptr<Lesson> make_goroutines_lesson();
 std::unique_ptr<Lesson> make_waitgroup_lesson();
 
 std::vector<std::unique_ptr<Lesson>> all_lessons() {
@@ -21,6 +22,7 @@ std::vector<std::unique_ptr<Lesson>> all_lessons() {
   lessons.push_back(make_context_switch_lesson());
   lessons.push_back(make_c10k_lesson());
   lessons.push_back(make_stack_lesson());
+  lessons.push_back(make_goroutines_lesson());
   lessons.push_back(make_waitgroup_lesson());
   return lessons;
 }
