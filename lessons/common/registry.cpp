@@ -11,9 +11,11 @@ std::unique_ptr<Lesson> make_context_switch_lesson();
 std::unique_ptr<Lesson> make_c10k_lesson();
 std::unique_ptr<Lesson> make_thread_lesson();
 std::unique_ptr<Lesson> make_stack_lesson();
+std::unique_ptr<Lesson> make_goroutines_lesson();
 std::unique_ptr<Lesson> make_channels_lesson();
 std::unique_ptr<Lesson> make_select_lesson();
 std::unique_ptr<Lesson> make_sync_lesson();
+std::unique_ptr<Lesson> make_waitgroup_lesson();
 
 std::vector<std::unique_ptr<Lesson>> all_lessons() {
   std::vector<std::unique_ptr<Lesson>> lessons;
@@ -23,9 +25,11 @@ std::vector<std::unique_ptr<Lesson>> all_lessons() {
   lessons.push_back(make_context_switch_lesson());
   lessons.push_back(make_c10k_lesson());
   lessons.push_back(make_stack_lesson());
+  lessons.push_back(make_goroutines_lesson());
   lessons.push_back(make_channels_lesson());
   lessons.push_back(make_select_lesson());
   lessons.push_back(make_sync_lesson());
+  lessons.push_back(make_waitgroup_lesson());
   return lessons;
 }
 
