@@ -12,6 +12,7 @@ std::unique_ptr<Lesson> make_c10k_lesson();
 std::unique_ptr<Lesson> make_thread_lesson();
 std::unique_ptr<Lesson> make_stack_lesson();
 std::unique_ptr<Lesson> make_data_race_lesson();
+std::unique_ptr<Lesson> make_locking_lesson();
 std::unique_ptr<Lesson> make_deadlock_lesson();
 
 std::vector<std::unique_ptr<Lesson>> all_lessons() {
@@ -23,6 +24,7 @@ std::vector<std::unique_ptr<Lesson>> all_lessons() {
   lessons.push_back(make_c10k_lesson());
   lessons.push_back(make_stack_lesson());
   lessons.push_back(make_data_race_lesson());
+  lessons.push_back(make_locking_lesson());
   lessons.push_back(make_deadlock_lesson());
   return lessons;
 }
