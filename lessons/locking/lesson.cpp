@@ -1,0 +1,69 @@
+// Lesson `locking` (C25): the counters on threads (experiments.cpp, counters.cpp), then on
+// goroutines (goroutines.cpp); the verdict last (verdicts.cpp).
+
+#include <fmt/format.h>
+
+#include "lessons/common/lesson.h"
+#include "lessons/locking/locking.h"
+
+namespace conc::lessons {
+
+namespace {
+
+constexpr int kMaxThreads = 64;
+constexpr int kMaxCounts = 8;
+constexpr const char* kDefaultCounts = "1,2,4,8";
+
+class LockingLesson final : public Lesson {
+ public:
+  std::string_view name() const override { return "locking"; }
+  std::string_view title() const override {
+    return "Locking: why a locked counter does not scale, and what does";
+  }
+  std::vector<std::string_view> claims() const override { return {"C25"}; }
+  void add_options(CLI::App& cmd) override {
+    cmd.add_option("--thread-counts", counts_text_,
+                   fmt::format("Thread counts to measure, comma-separated, each 1-{}, at most "
+                               "{} (default {})",
+                               kMaxThreads, kMaxCounts, kDefaultCounts))
+        ->type_name("LIST")
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+              const auto counts = locking::parse_thread_counts(value, kMaxThreads);
+              if (!counts || counts->size() > static_cast<std::size_t>(kMaxCounts)) {
+                return fmt::format(
+                    "'{}' is not a list of at most {} whole numbers from 1 to {} "
+                    "(e.g. 1,2,4,8)",
+                    value, kMaxCounts, kMaxThreads);
+              }
+              return "";
+            },
+            "LIST", "thread counts"));
+  }
+  void run(LessonContext& ctx) override;
+
+ private:
+  std::string counts_text_ = kDefaultCounts;
+};
+
+void LockingLesson::run(LessonContext& ctx) {
+  ctx.explain("The claim",
+              "Locks can reduce parallelism: code inside a lock runs one thread at a time, so "
+              "adding threads to work that is mostly locked adds waiting, not speed. The lesson "
+              "counts with several kinds of counter as threads are added.");
+  const auto counts = locking::parse_thread_counts(counts_text_, kMaxThreads)
+                          .value_or(std::vector<int>{1, 2, 4, 8});
+  locking::ScalingView view;
+  locking::thread_experiments(ctx, counts, view);
+  LessonContext::check_interrupted();
+  locking::goroutine_experiments(ctx);
+  ctx.verdict(locking::judge_c25(view));
+}
+
+}  // namespace
+
+std::unique_ptr<Lesson> make_locking_lesson() {
+  return std::make_unique<LockingLesson>();
+}
+
+}  // namespace conc::lessons

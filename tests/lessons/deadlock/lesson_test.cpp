@@ -1,0 +1,67 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include "lessons/common/lesson.h"
+#include "lessons/common/report_checks.h"
+#include "os/procfs/proc_read.h"
+#include "os/sys/clock.h"
+
+using namespace conc;
+
+namespace {
+long long thread_count() {
+  const auto st = os::read_status(::getpid());
+  return st && st->threads ? *st->threads : -1;
+}
+constexpr double kBoundMs = 2000;
+// Generous for a loaded 2-core machine: the lesson's own bound plus the rest of a quick run.
+constexpr double kQuickRunLimitMs = 10'000;
+}  // namespace
+
+TEST_SUITE("lesson deadlock") {
+  TEST_CASE("quick, 20 runs of 20: the cycle found, both locks named, recovered in bound") {
+    const auto before = thread_count();
+    for (int i = 0; i < 20; ++i) {
+      const auto start = os::monotonic_ns();
+      const auto r = lessons::run_lesson_with_args("deadlock", {"--quick"});
+      const double ms = static_cast<double>(os::monotonic_ns() - start) * 1e-6;
+      CHECK(ms < kQuickRunLimitMs);
+      CHECK(thread_count() == before);
+      const auto* recovered = r.find_measurement("deadlock_recovered_ms");
+      REQUIRE(recovered != nullptr);
+      CHECK(recovered->stats.max <= kBoundMs);
+      bool named = false;
+      for (const auto& s : r.sections) {
+        named = named || s.text.find(
+                             "thread 1 holds A, waits for B; thread 2 holds B, waits "
+                             "for A") != std::string::npos;
+      }
+      CHECK(named);
+      const auto* g = find_table(r, "goroutine_deadlocks");
+      REQUIRE(g != nullptr);
+      REQUIRE(g->rows.size() == 3);
+      for (const auto& row : g->rows) {
+        CHECK(std::get<std::string>(row[1]) == "deadlock reported");
+      }
+      const auto* fixes = find_table(r, "fixes");
+      REQUIRE(fixes != nullptr);
+      for (const auto& row : fixes->rows) {
+        CHECK(std::get<std::string>(row[1]) == "yes");
+      }
+      REQUIRE(r.verdicts.size() == 1);
+    }
+  }
+
+  TEST_CASE("philosophers: the naive cycle has one philosopher per fork") {
+    const auto r = lessons::run_lesson_with_args("deadlock", {"--quick", "--philosophers", "7"});
+    const auto* meals = find_table(r, "meals");
+    REQUIRE(meals != nullptr);
+    CHECK(meals->rows.size() == 7);
+    bool cycle_of_7 = false;
+    for (const auto& s : r.sections) {
+      cycle_of_7 = cycle_of_7 || s.text.find("a cycle of 7") != std::string::npos;
+    }
+    CHECK(cycle_of_7);
+  }
+}
