@@ -219,15 +219,9 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   print_report(r, lesson_options_.json, lesson_options_.no_color);
   std::fflush(stdout);
   // The ledger is a convenience: failing to update it must not fail the lesson.
-  try {
-    report::VerdictStore store(report::VerdictStore::default_path());
-    if (auto warning = store.load()) {
-      std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
-    }
-    store.record(r, report::utc_timestamp());
-    store.save();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "conc-lab: could not record the verdicts: %s\n", e.what());
+  report::VerdictStore store(report::VerdictStore::default_path());
+  if (auto warning = store.record_run(r, report::utc_timestamp())) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
   }
   return kExitOk;
 }
