@@ -14,6 +14,7 @@
 #include "report/json_renderer.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
+#include "usage.h"
 
 namespace conc::app {
 
@@ -104,7 +105,12 @@ void Commands::add_bench(CLI::App& app) {
   cmd->add_option("--only", bench_.only, "Run one benchmark")->check(CLI::IsMember(bench_names()));
   cmd->add_flag("--in-process", bench_.in_process, "Run --only here (used by bench itself)")
       ->group("");
-  cmd->callback([this] { selected_ = [this] { return run_bench_command(bench_); }; });
+  cmd->callback([this] {
+    if (bench_.in_process && bench_.only.empty()) {
+      throw UsageError("bench --in-process needs --only NAME (see conc-lab bench --help)");
+    }
+    selected_ = [this] { return run_bench_command(bench_); };
+  });
 }
 
 std::vector<std::string> Commands::lesson_names() const {

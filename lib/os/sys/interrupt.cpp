@@ -17,6 +17,10 @@ namespace conc::os {
 namespace {
 std::atomic<int> g_signal{0};
 int g_pipe[2] = {-1, -1};
+// Registered process groups; 0 marks a free slot. Lock-free so that a signal-time reader
+// never waits.
+constexpr int kMaxGroups = 16;
+std::atomic<pid_t> g_groups[kMaxGroups];
 
 void on_signal(int sig) {
   // Only async-signal-safe work here: an atomic store and a write(2).
@@ -36,8 +40,9 @@ void install_interrupt_handler() {
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+      ::sigaction(sig, &sa, nullptr);
+    }
   });
 }
 
@@ -68,6 +73,33 @@ int interrupt_fd() {
 
 int interrupt_signal() {
   return g_signal.load(std::memory_order_relaxed);
+}
+
+void register_group(pid_t group) {
+  for (auto& slot : g_groups) {
+    pid_t free = 0;
+    if (slot.compare_exchange_strong(free, group)) {
+      return;
+    }
+  }
+  throw std::logic_error("more external commands at once than conc-lab tracks");
+}
+
+void unregister_group(pid_t group) {
+  for (auto& slot : g_groups) {
+    pid_t mine = group;
+    if (slot.compare_exchange_strong(mine, 0)) {
+      return;
+    }
+  }
+}
+
+void kill_registered_groups() {
+  for (auto& slot : g_groups) {
+    if (const pid_t group = slot.load(); group > 0) {
+      ::kill(-group, SIGKILL);
+    }
+  }
 }
 
 }  // namespace conc::os
