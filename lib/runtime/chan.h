@@ -214,6 +214,16 @@ inline void ChanCore::dequeue_locked(Waiter* w) {
 
 [[noreturn]] void block_forever(int reason);  // a nil channel's send or receive
 
+// A goroutine's select cases under construction or in use, which keep their channels alive
+// (select.h): while count > 0, every Chan handle the goroutine drops is set aside in `deferred`
+// instead of released, and released when count returns to 0. No atomic read-modify-write on
+// the select path: a case bumps its own goroutine's count through a pointer it keeps.
+// (CasePins: wait.h.)
+CasePins* current_case_pins();          // null outside goroutines
+void release_deferred(CasePins* pins);  // count is 0: release the handles set aside
+// A handle's drop: sets the reference aside if the calling goroutine has cases pinned.
+void drop_handle(std::shared_ptr<ChanCore>& core) noexcept;
+
 }  // namespace detail
 
 template <class T>
@@ -238,6 +248,19 @@ class Chan {
   Chan() = default;  // the nil channel
   explicit Chan(std::size_t capacity, SourceLocation where = SourceLocation::current())
       : core_(std::make_shared<detail::ChanCore>(capacity, &detail::kElemOps<T>, where)) {}
+  Chan(const Chan&) = default;
+  Chan(Chan&&) noexcept = default;
+  // Dropping a reference (destruction, assignment) goes through drop_handle: a select case
+  // being built by this goroutine may need the channel after its last handle is gone.
+  Chan& operator=(Chan other) noexcept {
+    core_.swap(other.core_);
+    return *this;
+  }
+  ~Chan() {
+    if (core_ != nullptr) {
+      detail::drop_handle(core_);
+    }
+  }
 
   // Blocks until delivered (see the table above). Panics on a closed channel.
   void send(T value) const {
@@ -277,7 +300,7 @@ class Chan {
   }
   void close() const {
     if (core_ == nullptr) {
-      throw Panic("close of nil channel");
+      throw RuntimeError("close of nil channel");
     }
     core_->close();
   }

@@ -8,6 +8,12 @@
 // newest first, readied with a cancellation, unwinds (destructors run) and exits; one that
 // blocks again while unwinding is abandoned (program.cpp). run() returns once live reaches 0.
 //
+// Wording: Go's traceback words for each wait ([chan receive], [chan send (nil chan)],
+// [select], [select (no cases)] for `select {}` only, [sleep], ...). The sync waits carry the
+// operation's name as Go 1.24 prints it ([sync.Mutex.Lock], [sync.RWMutex.RLock],
+// [sync.RWMutex.Lock], [sync.Cond.Wait], [sync.WaitGroup.Wait]); older Go prints
+// [semacquire] for some of them, which the report's closing legend says when one appears.
+//
 // Blind spots: it sees only goroutines parked on the runtime's own objects ("asleep").
 //   - A goroutine blocked in an OS call (read, a std::mutex, a futex, a pipe) or spinning on
 //     an atomic keeps its worker busy: that worker is never idle, so a program stuck that way
@@ -66,6 +72,17 @@ namespace {
 
 void describe(std::ostringstream& out, const ObjectInfo* o) {
   out << o->kind << " #" << o->id << " (created at " << o->file << ":" << o->line << ")";
+}
+
+// Where Go's own words depend on its version (runtime2.go's waitReason strings).
+constexpr const char* kSyncReasonLegend =
+    "(sync waits are named as Go 1.24 names them; Go 1.20-1.23 print\n"
+    " [semacquire] for sync.WaitGroup.Wait, Go 1.19 and older for every sync wait)\n";
+
+bool is_sync_wait(WaitReason r) {
+  return r == WaitReason::mutex_lock || r == WaitReason::rwmutex_rlock ||
+         r == WaitReason::rwmutex_lock || r == WaitReason::cond_wait ||
+         r == WaitReason::waitgroup_wait;
 }
 
 bool waits_on_lock(WaitReason r) {
@@ -192,6 +209,10 @@ std::string Scheduler::deadlock_report() {
       }
       path.push_back(at);
     }
+  }
+  if (std::any_of(waiting.begin(), waiting.end(),
+                  [](const Fiber* g) { return is_sync_wait(g->wait_reason); })) {
+    out << "\n" << kSyncReasonLegend;
   }
   return out.str();
 }

@@ -33,12 +33,15 @@
 #include "runtime/object_info.h"
 #include "runtime/runtime.h"
 #include "runtime/stack.h"
+#include "runtime/wait.h"
 
 namespace conc::rt::detail {
 
 enum class FiberState : std::uint8_t { idle, runnable, running, waiting, dead };
 
-// Go's waitReason strings, used verbatim in the deadlock report.
+// Go's waitReason strings (Go 1.24's), used verbatim in the deadlock report. A select whose
+// channels are all nil waits as [select]; only one with no cases, Go's `select {}`, as
+// [select (no cases)].
 enum class WaitReason : std::uint8_t {
   none,
   chan_send,
@@ -100,6 +103,7 @@ struct Fiber {
   std::uint32_t spawn_line = 0;
   bool started = false;
 
+  CasePins case_pins;  // select cases alive in this goroutine (chan.h); back to 0 at its end
   std::atomic<std::uint64_t> ran_on_mask{0};  // bit w: ran on worker w (w < 64)
   EhState eh;
   void* asan_fake_stack = nullptr;

@@ -58,6 +58,12 @@ struct Config {
   // work; one batch gives their pages back in one madvise per run of neighbouring stacks.
   // 1 = at every park (tests). Goroutines woken before their batch are never copied.
   std::uint32_t compact_batch = 64;
+  // Seed of the workers' random generators (select's choice among ready cases, the order
+  // thieves try victims). 0: seeded once per process from the OS's randomness, as Go does, so
+  // choices differ between runs. Any other value fixes it, for tests: with one worker, the
+  // same program then makes the same choices every run (with more, which worker's generator a
+  // goroutine draws from depends on scheduling).
+  std::uint64_t random_seed = 0;
 };
 
 // How go() starts a goroutine.
@@ -187,6 +193,13 @@ void go(F&& fn, SpawnOptions options, SourceLocation where = SourceLocation::cur
 
 // Lets other runnable goroutines of this worker run first (Go's runtime.Gosched).
 void yield();
+// Ends the calling goroutine (Go's runtime.Goexit): its stack unwinds, so its destructors run
+// (Go's deferred calls), and no other goroutine is affected. It is not a panic: catch (const
+// Panic&) does not see it; catch (...) must rethrow it. Called by main, as in Go, the program
+// does not end: the other goroutines go on, and once none is left the program ends as a
+// deadlock, "no goroutines (main called runtime.Goexit) - deadlock!" (if some are left
+// blocked forever: "all goroutines are asleep - deadlock!"). Precondition: in a goroutine.
+[[noreturn]] void goexit();
 // Blocks this goroutine (not the worker) for at least d. d <= 0 yields.
 void sleep_for(std::chrono::nanoseconds d);
 

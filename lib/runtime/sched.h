@@ -179,6 +179,8 @@ class Scheduler {
   Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
   Fiber* spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
                        Worker* w);
+  // From a thread that is not a worker (the monitor: after_func): false if the program ends.
+  bool spawn_from_outside(const TaskOps* ops, void* fn, const char* file, std::uint32_t line);
   void launch(Fiber* g, const TaskOps* ops, std::uintptr_t frames_top, const char* file,
               std::uint32_t line, Worker* w);
   void worker_loop(Worker* w);
@@ -218,6 +220,7 @@ class Scheduler {
   void make_resident(Worker* w, Fiber* g);
 
   void record_panic(Fiber* g, const std::string& message);
+  void record_goexit_deadlock();
   void begin_shutdown(Ending how);
   void abandon_waiting();
   void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
@@ -262,6 +265,7 @@ class Scheduler {
   std::atomic<bool> unwind_started{false};  // the sweep of Ending::unwind has begun
   std::size_t unwind_next_index = 0;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> main_goexited{false};  // main called goexit(): the program goes on
   std::mutex result_mu;
   RunResult result;
   std::vector<Stall> stalls;  // guarded by result_mu
