@@ -231,6 +231,24 @@ TEST_SUITE("cli: thread and stack lessons") {
     CHECK(doc["verdicts"].size() == 4);
   }
 
+  TEST_CASE("the stack lesson survives ulimit -s 64 and says what it did about it") {
+    const std::string base = "/tmp/conc-lab-cli-ulimit-" + std::to_string(::getpid());
+    const std::string line = "ulimit -s 64 && timeout 120 env XDG_STATE_HOME=" + base + " " +
+                             CONC_LAB_BINARY + " lesson stack --quick --json >" + base +
+                             ".json 2>/dev/null";
+    const int status = std::system(line.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    const auto doc = nlohmann::json::parse(conc::testing::slurp(base + ".json"));
+    bool warned = false;
+    for (const auto& w : doc["warnings"]) {
+      warned = warned || w.get<std::string>().find("ulimit -s") != std::string::npos;
+    }
+    CHECK(warned);
+    std::filesystem::remove_all(base);
+    std::remove((base + ".json").c_str());
+  }
+
   TEST_CASE("a misspelt thread lesson is suggested") {
     const auto r = run_conc_lab({"lesson", "thred"});
     CHECK(r.exit_code == 2);
