@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -178,6 +179,36 @@ TEST_SUITE("cli") {
     interrupt_when(
         {"lesson", "context-switch", "--reference", "--quick"},
         [](int pid) { return conc::testing::session_members(pid).size() >= 3; }, SIGHUP);
+  }
+
+  TEST_CASE("a lesson stopped and continued marks its figures untrusted and warns") {
+    const std::string out = "/tmp/conc-lab-cli-stop-" + std::to_string(::getpid()) + ".json";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::execl(CONC_LAB_BINARY, "conc-lab", "lesson", "process", "--quick", "--json", nullptr);
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ::kill(pid, SIGCONT);
+    CHECK(conc::testing::wait_exit(pid) == 0);
+    const auto doc = nlohmann::json::parse(conc::testing::slurp(out));
+    bool marked = false;
+    for (const auto& m : doc["measurements"]) {
+      marked = marked ||
+               (m["trusted"] == false &&
+                m["caveat"].get<std::string>().find("stopped and continued") != std::string::npos);
+    }
+    CHECK(marked);
+    bool warned = false;
+    for (const auto& w : doc["warnings"]) {
+      warned = warned || w.get<std::string>().find("paused") != std::string::npos;
+    }
+    CHECK(warned);
+    std::remove(out.c_str());
   }
 
   TEST_CASE("Ctrl-C with 1,000 busy threads ends c10k") {

@@ -16,6 +16,7 @@ namespace conc::os {
 
 namespace {
 std::atomic<int> g_signal{0};
+std::atomic<unsigned> g_continues{0};
 int g_pipe[2] = {-1, -1};
 // Registered process groups; 0 marks a free slot. Lock-free so that a signal-time reader
 // never waits.
@@ -27,6 +28,9 @@ void on_signal(int sig) {
   g_signal.store(sig, std::memory_order_relaxed);
   const char byte = 1;
   [[maybe_unused]] auto n = ::write(g_pipe[1], &byte, 1);
+}
+void on_continue(int /*sig*/) {
+  g_continues.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -43,6 +47,8 @@ void install_interrupt_handler() {
     for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
       ::sigaction(sig, &sa, nullptr);
     }
+    sa.sa_handler = on_continue;
+    ::sigaction(SIGCONT, &sa, nullptr);
   });
 }
 
@@ -69,6 +75,10 @@ void sleep_interruptible(long long ns) {
 
 int interrupt_fd() {
   return g_pipe[0];
+}
+
+unsigned continue_count() {
+  return g_continues.load(std::memory_order_relaxed);
 }
 
 int interrupt_signal() {

@@ -31,6 +31,10 @@ int interrupt_fd();
 // Which signal arrived (0 if none): the exit status is 128 + it.
 int interrupt_signal();
 
+// How many times this process was continued after a stop (SIGSTOP or Ctrl-Z, then SIGCONT)
+// since install_interrupt_handler(): a measurement that spans a stop holds the pause.
+unsigned continue_count();
+
 // Process groups of running external commands. kill_registered_groups() SIGKILLs them all; it
 // is async-signal-safe, for the watchdog's forced exit. Registering more groups at once than
 // the table holds (a handful run at a time) is a logic error.
