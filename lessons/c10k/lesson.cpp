@@ -14,14 +14,14 @@
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
-#include "os/sys/affinity.h"
-#include "os/sys/interrupt.h"
 #include "os/procfs/proc_read.h"
-#include "os/workloads/slice_model.h"
 #include "os/procfs/sysinfo.h"
 #include "os/procfs/task_parse.h"
 #include "os/procfs/text_file.h"
 #include "os/procfs/thread_caps.h"
+#include "os/sys/affinity.h"
+#include "os/sys/interrupt.h"
+#include "os/workloads/slice_model.h"
 #include "os/workloads/wake_probe.h"
 #include "report/units.h"
 
@@ -79,10 +79,8 @@ class C10kLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C18", "C19", "C20"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--threads", threads_, "Busy-thread counts to run, e.g. 1,10,100 (1-10000)")
-        ->delimiter(',')
-        ->type_name("LIST")
-        ->check(whole_number(1, kMaxThreadsOption));
+    add_count_list_option(cmd, "--thread-counts", thread_counts_, 1, kMaxThreadsOption,
+                          "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
                  "× the turn measured with 2 threads: 2 minutes at a 4 ms tick)");
@@ -101,7 +99,7 @@ class C10kLesson final : public Lesson {
                                const std::vector<Windows>& windows) const;
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps) const;
-  std::vector<int> threads_;
+  std::vector<int> thread_counts_;
   bool full_ = false;
 };
 
@@ -155,9 +153,9 @@ void fit_one_cpu(LessonContext& ctx, std::vector<int>& counts) {
 
 std::vector<int> C10kLesson::thread_counts(LessonContext& ctx,
                                            const std::optional<os::ThreadCap>& tightest) const {
-  std::vector<int> counts = !threads_.empty() ? threads_
-                            : ctx.quick()     ? kQuickThreads
-                                              : kDefaultThreads;
+  std::vector<int> counts = !thread_counts_.empty() ? thread_counts_
+                            : ctx.quick()           ? kQuickThreads
+                                                    : kDefaultThreads;
   if (full_) {
     counts.push_back(kFullThreads);
   }

@@ -9,12 +9,12 @@
 #include <array>
 
 #include "lessons/common/lesson.h"
-#include "os/sys/affinity.h"
-#include "os/workloads/busy_group.h"
-#include "os/sys/clock.h"
 #include "os/procfs/cpu_usage.h"
+#include "os/sys/affinity.h"
+#include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
 #include "os/sys/thread.h"
+#include "os/workloads/busy_group.h"
 #include "report/stats.h"
 #include "report/units.h"
 
@@ -343,7 +343,7 @@ class ConcurrencyVsParallelismLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C01", "C02", "C03", "C13"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--tasks", tasks_, "Pieces (and threads) the job is cut into (2-64)")
+    cmd.add_option("--tasks", tasks_, "Pieces (and threads) the job is cut into")
         ->type_name("K")
         ->check(whole_number(kMinTasks, kMaxTasks));
   }

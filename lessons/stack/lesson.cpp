@@ -16,13 +16,13 @@
 #include <system_error>
 
 #include "lessons/common/lesson.h"
-#include "os/sys/child.h"
-#include "os/sys/clock.h"
 #include "os/procfs/limits.h"
-#include "os/workloads/parked_threads.h"
-#include "os/sys/pipe.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/task_parse.h"
+#include "os/sys/child.h"
+#include "os/sys/clock.h"
+#include "os/sys/pipe.h"
+#include "os/workloads/parked_threads.h"
 #include "report/units.h"
 
 namespace conc::lessons {
@@ -193,9 +193,7 @@ class StackLesson final : public Lesson {
     const int cap = stack::max_threads_cap();
     max_threads_opt_ =
         cmd.add_option("--max-threads", max_threads_,
-                       fmt::format("Threads the live attempt may start (1-{}; default 2000, "
-                                   "quick 500)",
-                                   cap))
+                       "Threads the live attempt may start (default 2000, quick 500)")
             ->type_name("N")
             ->check(whole_number(1, cap));
   }

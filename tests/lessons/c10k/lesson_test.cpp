@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "lessons/common/lesson.h"
-#include "os/sys/clock.h"
-#include "os/procfs/proc_read.h"
 #include "lessons/common/report_checks.h"
+#include "os/procfs/proc_read.h"
+#include "os/sys/clock.h"
 
 using namespace conc;
 
@@ -20,7 +20,7 @@ std::int64_t cell(const report::Table& t, std::size_t row, std::size_t col) {
 TEST_SUITE("lesson c10k") {
   TEST_CASE("the live lesson creates every thread and leaves none behind") {
     const std::size_t before = os::list_tasks(::getpid()).size();
-    const auto r = lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "1,3,40"});
+    const auto r = lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "1,3,40"});
     const auto* creation = find_table(r, "creation");
     REQUIRE(creation != nullptr);
     REQUIRE(creation->rows.size() == 3);
@@ -53,7 +53,7 @@ TEST_SUITE("lesson c10k") {
   }
 
   TEST_CASE("thread counts are bounded") {
-    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "0"}));
-    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "1,20000"}));
+    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "0"}));
+    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "1,20000"}));
   }
 }
