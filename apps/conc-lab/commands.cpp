@@ -11,6 +11,7 @@
 
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
+#include "report/handout.h"
 #include "report/json_renderer.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
@@ -50,6 +51,26 @@ std::string join_claims(const std::vector<std::string_view>& ids) {
     s += (s.empty() ? "" : " ") + std::string(id);
   }
   return s;
+}
+
+// --html FILE, --markdown FILE: the same Report as handouts. A file that cannot be written is
+// an OS failure (the path was checked before the lesson ran).
+void write_file(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  const bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int err = errno;
+  if (f == nullptr || std::fclose(f) != 0 || !ok) {
+    throw std::system_error(err, std::generic_category(), "cannot write " + path);
+  }
+}
+
+void write_handouts(const report::Report& r, const lessons::CommonOptions& options) {
+  if (!options.html_file.empty()) {
+    write_file(options.html_file, report::render_html(r));
+  }
+  if (!options.markdown_file.empty()) {
+    write_file(options.markdown_file, report::render_markdown(r));
+  }
 }
 
 }  // namespace
@@ -218,6 +239,7 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   const report::Report r = lessons::run_lesson(lesson, options);
   print_report(r, lesson_options_.json, lesson_options_.no_color);
   std::fflush(stdout);
+  write_handouts(r, options);
   // The ledger is a convenience: failing to update it must not fail the lesson.
   try {
     report::VerdictStore store(report::VerdictStore::default_path());

@@ -10,14 +10,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "lessons/c10k/connections.h"
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/sysinfo.h"
+#include "os/procfs/system_wide.h"
 #include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
 #include "os/procfs/thread_caps.h"
 #include "os/sys/affinity.h"
 #include "os/sys/interrupt.h"
@@ -47,6 +49,9 @@ const std::vector<int> kDefaultThreads = {1, 2, 5, 10, 100, 1000};
 const std::vector<int> kQuickThreads = {1, 2, 10, 100};
 constexpr int kFullThreads = 10'000;
 constexpr int kMaxThreadsOption = 10'000;
+constexpr std::size_t kDefaultConnections = 10'000;
+constexpr std::size_t kFullConnections = 100'000;
+constexpr std::size_t kMaxConnectionsOption = 1'000'000;
 // With a single allowed CPU the /proc reader competes with the workers for it.
 constexpr int kOneCpuMaxThreads = 200;
 
@@ -81,6 +86,9 @@ class C10kLesson final : public Lesson {
   void add_options(CLI::App& cmd) override {
     add_count_list_option(cmd, "--thread-counts", thread_counts_, 1, kMaxThreadsOption,
                           "Busy-thread counts to run one after the other, e.g. 1,10,100");
+    cmd.add_option("--connections", connections_,
+                   "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
                  "× the turn measured with 2 threads: 2 minutes at a 4 ms tick)");
@@ -100,6 +108,7 @@ class C10kLesson final : public Lesson {
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps) const;
   std::vector<int> thread_counts_;
+  std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
 };
 
@@ -311,7 +320,7 @@ std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
 }
 
 std::optional<double> meminfo_bytes(const char* key) {
-  auto text = os::read_text_file("/proc/meminfo");
+  auto text = os::read_meminfo();
   const auto kib = text ? os::parse_meminfo_kib(*text, key) : std::nullopt;
   return kib ? std::optional<double>(static_cast<double>(*kib) * 1024) : std::nullopt;
 }
@@ -392,7 +401,8 @@ void C10kLesson::run(LessonContext& ctx) {
   const auto caps = os::thread_caps(os::read_thread_cap_input());
   const std::vector<int> counts = thread_counts(ctx, os::tightest_cap(caps));
   const Settings s = settings(ctx);
-  const os::ScopedPin pinned(s.reader_cpu, ctx.allowed_cpus());
+  std::optional<os::ScopedPin> pinned;
+  pinned.emplace(s.reader_cpu, ctx.allowed_cpus());
   const double slice_ns = calibrate(ctx, s, facts.info);
   const auto windows = plan(ctx, s, counts, slice_ns, facts.info);
   probe_alone(ctx, s);
@@ -411,6 +421,12 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
+  pinned.reset();  // the servers use every CPU allowed
+  const std::size_t connections =
+      connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
+  ctx.progress(fmt::format("c10k: {} connections, three servers", connections));
+  const auto plan = c10k::plan_connections(connections, ctx.quick());
+  c10k::report_connections(ctx, plan, c10k::run_servers(plan));
   verdicts(ctx, rows, facts, caps);
 }
 

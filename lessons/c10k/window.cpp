@@ -7,12 +7,12 @@
 #include <algorithm>
 
 #include "lessons/c10k/parts.h"
-#include "os/workloads/busy_group.h"
+#include "os/procfs/proc_read.h"
 #include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
-#include "os/procfs/proc_read.h"
+#include "os/sys/thread_stack.h"
+#include "os/workloads/busy_group.h"
 #include "os/workloads/sched_sampler.h"
-#include "os/procfs/thread_stack.h"
 #include "os/workloads/wake_probe.h"
 #include "report/stats.h"
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "os/sys/affinity.h"
+#include "os/procfs/cpu_list.h"
 #include "report/units.h"
 
 namespace conc::lessons {

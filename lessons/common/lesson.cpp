@@ -2,10 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 
 #include "lessons/common/environment.h"
+#include "os/procfs/cpu_list.h"
 #include "os/sys/affinity.h"
 #include "os/sys/interrupt.h"
 
@@ -58,8 +64,39 @@ void LessonContext::check_interrupted() {
   os::throw_if_interrupted();
 }
 
+namespace {
+
+// A handout's path must be writable before the lesson spends its time measuring.
+CLI::Validator writable_file() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto slash = value.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : value.substr(0, slash + 1);
+        if (value.empty() || value.back() == '/') {
+          return "'" + value + "' is not a file name";
+        }
+        if (::access(dir.c_str(), W_OK) != 0) {
+          return "cannot write '" + value + "': " + std::strerror(errno);
+        }
+        return "";
+      },
+      "FILE");
+}
+
+}  // namespace
+
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--json", options.json, "Print one JSON document on stdout and nothing else");
+  command
+      .add_option("--html", options.html_file,
+                  "Also write the lesson as one self-contained HTML page (a handout)")
+      ->type_name("FILE")
+      ->check(writable_file());
+  command
+      .add_option("--markdown", options.markdown_file,
+                  "Also write the lesson as Markdown (for notes and slides)")
+      ->type_name("FILE")
+      ->check(writable_file());
   command.add_flag("--quick", options.quick,
                    "Same method at the smallest honest size (fewer repetitions, smaller counts)");
   command.add_option("--repeat", options.repeat, "Measured repetitions per figure")

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "lessons/common/lesson.h"
+#include "os/procfs/cpu_list.h"
 #include "os/procfs/cpu_usage.h"
 #include "os/sys/affinity.h"
 #include "os/sys/clock.h"

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "lessons/context_switch/parts.h"
+#include "os/procfs/sysinfo.h"
 #include "os/workloads/perf_bench.h"
 #include "os/workloads/pingpong.h"
-#include "os/procfs/sysinfo.h"
 #include "report/units.h"
 
 namespace conc::lessons::context_switch {

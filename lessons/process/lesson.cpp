@@ -13,7 +13,6 @@
 
 #include "lessons/common/lesson.h"
 #include "os/procfs/proc_read.h"
-#include "os/procfs/text_file.h"
 #include "os/sys/child.h"
 #include "os/sys/clock.h"
 #include "os/sys/pipe.h"
@@ -153,10 +152,10 @@ double fork_exit_wait_ns(bool& polled) {
 }
 
 std::string exe_of(long pid) {
-  return os::read_link("/proc/" + std::to_string(pid) + "/exe").value_or("?");
+  return os::read_exe(static_cast<pid_t>(pid)).value_or("?");
 }
 std::string cwd_of(long pid) {
-  return os::read_link("/proc/" + std::to_string(pid) + "/cwd").value_or("?");
+  return os::read_cwd(static_cast<pid_t>(pid)).value_or("?");
 }
 
 // What experiment 1 saw: both children's reports and /proc entries, read while they lived.
@@ -301,9 +300,7 @@ ProcessLesson::Verdicts ProcessLesson::two_children(LessonContext& ctx) {
 void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   const pid_t pid = ::getpid();
   const auto status = os::read_status(pid);
-  const auto environ = os::read_text_file("/proc/self/environ").value_or("");
-  const auto limits = os::read_text_file("/proc/self/limits").value_or("");
-  const auto limit_lines = std::count(limits.begin(), limits.end(), '\n');
+  const auto environ = os::read_environ(pid).value_or("");
   report::Table t{"proc",
                   fmt::format("What the kernel keeps for this process (/proc/{})", pid),
                   {"file", "what", "here"},
@@ -319,7 +316,7 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
       {std::string("fd/"), std::string("open file descriptors"),
        fmt::format("{}", os::count_open_fds(pid).value_or(0))},
       {std::string("limits"), std::string("resource limits (ulimit)"),
-       fmt::format("{} limits", limit_lines > 0 ? limit_lines - 1 : 0)},
+       fmt::format("{} limits", os::read_limits_count(pid).value_or(0))},
       {std::string("cwd"), std::string("working directory"), cwd_of(pid)},
       {std::string("environ"), std::string("environment"),
        fmt::format("{} variables, {}", os::count_environ_entries(environ),

@@ -12,15 +12,15 @@
 #include <cstring>
 
 #include "lessons/common/lesson.h"
-#include "lessons/stack/stack.h"
 #include "lessons/common/thread_limits.h"
-#include "os/sys/clock.h"
+#include "lessons/stack/stack.h"
 #include "os/procfs/limits.h"
-#include "os/workloads/parked_threads.h"
 #include "os/procfs/proc_read.h"
+#include "os/procfs/system_wide.h"
 #include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
 #include "os/procfs/thread_caps.h"
+#include "os/sys/clock.h"
+#include "os/workloads/parked_threads.h"
 #include "report/units.h"
 
 namespace conc::lessons::stack {
@@ -38,28 +38,6 @@ constexpr int kAbsoluteCap = 16'384;
 constexpr auto kUserAddressSpace =
     static_cast<std::uint64_t>(thread_limits::kUserAddressSpaceBytes);
 using thread_limits::kKernelStackBytes;
-
-// cgroup v1 keeps the pids controller in a hierarchy of its own: "N:pids:/path".
-std::optional<long long> cgroup_v1_pids_headroom() {
-  auto text = os::read_text_file("/proc/self/cgroup");
-  if (!text) {
-    return std::nullopt;
-  }
-  const auto at = text->find(":pids:");
-  if (at == std::string::npos) {
-    return std::nullopt;
-  }
-  const auto end = text->find('\n', at);
-  const std::string path = text->substr(at + 6, end - at - 6);
-  const std::string dir = "/sys/fs/cgroup/pids" + (path == "/" ? std::string() : path);
-  const auto max = os::read_first_line(dir + "/pids.max");
-  const auto limit = max ? os::parse_cgroup_limit(*max) : std::nullopt;
-  const auto current = os::read_integer_file(dir + "/pids.current");
-  if (!limit) {
-    return std::nullopt;
-  }
-  return *limit - current.value_or(0);
-}
 
 long long maps_now() {
   return static_cast<long long>(os::read_maps(::getpid()).size());
@@ -92,7 +70,7 @@ class AddressReserve {
 }  // namespace
 
 int max_threads_cap() {
-  const auto pid_max = os::read_integer_file("/proc/sys/kernel/pid_max").value_or(32768);
+  const auto pid_max = os::read_pid_max().value_or(32768);
   return static_cast<int>(std::max<long long>(1, std::min<long long>(kAbsoluteCap, pid_max / 4)));
 }
 
@@ -192,7 +170,7 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
   const auto status = os::read_status(::getpid()).value_or(os::ProcStatus{});
   const auto vm_size = static_cast<std::uint64_t>(status.vm_size_kib.value_or(0)) * kKiB;
   std::vector<ThreadCap> list;
-  const auto meminfo = os::read_text_file("/proc/meminfo").value_or("");
+  const auto meminfo = os::read_meminfo().value_or("");
   const auto mem_kib = os::parse_meminfo_kib(meminfo, "MemAvailable");
   const double mem_per_thread = std::max(0.0, attempt.rss_per_thread) + kKernelStackBytes;
   list.push_back({"memory (MemAvailable)",
@@ -212,7 +190,7 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
                               report::format_bytes(static_cast<double>(space)),
                               as_limit.soft ? "RLIMIT_AS" : "x86-64 user space",
                               report::format_bytes(static_cast<double>(per_thread_va)))});
-  const auto overcommit = os::read_integer_file("/proc/sys/vm/overcommit_memory");
+  const auto overcommit = os::read_overcommit_memory();
   if (overcommit == 2) {
     const auto limit = os::parse_meminfo_kib(meminfo, "CommitLimit").value_or(0);
     const auto used = os::parse_meminfo_kib(meminfo, "Committed_AS").value_or(0);
@@ -248,7 +226,7 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
                                 os::format_ulimit_count(input.nproc.soft))});
   }
   if (!caps.cgroup_pids_max) {
-    const auto v1 = cgroup_v1_pids_headroom();
+    const auto v1 = os::read_cgroup_v1_pids_headroom();
     list.push_back({"cgroup pids.max", v1, true, false,
                     v1 ? "pids.max - pids.current of this process's cgroup (v1 hierarchy)"
                        : "no pids limit on this process's cgroup"});

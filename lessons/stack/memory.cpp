@@ -16,11 +16,11 @@
 
 #include "lessons/common/lesson.h"
 #include "lessons/stack/stack.h"
-#include "os/sys/child.h"
 #include "os/procfs/limits.h"
+#include "os/sys/child.h"
 #include "os/sys/shared_memory.h"
 #include "os/sys/thread.h"
-#include "os/procfs/thread_stack.h"
+#include "os/sys/thread_stack.h"
 #include "report/units.h"
 
 #if defined(__SANITIZE_ADDRESS__)

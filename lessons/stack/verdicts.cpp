@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lessons/stack/stack.h"
 #include "lessons/common/thread_limits.h"
+#include "lessons/stack/stack.h"
 #include "report/units.h"
 
 namespace conc::lessons::stack {

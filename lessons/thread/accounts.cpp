@@ -12,14 +12,13 @@
 #include <thread>
 
 #include "lessons/common/lesson.h"
-#include "lessons/thread/thread.h"
 #include "lessons/thread/parts.h"
+#include "lessons/thread/thread.h"
+#include "os/procfs/proc_read.h"
+#include "os/procfs/task_parse.h"
 #include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
 #include "os/sys/pipe.h"
-#include "os/procfs/proc_read.h"
-#include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
 #include "report/units.h"
 
 namespace conc::lessons::thread {
@@ -30,8 +29,7 @@ using std::chrono::milliseconds;
 constexpr std::int64_t kMs = 1'000'000;
 
 std::optional<os::TaskStat> task_stat(pid_t tid) {
-  auto text = os::read_text_file(fmt::format("/proc/{}/task/{}/stat", ::getpid(), tid));
-  return text ? os::parse_task_stat(*text) : std::nullopt;
+  return os::read_task_stat(::getpid(), tid);
 }
 
 const char* state_name(char state) {
@@ -172,9 +170,7 @@ void sample(Progress& p, std::array<Counter, kWorkers + 1>& counters, os::Pipe& 
     }
     if (k == blocked_intervals / 2) {
       p.blocked_state = task_stat(static_cast<pid_t>(p.blocked_tid)).value_or(os::TaskStat{}).state;
-      p.wchan =
-          os::read_first_line(fmt::format("/proc/{}/task/{}/wchan", ::getpid(), p.blocked_tid))
-              .value_or("");
+      p.wchan = os::read_wchan(::getpid(), static_cast<pid_t>(p.blocked_tid)).value_or("");
     }
   }
 }

@@ -16,18 +16,19 @@
 
 #include "lessons/common/lesson.h"
 #include "lessons/thread/thread.h"
-#include "os/sys/affinity.h"
-#include "os/sys/child.h"
-#include "os/sys/clock.h"
+#include "os/procfs/cpu_list.h"
 #include "os/procfs/cpu_usage.h"
-#include "os/sys/interrupt.h"
-#include "os/workloads/parked_threads.h"
-#include "os/sys/pipe.h"
 #include "os/procfs/proc_parse.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/sysinfo.h"
+#include "os/procfs/system_wide.h"
 #include "os/procfs/task_parse.h"
-#include "os/procfs/text_file.h"
+#include "os/sys/affinity.h"
+#include "os/sys/child.h"
+#include "os/sys/clock.h"
+#include "os/sys/interrupt.h"
+#include "os/sys/pipe.h"
+#include "os/workloads/parked_threads.h"
 #include "report/units.h"
 
 namespace conc::lessons::thread {
@@ -113,8 +114,7 @@ std::int64_t process_run_ns(pid_t pid) {
 }
 
 std::optional<os::Autogroup> autogroup_of(pid_t pid) {
-  auto line = os::read_first_line(fmt::format("/proc/{}/autogroup", pid));
-  return line ? os::parse_autogroup(*line) : std::nullopt;
+  return os::read_autogroup(pid);
 }
 
 std::string group_text(const std::optional<os::Autogroup>& g) {
@@ -207,7 +207,7 @@ RoundResult share_round(LessonContext& ctx, int busy, bool own_session, int wind
 
 void explain_share(LessonContext& ctx, int busy_threads, int windows, int window_ms,
                    const Tick& tick) {
-  const auto autogroup_on = os::read_integer_file("/proc/sys/kernel/sched_autogroup_enabled");
+  const auto autogroup_on = os::read_sched_autogroup_enabled();
   ctx.explain(
       "Experiment 5: the scheduler shares the CPU between threads, or between sessions?",
       fmt::format(
@@ -400,13 +400,12 @@ void run_phases(PhaseRecord& rec, int n, int cpu, const std::vector<int>& allowe
 void explain_parallel(LessonContext& ctx, int n, int phase_ms, const std::vector<int>& allowed) {
   ctx.explain(
       "Experiment 6: concurrently on one CPU, in parallel on several",
-      fmt::format(
-          "{} threads spin for {} ms pinned to CPU {}, then the same threads drop the "
-          "pin, sleep 1 ms and spin {} ms more, free to use CPUs {}. Each writes down which CPU it "
-          "is on (sched_getcpu) and notices when it was off the CPU (its clock jumps "
-          "by more than {}).",
-          n, phase_ms, ctx.cpu(), phase_ms, os::format_cpu_list(allowed),
-          report::format_ns(static_cast<double>(kOffCpuGapNs))));
+      fmt::format("{} threads spin for {} ms pinned to CPU {}, then the same threads drop the "
+                  "pin, sleep 1 ms and spin {} ms more, free to use CPUs {}. Each writes down "
+                  "which CPU it is on (sched_getcpu) and notices when it was off the CPU (its "
+                  "clock jumps by more than {}).",
+                  n, phase_ms, ctx.cpu(), phase_ms, os::format_cpu_list(allowed),
+                  report::format_ns(static_cast<double>(kOffCpuGapNs))));
 }
 
 void add_timelines(LessonContext& ctx, const PhaseRecord& rec, const Phases& p, int phase_ms,
@@ -538,7 +537,7 @@ report::ClaimVerdict cpu_share_experiment(LessonContext& ctx, int busy_threads,
   v.busy_threads = same.many.threads;
   v.ratio_same_group = same.ratio();
   v.ratio_after_setsid = split.ratio();
-  if (const auto on = os::read_integer_file("/proc/sys/kernel/sched_autogroup_enabled")) {
+  if (const auto on = os::read_sched_autogroup_enabled()) {
     v.autogroup = *on != 0;
   }
   v.groups_split =

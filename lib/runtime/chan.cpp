@@ -7,6 +7,9 @@
 #include "runtime/chan.h"
 
 #include <cstdlib>
+#include <new>
+#include <utility>
+#include <vector>
 
 #include "runtime/compact.h"
 #include "runtime/sched.h"
@@ -24,7 +27,7 @@ ChanCore::ChanCore(std::size_t capacity, const ElemOps* ops, SourceLocation wher
       stride_((ops->size + ops->align - 1) / ops->align * ops->align),
       info_("chan", where) {
   if (capacity > (std::size_t{1} << 40) / std::max<std::size_t>(stride_, 1)) {
-    throw Panic("makechan: size out of range");
+    throw RuntimeError("makechan: size out of range");
   }
   if (cap_ > 0) {
     buf_ = static_cast<std::byte*>(::operator new(cap_* stride_, std::align_val_t(ops->align)));
@@ -44,7 +47,7 @@ void ChanCore::send(void* elem) {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   Fiber* wake = nullptr;
   if (try_send_locked(elem, &wake)) {
@@ -75,7 +78,7 @@ void ChanCore::send(void* elem) {
     throw_cancelled();
   }
   if (!me.success) {
-    throw Panic("send on closed channel");  // closed while we were blocked
+    throw RuntimeError("send on closed channel");  // closed while we were blocked
   }
 }
 
@@ -135,7 +138,7 @@ void ChanCore::send_parked_compact(Worker* w, Fiber* g, void* elem) {
     throw_cancelled();
   }
   if (!me.success) {
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
 }
 
@@ -166,7 +169,7 @@ bool ChanCore::try_send(void* elem) {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   Fiber* wake = nullptr;
   const bool sent = try_send_locked(elem, &wake);
@@ -199,13 +202,41 @@ ChanStatus ChanCore::try_recv(void* elem) {
   return r > 0 ? ChanStatus::ok : r < 0 ? ChanStatus::closed : ChanStatus::empty;
 }
 
+void ChanCore::race_sent_to_waiting(Fiber* receiver) {
+  if (cap_ == 0) {
+    race_chan_handoff(&info_, nullptr, receiver);
+    return;
+  }
+  // The buffer is empty (recvx_ == sendx_): as in Go, the value counts as passing through the
+  // slot at recvx, and both indices move on, so that the slot receives k and sends k+C meet in
+  // stays the same. (Without the detector the indices stay: nothing reads them then.)
+  race_chan_send(&info_, recvx_, nullptr);
+  race_chan_recv(&info_, recvx_, receiver);
+  recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
+  sendx_ = recvx_;
+}
+
+void ChanCore::race_received_from_waiting(Fiber* sender) {
+  if (cap_ == 0) {
+    race_chan_handoff(&info_, sender, nullptr);
+    return;
+  }
+  // The buffer is full: we take its head (slot recvx) and the sender's value goes to the same
+  // slot, its new tail. A receive, then the send that receive made room for.
+  race_chan_recv(&info_, recvx_, nullptr);
+  race_chan_send(&info_, recvx_, sender);
+}
+
 void ChanCore::close() {
   lock_.lock();
   if (closed_) {
     unlock();
-    throw Panic("close of closed channel");
+    throw RuntimeError("close of closed channel");
   }
   closed_ = true;
+  if (checks_on()) [[unlikely]] {
+    race_chan_closing(&info_);
+  }
   // Release every receiver (they get nullopt) and every sender (they will panic).
   Waiter* batch = nullptr;
   for (WaitQueue* q : {&recvq_, &sendq_}) {
@@ -213,6 +244,9 @@ void ChanCore::close() {
       w->success = false;
       w->wake_next = batch;
       batch = w;
+      if (!w->is_send && checks_on()) [[unlikely]] {
+        race_chan_recv_closed(&info_, w->g);
+      }
     }
   }
   unlock();
@@ -224,6 +258,40 @@ std::size_t ChanCore::len() {
   const std::size_t n = count_;
   unlock();
   return n;
+}
+
+namespace {
+using DeferredHandles = std::vector<std::shared_ptr<ChanCore>>;
+}  // namespace
+
+// On every select case's path: one call, reading this thread's worker directly (a fresh call,
+// so no thread-local address from before a switch can be reused).
+CasePins* current_case_pins() {
+  Worker* w = tls_worker;
+  Fiber* g = w != nullptr ? w->current.load(std::memory_order_relaxed) : nullptr;
+  return g != nullptr ? &g->case_pins : nullptr;
+}
+
+void release_deferred(CasePins* pins) {
+  delete static_cast<DeferredHandles*>(std::exchange(pins->deferred, nullptr));
+}
+
+void drop_handle(std::shared_ptr<ChanCore>& core) noexcept {
+  CasePins* pins = current_case_pins();
+  if (pins == nullptr || pins->count == 0) {
+    return;  // the usual case: the shared_ptr releases it
+  }
+  if (pins->deferred == nullptr) {
+    pins->deferred = new (std::nothrow) DeferredHandles;
+    if (pins->deferred == nullptr) {
+      fatal("out of memory setting a channel handle aside for a select case");
+    }
+  }
+  try {
+    static_cast<DeferredHandles*>(pins->deferred)->push_back(std::move(core));
+  } catch (const std::bad_alloc&) {
+    fatal("out of memory setting a channel handle aside for a select case");
+  }
 }
 
 void block_forever(int reason) {

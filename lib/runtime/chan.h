@@ -30,6 +30,7 @@
 #include <utility>
 #include "runtime/source_location.h"
 
+#include "runtime/hooks.h"
 #include "runtime/object_info.h"
 #include "runtime/panic.h"
 #include "runtime/spinlock.h"
@@ -105,6 +106,10 @@ class ChanCore {
   // the value in flight live off its stack. Called with lock_ held.
   // noinline: send and recv are flattened, and these must not grow them.
   [[gnu::noinline]] void send_parked_compact(Worker* w, Fiber* g, void* elem);
+  // The race detector's edges of a value handed to a waiting receiver, and of a receive that
+  // takes the value of a waiting sender (before the buffer moves).
+  [[gnu::noinline]] void race_sent_to_waiting(Fiber* receiver);
+  [[gnu::noinline]] void race_received_from_waiting(Fiber* sender);
   [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
 
   void* slot(std::size_t i) { return buf_ + i * stride_; }
@@ -167,9 +172,15 @@ inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_out
     ops_->move_construct(r->elem, elem);
     r->success = true;
     *to_wake = r->g;
+    if (checks_on()) [[unlikely]] {
+      race_sent_to_waiting(r->g);
+    }
     return true;
   }
   if (count_ < cap_) {
+    if (checks_on()) [[unlikely]] {
+      race_chan_send(&info_, sendx_, nullptr);
+    }
     move_in(slot(sendx_), elem);
     sendx_ = sendx_ + 1 == cap_ ? 0 : sendx_ + 1;
     ++count_;
@@ -181,6 +192,9 @@ inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_out
 inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
   Waiter* s = sendq_.empty() ? nullptr : sendq_.pop_claimed();
   if (s != nullptr) {
+    if (checks_on()) [[unlikely]] {
+      race_received_from_waiting(s->g);
+    }
     if (cap_ == 0) {
       ops_->move_construct(elem, s->elem);
     } else {
@@ -197,10 +211,16 @@ inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
     return 1;
   }
   if (count_ > 0) {
+    if (checks_on()) [[unlikely]] {
+      race_chan_recv(&info_, recvx_, nullptr);
+    }
     move_out(elem, slot(recvx_));
     recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
     --count_;
     return 1;
+  }
+  if (closed_ && checks_on()) [[unlikely]] {
+    race_chan_recv_closed(&info_, nullptr);
   }
   return closed_ ? -1 : 0;
 }
@@ -213,6 +233,16 @@ inline void ChanCore::dequeue_locked(Waiter* w) {
 }
 
 [[noreturn]] void block_forever(int reason);  // a nil channel's send or receive
+
+// A goroutine's select cases under construction or in use, which keep their channels alive
+// (select.h): while count > 0, every Chan handle the goroutine drops is set aside in `deferred`
+// instead of released, and released when count returns to 0. No atomic read-modify-write on
+// the select path: a case bumps its own goroutine's count through a pointer it keeps.
+// (CasePins: wait.h.)
+CasePins* current_case_pins();          // null outside goroutines
+void release_deferred(CasePins* pins);  // count is 0: release the handles set aside
+// A handle's drop: sets the reference aside if the calling goroutine has cases pinned.
+void drop_handle(std::shared_ptr<ChanCore>& core) noexcept;
 
 }  // namespace detail
 
@@ -238,6 +268,19 @@ class Chan {
   Chan() = default;  // the nil channel
   explicit Chan(std::size_t capacity, SourceLocation where = SourceLocation::current())
       : core_(std::make_shared<detail::ChanCore>(capacity, &detail::kElemOps<T>, where)) {}
+  Chan(const Chan&) = default;
+  Chan(Chan&&) noexcept = default;
+  // Dropping a reference (destruction, assignment) goes through drop_handle: a select case
+  // being built by this goroutine may need the channel after its last handle is gone.
+  Chan& operator=(Chan other) noexcept {
+    core_.swap(other.core_);
+    return *this;
+  }
+  ~Chan() {
+    if (core_ != nullptr) {
+      detail::drop_handle(core_);
+    }
+  }
 
   // Blocks until delivered (see the table above). Panics on a closed channel.
   void send(T value) const {
@@ -277,7 +320,7 @@ class Chan {
   }
   void close() const {
     if (core_ == nullptr) {
-      throw Panic("close of nil channel");
+      throw RuntimeError("close of nil channel");
     }
     core_->close();
   }

@@ -33,12 +33,15 @@
 #include "runtime/object_info.h"
 #include "runtime/runtime.h"
 #include "runtime/stack.h"
+#include "runtime/wait.h"
 
 namespace conc::rt::detail {
 
 enum class FiberState : std::uint8_t { idle, runnable, running, waiting, dead };
 
-// Go's waitReason strings, used verbatim in the deadlock report.
+// Go's waitReason strings (Go 1.24's), used verbatim in the deadlock report. A select whose
+// channels are all nil waits as [select]; only one with no cases, Go's `select {}`, as
+// [select (no cases)].
 enum class WaitReason : std::uint8_t {
   none,
   chan_send,
@@ -48,6 +51,7 @@ enum class WaitReason : std::uint8_t {
   select,
   select_no_cases,
   sleep,
+  io_wait,  // a PollFd read or write (netpoll.h)
   mutex_lock,
   rwmutex_rlock,
   rwmutex_lock,
@@ -59,6 +63,7 @@ const char* wait_reason_text(WaitReason r);
 class Scheduler;
 struct Waiter;
 struct CompactState;
+struct RaceSlot;
 
 // The state of C++ exception handling that libstdc++ keeps per thread (__cxa_eh_globals): the
 // stack of exceptions being handled and the uncaught count. It belongs to the goroutine, not
@@ -99,7 +104,9 @@ struct Fiber {
   const char* spawn_file = "";
   std::uint32_t spawn_line = 0;
   bool started = false;
+  RaceSlot* race = nullptr;  // its clock, once its run detects races (race.cpp)
 
+  CasePins case_pins;  // select cases alive in this goroutine (chan.h); back to 0 at its end
   std::atomic<std::uint64_t> ran_on_mask{0};  // bit w: ran on worker w (w < 64)
   EhState eh;
   void* asan_fake_stack = nullptr;

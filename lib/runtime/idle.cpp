@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/netpoller.h"
 #include "runtime/sched.h"
 
 namespace conc::rt::detail {
@@ -69,19 +70,21 @@ void Scheduler::wake_one() {
     n_spinning.fetch_sub(1);
     return;
   }
-  v->futex_word.store(kWokeSpinning, std::memory_order_release);
-  futex_wake(&v->futex_word);
+  v->futex_word.store(kWokeSpinning, std::memory_order_seq_cst);
+  wake_worker(v);
 }
 
+// After the waker wrote v's futex word: v sleeps on it, or blocks in epoll_wait (netpoller.h).
 void Scheduler::wake_worker(Worker* v) {
   futex_wake(&v->futex_word);
+  netpoller_->interrupt_if_blocking(v);
 }
 
 void Scheduler::wake_all() {
   std::lock_guard lock(idle_mu);
   for (Worker* v : idle) {
-    v->futex_word.store(kWokeStop, std::memory_order_release);
-    futex_wake(&v->futex_word);
+    v->futex_word.store(kWokeStop, std::memory_order_seq_cst);
+    wake_worker(v);
   }
   n_idle.fetch_sub(static_cast<int>(idle.size()));
   idle.clear();
@@ -149,6 +152,9 @@ Fiber* Scheduler::find_work(Worker* w) {
         stop_spinning(w);
         return g;
       }
+    }
+    if (netpoller_->waiters() > 0 && netpoller_->poll_from_worker(w)) {
+      continue;  // descriptors were ready: their goroutines are in our ring now
     }
     if (Fiber* g = sleep(w)) {
       return g;
@@ -259,7 +265,18 @@ std::uint32_t Scheduler::wait_for_wake(Worker* w) {
   w->n_parks.store(w->n_parks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   std::uint32_t why;
   while ((why = w->futex_word.load(std::memory_order_acquire)) == kAsleep) {
-    futex_wait(&w->futex_word, kAsleep);
+    switch (netpoller_->block(w)) {
+      case Netpoller::Blocked::not_blocker:
+        futex_wait(&w->futex_word, kAsleep);
+        break;
+      case Netpoller::Blocked::readied:
+        if (leave_idle(w)) {
+          return kWokeStop;  // run what the descriptors readied ourselves: look again
+        }
+        break;  // a waker took us off the idle list: its word is on its way
+      case Netpoller::Blocked::interrupted:
+        break;
+    }
   }
   return why;
 }

@@ -23,6 +23,9 @@
 #include <sstream>
 
 #include "runtime/compact.h"
+#include "runtime/hooks.h"
+#include "runtime/lockcheck.h"
+#include "runtime/netpoller.h"
 #include "runtime/panic.h"
 #include "runtime/sanitizer.h"
 #include "runtime/sched.h"
@@ -77,10 +80,13 @@ void fiber_entry(void* arg) {
   w->sched->run_after_switch(w);
   Scheduler* s = g->sched;
   g->started = true;
+  bool goexited = false;
   if (!s->shutting_down()) {  // goroutines never started when the program ends never run
     try {
       g->task_ops->invoke(g->task);
     } catch (const Cancelled&) {
+    } catch (const Goexit&) {
+      goexited = true;
     } catch (const std::exception& e) {
       s->record_panic(g, e.what());
     } catch (...) {
@@ -89,10 +95,27 @@ void fiber_entry(void* arg) {
   }
   g->task_ops->destroy(g->task);
   g->task = nullptr;
-  if (g->id == 1) {
+  if (g->race != nullptr) [[unlikely]] {
+    race_exited(g);
+  }
+  if (g->id == 1 && goexited) {
+    s->main_goexited.store(true, std::memory_order_release);  // Go: the others go on
+  } else if (g->id == 1) {
     s->begin_shutdown(Ending::abandon);  // main returned: the program ends, as in Go
   }
   s->exit_current(current_worker(), g);
+}
+
+// Moves the closure to the top of g's stack, just under the Fiber; the frames start below it.
+[[gnu::always_inline]] inline std::uintptr_t place_closure(Fiber* g, const TaskOps* ops, void* fn) {
+  const std::size_t align = std::max<std::size_t>(ops->align, 16);
+  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
+  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
+    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
+  }
+  ops->move_to(reinterpret_cast<void*>(task), fn);
+  g->task = reinterpret_cast<void*>(task);
+  return task;
 }
 
 using MainFn = std::function<void()>;
@@ -108,9 +131,19 @@ Scheduler::Scheduler(const Config& c) : config(normalized(c)) {
     workers.push_back(std::make_unique<Worker>(this, i));
   }
   timers_ = std::make_unique<Timers>(this);
+  netpoller_ = std::make_unique<Netpoller>(this);
+  lock_waits = std::make_unique<LockWaits>();
+  if (config.check_lock_order) {
+    lock_checker = std::make_unique<LockChecker>();
+    checks_active.fetch_add(1);
+  }
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() {
+  if (lock_checker != nullptr) {  // finish() did not run
+    checks_active.fetch_sub(1);
+  }
+}
 
 std::int64_t Scheduler::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -182,6 +215,12 @@ RunResult Scheduler::finish() {
   }
   std::stable_sort(result.trace.begin(), result.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
+  result.races = race_finish(this);
+  if (lock_checker != nullptr) {
+    result.lock_order = lock_checker->take_warnings();
+    lock_checker.reset();
+    checks_active.fetch_sub(1);
+  }
   result.goroutines_spawned = next_id.load() - 1;
   result.abandoned = abandoned.load();
   result.stalls = stalls;
@@ -194,14 +233,7 @@ Fiber* Scheduler::spawn(const TaskOps* ops, void* fn, const char* file, std::uin
     return nullptr;  // the program is ending: a new goroutine would never run
   }
   Fiber* g = new_fiber(w);
-  const std::size_t align = std::max<std::size_t>(ops->align, 16);
-  const auto task = (reinterpret_cast<std::uintptr_t>(g) - ops->size) & ~(align - 1);
-  if (task < reinterpret_cast<std::uintptr_t>(g->stack.lo) + kMinFrames) {
-    fatal("go(): the closure does not fit on a goroutine stack (capture less, or by pointer)");
-  }
-  ops->move_to(reinterpret_cast<void*>(task), fn);
-  g->task = reinterpret_cast<void*>(task);
-  launch(g, ops, task, file, line, w);
+  launch(g, ops, place_closure(g, ops, fn), file, line, w);
   return g;
 }
 
@@ -232,13 +264,55 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   g->wait_object = nullptr;
   g->ran_on_mask.store(0, std::memory_order_relaxed);
   g->eh = EhState{};
+  g->case_pins = CasePins{};  // an abandoned goroutine may have left cases pinned
   g->asan_fake_stack = nullptr;
   g->tsan_fiber = tsan_create_fiber();
+  g->race = nullptr;
+  if (checks_on() && w != nullptr) [[unlikely]] {
+    race_spawned(w->current.load(std::memory_order_relaxed), g);  // before anyone can run g
+  }
   live.fetch_add(1, std::memory_order_relaxed);
+  if (w == nullptr) {
+    push_global(g);  // spawn_from_outside
+    return;
+  }
   if (config.trace) [[unlikely]] {
     trace(w, EventKind::spawn, g->id);
   }
   push_local(w, g);
+}
+
+// live is raised first, so that a program ending meanwhile either is seen here or cannot
+// finish (live > 0) before the new goroutine is queued, where a worker finds and discards it.
+bool Scheduler::spawn_from_outside(const TaskOps* ops, void* fn, const char* file,
+                                   std::uint32_t line) {
+  live.fetch_add(1);
+  Fiber* g = nullptr;
+  if (!shutting_down()) {
+    std::lock_guard lock(fibers_mu);
+    if (shared_free.empty()) {
+      StackSpan spans[kFiberBatch];
+      acquire_stacks(config.stack_size, spans, kFiberBatch);
+      for (const StackSpan& s : spans) {
+        Fiber* f = ::new (fiber_at_top(s)) Fiber;
+        f->stack = s;
+        f->sched = this;
+        all_fibers.push_back(f);
+        shared_free.push(f);
+      }
+    }
+    g = shared_free.pop();
+  }
+  if (g != nullptr) {
+    asan_unpoison(g->stack.lo,
+                  static_cast<std::size_t>(reinterpret_cast<std::byte*>(g) - g->stack.lo));
+    launch(g, ops, place_closure(g, ops, fn), file, line, nullptr);
+  }
+  if (live.fetch_sub(1) == 1 && shutting_down()) {
+    stopping.store(true, std::memory_order_release);
+    wake_all();
+  }
+  return g != nullptr;
 }
 
 Fiber* Scheduler::new_fiber(Worker* w) {
@@ -282,7 +356,11 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
       shared_free.take_from(w->free_fibers, w->free_fibers.count - 2 * kFiberBatch);
     }
   }
-  if (live.fetch_sub(1, std::memory_order_acq_rel) == 1 && shutting_down()) {
+  const bool last = live.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  if (last && !shutting_down() && main_goexited.load(std::memory_order_acquire)) [[unlikely]] {
+    record_goexit_deadlock();  // Go's checkdead: no goroutine left, and main never returned
+  }
+  if (last && shutting_down()) {
     stopping.store(true, std::memory_order_release);
     wake_all();
   } else if (ending() == Ending::unwind) {
@@ -322,6 +400,17 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
   // As in Go, a panic ends every goroutine; unlike Go, they are unwound (destructors run),
   // as after a deadlock, once they have all stopped.
   begin_shutdown(Ending::unwind);
+}
+
+void Scheduler::record_goexit_deadlock() {
+  {
+    std::lock_guard lock(result_mu);
+    if (result.outcome == Outcome::completed) {
+      result.outcome = Outcome::deadlock;
+      result.report = "no goroutines (main called runtime.Goexit) - deadlock!\n";
+    }
+  }
+  begin_shutdown(Ending::unwind);  // nothing left to unwind: run() returns
 }
 
 void Scheduler::begin_shutdown(Ending how) {
@@ -451,6 +540,11 @@ namespace conc::rt {
 RunResult run(std::function<void()> main_fn, Config config) {
   detail::Scheduler s(config);
   return s.run(std::move(main_fn));
+}
+
+void goexit() {
+  detail::current_fiber_checked("goexit()");
+  throw detail::Goexit{};
 }
 
 RuntimeStats stats() {

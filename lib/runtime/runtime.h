@@ -43,6 +43,7 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+#include "runtime/checks.h"
 #include "runtime/source_location.h"
 
 namespace conc::rt {
@@ -58,6 +59,20 @@ struct Config {
   // work; one batch gives their pages back in one madvise per run of neighbouring stacks.
   // 1 = at every park (tests). Goroutines woken before their batch are never copied.
   std::uint32_t compact_batch = 64;
+  // Lock-order checking (checks.h: LockOrderWarning), as Linux's lockdep: every Mutex lock()
+  // and RWMutex lock() taken while the goroutine holds another records the pair (held, taken)
+  // with both call sites; a pair seen in both orders (also through a chain: a->b, b->c, c->a)
+  // is reported in RunResult::lock_order, even if the run never deadlocked. A successful
+  // try_lock() cannot deadlock: it records no pair (as in lockdep), so try_lock with back-off
+  // is no inversion. Off by default: it costs a lookup under a run-wide lock at every lock()
+  // and unlock().
+  bool check_lock_order = false;
+  // Seed of the workers' random generators (select's choice among ready cases, the order
+  // thieves try victims). 0: seeded once per process from the OS's randomness, as Go does, so
+  // choices differ between runs. Any other value fixes it, for tests: with one worker, the
+  // same program then makes the same choices every run (with more, which worker's generator a
+  // goroutine draws from depends on scheduling).
+  std::uint64_t random_seed = 0;
 };
 
 // How go() starts a goroutine.
@@ -82,9 +97,28 @@ struct SpawnOptions {
 
 enum class Outcome {
   completed,  // main returned (other goroutines were stopped, not unwound, as Go ends them)
-  deadlock,   // every goroutine blocked, no timer pending: report says who waits on what
+  deadlock,   // see DeadlockKind: report says who waits on what
   panic,      // an exception escaped a goroutine: report names it
 };
+
+// Which deadlock ended a run (RunResult::deadlock_kind; none unless Outcome::deadlock).
+//
+// all_asleep: every goroutine blocked and no timer pending (Go's "all goroutines are asleep").
+//
+// mutex_cycle: beyond Go. When a goroutine is about to block on a Mutex (or an RWMutex's
+// lock()), the runtime follows lock -> holder -> the lock that holder waits for -> ... and, if
+// the chain comes back to this goroutine, the goroutines of the chain can never run again,
+// whatever the others do. Go would leave them stuck for ever (and hang, if anyone waits for
+// them). Here the cycle is reported at once in RunResult::mutex_cycles and at the head of
+// RunResult::report ("partial deadlock: mutex wait-for cycle"), and the run ends as after any
+// deadlock: Outcome::deadlock, every goroutine unwound (those still running stop at their next
+// park or yield, as after a panic), run() returns. A lesson thus shows the cycle and recovers
+// within a bound even while other goroutines keep working. The blocking goroutine finds the
+// cycle; the monitor thread confirms it at its next tick (every 5 ms) once it has held for
+// 1 ms with every goroutine of it still parked on the same wait (lockcheck.h says why), so
+// the run ends a few milliseconds after the cycle closed. Seen when every goroutine is asleep
+// anyway, the kind is all_asleep, and RunResult::mutex_cycles names the cycle all the same.
+enum class DeadlockKind { none, all_asleep, mutex_cycle };
 
 struct WorkerStats {
   std::uint64_t goroutines_run = 0;  // times a goroutine was switched in
@@ -113,6 +147,7 @@ struct TraceEvent {
 
 struct RunResult {
   Outcome outcome = Outcome::completed;
+  DeadlockKind deadlock_kind = DeadlockKind::none;
   std::string report;  // deadlock or panic report, Go's wording first
   std::uint64_t panicking_goroutine = 0;
   std::string panic_message;
@@ -124,6 +159,11 @@ struct RunResult {
   std::vector<WorkerStats> workers;
   std::vector<Stall> stalls;
   std::vector<TraceEvent> trace;  // sorted by time; empty unless Config::trace
+  // The hazard checkers (checks.h), in the order found. Nothing is printed: format_race,
+  // format_mutex_cycle and format_lock_order give each in words.
+  std::vector<RaceReport> races;             // data races on Shared<T> (shared.h), deduplicated
+  std::vector<MutexCycle> mutex_cycles;      // DeadlockKind::mutex_cycle
+  std::vector<LockOrderWarning> lock_order;  // Config::check_lock_order, deduplicated by lock pair
 };
 
 // Runs main_fn as goroutine 1 on a fresh scheduler and returns when the program has ended and
@@ -187,6 +227,13 @@ void go(F&& fn, SpawnOptions options, SourceLocation where = SourceLocation::cur
 
 // Lets other runnable goroutines of this worker run first (Go's runtime.Gosched).
 void yield();
+// Ends the calling goroutine (Go's runtime.Goexit): its stack unwinds, so its destructors run
+// (Go's deferred calls), and no other goroutine is affected. It is not a panic: catch (const
+// Panic&) does not see it; catch (...) must rethrow it. Called by main, as in Go, the program
+// does not end: the other goroutines go on, and once none is left the program ends as a
+// deadlock, "no goroutines (main called runtime.Goexit) - deadlock!" (if some are left
+// blocked forever: "all goroutines are asleep - deadlock!"). Precondition: in a goroutine.
+[[noreturn]] void goexit();
 // Blocks this goroutine (not the worker) for at least d. d <= 0 yields.
 void sleep_for(std::chrono::nanoseconds d);
 

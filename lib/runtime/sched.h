@@ -43,6 +43,10 @@
 namespace conc::rt::detail {
 
 class Timers;
+class Netpoller;
+class RaceDetector;
+class LockWaits;
+class LockChecker;
 
 enum class Wake { normal, cancelled };
 
@@ -169,6 +173,7 @@ class Scheduler {
   bool shutting_down() const { return ending() != Ending::none; }
   Ending ending() const { return static_cast<Ending>(ending_.load(std::memory_order_seq_cst)); }
   Timers& timers() { return *timers_; }
+  Netpoller& netpoller() { return *netpoller_; }
   std::int64_t now_ns() const;
   void trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other = 0);
 
@@ -179,6 +184,8 @@ class Scheduler {
   Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
   Fiber* spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
                        Worker* w);
+  // From a thread that is not a worker (the monitor: after_func): false if the program ends.
+  bool spawn_from_outside(const TaskOps* ops, void* fn, const char* file, std::uint32_t line);
   void launch(Fiber* g, const TaskOps* ops, std::uintptr_t frames_top, const char* file,
               std::uint32_t line, Worker* w);
   void worker_loop(Worker* w);
@@ -218,6 +225,7 @@ class Scheduler {
   void make_resident(Worker* w, Fiber* g);
 
   void record_panic(Fiber* g, const std::string& message);
+  void record_goexit_deadlock();
   void begin_shutdown(Ending how);
   void abandon_waiting();
   void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
@@ -230,7 +238,8 @@ class Scheduler {
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
   void recheck_deadlock();
-  std::string deadlock_report();
+  std::string deadlock_report(std::vector<MutexCycle>* cycles);
+  void check_mutex_cycles();  // the monitor's tick (deadlock.cpp)
   void poke_idle_if_work();
   void check_stalls(std::vector<std::uint64_t>& last_switches, std::int64_t interval_ns);
 
@@ -262,12 +271,24 @@ class Scheduler {
   std::atomic<bool> unwind_started{false};  // the sweep of Ending::unwind has begun
   std::size_t unwind_next_index = 0;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> main_goexited{false};  // main called goexit(): the program goes on
   std::mutex result_mu;
   RunResult result;
   std::vector<Stall> stalls;  // guarded by result_mu
   std::int64_t start_ns = 0;
   std::unique_ptr<Timers> timers_;
+  std::unique_ptr<Netpoller> netpoller_;
+  std::atomic<RaceDetector*> race{nullptr};   // from the first Shared<T> access (race.cpp)
+  std::unique_ptr<LockWaits> lock_waits;      // mutex wait-for cycles (lockcheck.h)
+  std::unique_ptr<LockChecker> lock_checker;  // Config::check_lock_order, else null
 };
+
+// The race detector's side of the scheduler (race.cpp): the go edge (called before the child
+// is queued), a goroutine's return, and the reports at the end of the run (which turns the
+// detector off).
+void race_spawned(Fiber* parent, Fiber* child);
+void race_exited(Fiber* g);
+std::vector<RaceReport> race_finish(Scheduler* s);
 
 // The worker running on this thread, or null. Never inlined: see scheduler.cpp on TLS.
 Worker* current_worker();

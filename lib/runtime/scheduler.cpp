@@ -72,6 +72,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <random>
 
 #include "runtime/compact.h"
 #include "runtime/sanitizer.h"
@@ -109,6 +110,33 @@ void check_stack_pointer(const Fiber* g) {
   if (reinterpret_cast<std::byte*>(&probe) < g->stack.lo) {
     fatal_stack_overflow(g->id, "its stack pointer is below its stack", &g->stack, &probe);
   }
+}
+
+// The worker generators' seeds (select's random choice, the order thieves visit victims).
+// Go seeds its generator once per process from the OS's randomness, so a program's choices
+// differ from run to run; here too: one seed per process, from which every worker of every
+// run() draws a stream of its own. Config::random_seed fixes it instead (worker i: stream i).
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+std::uint64_t process_seed() {
+  static const std::uint64_t seed = [] {
+    std::random_device entropy;  // getrandom(2) on Linux
+    return (std::uint64_t{entropy()} << 32) ^ entropy();
+  }();
+  return seed;
+}
+std::atomic<std::uint64_t> streams_drawn{0};
+std::uint64_t worker_seed(std::uint64_t fixed, int index) {
+  const std::uint64_t stream =
+      fixed != 0 ? fixed + static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ull
+                 : process_seed() + streams_drawn.fetch_add(1, std::memory_order_relaxed) *
+                                        0x9E3779B97F4A7C15ull;
+  const std::uint64_t seed = splitmix64(stream);
+  return seed != 0 ? seed : 1;  // xorshift never leaves 0
 }
 
 }  // namespace
@@ -162,7 +190,7 @@ void fatal(const char* message) {
 }
 
 Worker::Worker(Scheduler* s, int i)
-    : sched(s), index(i), rng(0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(i + 1)) {}
+    : sched(s), index(i), rng(worker_seed(s->config.random_seed, i)) {}
 
 // --- switching ---------------------------------------------------------------------------
 

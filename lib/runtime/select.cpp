@@ -155,7 +155,7 @@ class CompactSelect {
     }
     // Step 7; a received value moves from the block to the caller's slot.
     if (fired->is_send && !fired->success) {
-      throw Panic("send on closed channel");
+      throw RuntimeError("send on closed channel");
     }
     if (!fired->is_send && fired->success) {
       const auto k = static_cast<std::size_t>(fired - b.waiters);
@@ -241,7 +241,9 @@ class CompactSelect {
     if (cases[i].chan == nullptr) {
       continue;
     }
-    const int j = static_cast<int>(random_below(worker, static_cast<std::uint32_t>(np + 1)));
+    // The first case has one place to go: no draw (one generator step less per select).
+    const int j =
+        np == 0 ? 0 : static_cast<int>(random_below(worker, static_cast<std::uint32_t>(np + 1)));
     poll[np] = poll[j];
     poll[j] = i;
     ++np;
@@ -250,8 +252,10 @@ class CompactSelect {
     if (has_default) {
       return -1;
     }
-    begin_wait(g);  // select {}: only the end of the program wakes us
-    park(WaitReason::select_no_cases, nullptr, nullptr, nullptr);
+    begin_wait(g);  // only the end of the program wakes us
+    // Go's words: `select {}` waits with no cases; a select whose channels are all nil has
+    // cases, and waits as any select.
+    park(n == 0 ? WaitReason::select_no_cases : WaitReason::select, nullptr, nullptr, nullptr);
     throw_cancelled();
   }
 
@@ -284,7 +288,7 @@ class CompactSelect {
     }
     unlock_all(&set);
     if (r < 0) {
-      throw Panic("send on closed channel");
+      throw RuntimeError("send on closed channel");
     }
     if (wake != nullptr) {
       ready_from(worker, wake);
@@ -368,7 +372,7 @@ class CompactSelect {
 
   // 7. The case that fired. A woken send that did not succeed was woken by close().
   if (fired->is_send && !fired->success) {
-    throw Panic("send on closed channel");
+    throw RuntimeError("send on closed channel");
   }
   *recv_ok = fired->success;
   return fired->case_index;

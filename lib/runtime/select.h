@@ -16,6 +16,19 @@
 // - A send case on a closed channel panics ("send on closed channel"), also when the channel
 //   is closed while the select waits.
 // - Timeouts: rt::recv_case(rt::after(100ms), t).
+// - As Go evaluates a select's channel operands once, a case holds the channel it was built
+//   on: reassigning or dropping the Chan afterwards, even its last handle, leaves the case on
+//   the original channel. In
+//     auto on_ch = rt::recv_case(ch, v);                  // built first, as Go reads ch first
+//     auto on_nil = rt::send_case(nil_ch, close_and_forget(ch));
+//     rt::select(on_ch, on_nil);
+//   the receive fires on the original, now closed, channel. (Within one call, C++ leaves the
+//   order of evaluating select's arguments unspecified: build cases in statements of their
+//   own when one's expression changes another's channel.) How, without a reference count on
+//   the select path: while a goroutine has cases alive, the Chan handles it drops are set
+//   aside and released when its last case is gone (chan.h, CasePins). The difference from
+//   Go's garbage collector: a case built on a handle that another goroutine owns (captured by
+//   reference) needs that handle alive until the select returns, as any shared object.
 //
 // Preconditions: called from a goroutine; at most one default_case.
 // Memory ordering: the chosen case synchronises exactly as the same send or receive would.
@@ -49,14 +62,38 @@ struct SelectScratch {  // caller-provided arrays of n entries each (2n for orde
 // *recv_ok tells a receive whether it got a value (false: closed).
 int select_impl(SelectCase* cases, int n, bool has_default, bool* recv_ok, SelectScratch scratch);
 
+// A case's channel, kept alive from the case's construction to its destruction.
+class CaseHold {
+ public:
+  explicit CaseHold(ChanCore* c) : chan(c), pins_(c != nullptr ? current_case_pins() : nullptr) {
+    if (pins_ != nullptr) {
+      ++pins_->count;
+    }
+  }
+  CaseHold(CaseHold&& o) noexcept : chan(o.chan), pins_(std::exchange(o.pins_, nullptr)) {}
+  CaseHold(const CaseHold&) = delete;
+  CaseHold& operator=(const CaseHold&) = delete;
+  CaseHold& operator=(CaseHold&&) = delete;
+  ~CaseHold() {
+    if (pins_ != nullptr && --pins_->count == 0 && pins_->deferred != nullptr) [[unlikely]] {
+      release_deferred(pins_);
+    }
+  }
+
+  ChanCore* const chan;  // null: a nil channel
+
+ private:
+  CasePins* pins_;  // the building goroutine's (it stays the same across switches)
+};
+
 template <class T>
 struct RecvCase {
   static_assert(std::is_nothrow_move_constructible_v<T>,
                 CONC_RT_NOTHROW_MOVE_MESSAGE("RecvCase<T>"));
-  ChanCore* chan;
+  CaseHold hold;
   std::optional<T>* out;
   Slot<T> slot;
-  SelectCase as_case() { return SelectCase{chan, slot.ptr(), false}; }
+  SelectCase as_case() { return SelectCase{hold.chan, slot.ptr(), false}; }
   void finish(bool ok) {
     if (ok) {
       *out = slot.take();
@@ -70,9 +107,9 @@ template <class T>
 struct SendCase {
   static_assert(std::is_nothrow_move_constructible_v<T>,
                 CONC_RT_NOTHROW_MOVE_MESSAGE("SendCase<T>"));
-  ChanCore* chan;
+  CaseHold hold;
   T value;
-  SelectCase as_case() { return SelectCase{chan, &value, true}; }
+  SelectCase as_case() { return SelectCase{hold.chan, &value, true}; }
   void finish(bool) {}
 };
 
@@ -87,16 +124,22 @@ inline constexpr bool kIsDefault = std::is_same_v<std::decay_t<C>, DefaultCase>;
 
 template <class T>
 detail::RecvCase<T> recv_case(const Chan<T>& ch, std::optional<T>& out) {
-  return detail::RecvCase<T>{ch.core(), &out, {}};
+  return detail::RecvCase<T>{detail::CaseHold(ch.core()), &out, {}};
 }
 
 template <class T, class U>
 detail::SendCase<T> send_case(const Chan<T>& ch, U&& value) {
-  return detail::SendCase<T>{ch.core(), T(std::forward<U>(value))};
+  return detail::SendCase<T>{detail::CaseHold(ch.core()), T(std::forward<U>(value))};
 }
 
 inline detail::DefaultCase default_case() {
   return {};
+}
+
+// Go's `select {}`: no cases; waits until the program ends ([select (no cases)]).
+inline int select() {
+  detail::select_impl(nullptr, 0, false, nullptr, {});
+  __builtin_unreachable();  // select_impl only unwinds from here
 }
 
 template <class... Cases>

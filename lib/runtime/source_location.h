@@ -8,16 +8,21 @@ namespace conc::rt {
 class SourceLocation {
  public:
   static constexpr SourceLocation current(const char* file = __builtin_FILE(),
-                                          unsigned line = __builtin_LINE()) noexcept {
-    return SourceLocation(file, line);
+                                          unsigned line = __builtin_LINE(),
+                                          const char* function = __builtin_FUNCTION()) noexcept {
+    return SourceLocation(file, line, function);
   }
   constexpr const char* file_name() const noexcept { return file_; }
   constexpr unsigned line() const noexcept { return line_; }
+  // The enclosing function's plain name ("main", "operator()" for a lambda); may be empty.
+  constexpr const char* function_name() const noexcept { return function_; }
 
  private:
-  constexpr SourceLocation(const char* file, unsigned line) : file_(file), line_(line) {}
+  constexpr SourceLocation(const char* file, unsigned line, const char* function)
+      : file_(file), line_(line), function_(function) {}
   const char* file_;
   unsigned line_;
+  const char* function_;
 };
 
 }  // namespace conc::rt

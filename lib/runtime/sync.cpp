@@ -3,14 +3,22 @@
 //
 // Invariants:
 //   - Mutex: state_ == 0 iff unlocked; a goroutine parks only after seeing state_ >= 2 under
-//     qlock_, and unlock() takes qlock_ after storing 0 (or handing over), so no wake-up is
-//     lost. While kStarving is set the lock never reads 0 and nobody changes state_ but under
-//     qlock_ (and the holder's unlock() fetch_sub): newcomers queue, unlock() hands the lock
-//     to the head waiter, which it marks `success`;
+//     qlock_, and an unlock() that found waiters stores 0 (or hands over) with qlock_ held and
+//     pops the head waiter before releasing qlock_, so no wake-up is lost. While kStarving is
+//     set the lock never reads 0 and nobody changes state_ but under qlock_ (and the holder's
+//     unlock() fetch_sub): newcomers queue, unlock() hands the lock to the head waiter, which
+//     it marks `success`;
 //   - RWMutex (under lock_): writer_ implies readers_ == 0; a non-empty writeq_ stops new
 //     readers; a woken reader or writer was already granted the lock by its waker;
-//   - WaitGroup: waiters are queued only while count_ > 0 (checked under lock_), and the
-//     add() that reaches 0 takes lock_ afterwards and wakes them all.
+//   - WaitGroup: state_ = counter << 32 | waiters. A waiter counts itself (CAS) and queues
+//     under lock_, only while state_ != 0; the add() that brings the counter to 0 with waiters
+//     counted pops them under lock_ and then CASes state_ to 0 (retrying if a waiter counted
+//     itself meanwhile), and readies them only after that;
+//   - Once: state_ is 0, kRunning + k * kWaiter, or kDone; waiters count themselves and queue
+//     under lock_ while kRunning is set; finish() pops them and CASes state_ to kDone last.
+//   - Lifetime (sync.h): after the store or CAS that publishes a release, the releaser touches
+//     only the waiters it popped (their goroutines cannot return before it readies them), or,
+//     for a Mutex, qlock_, which ~Mutex() takes to wait it out.
 #include "runtime/sync.h"
 
 #include <unistd.h>
@@ -18,6 +26,7 @@
 #include <cstdio>
 
 #include "runtime/compact.h"
+#include "runtime/lockcheck.h"
 #include "runtime/panic.h"
 #include "runtime/sched.h"
 
@@ -76,6 +85,21 @@ Waiter& own_waiter(Waiter& local) {
   return w;
 }
 
+// A wait on a lock, registered with the mutex wait-for cycle checker (lockcheck.h) for as
+// long as it lasts (also when the program's end unwinds it).
+class LockWait {
+ public:
+  LockWait(const Waiter& w, const ObjectInfo* lock) : g_(w.g) {
+    g_->sched->lock_waits->blocking(g_, w.seq, lock, g_->sched->now_ns());
+  }
+  ~LockWait() { g_->sched->lock_waits->done_waiting(g_); }
+  LockWait(const LockWait&) = delete;
+  LockWait& operator=(const LockWait&) = delete;
+
+ private:
+  Fiber* g_;
+};
+
 constexpr int kSpinRounds = 4;
 constexpr int kPausesPerRound = 30;
 // A Mutex waiter that waited longer than this switches the mutex to starvation mode (Go's
@@ -88,12 +112,15 @@ constexpr std::int64_t kStarvationNs = 1'000'000;
 
 Mutex::Mutex(SourceLocation where) : info_("Mutex", where) {}
 
-bool Mutex::try_lock() {
+bool Mutex::try_lock(SourceLocation at) {
   std::uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
     return false;
   }
   info_.holder.store(current_id(), std::memory_order_relaxed);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at, /*by_try_lock=*/true);
+  }
   return true;
 }
 
@@ -149,7 +176,10 @@ void Mutex::lock_slow() {
     }
     Waiter local;
     Waiter& w = own_waiter(local);
-    wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    {
+      LockWait registered(w, &info_);
+      wait_in(waiters_, w, qlock_, detail::WaitReason::mutex_lock, &info_, requeue);
+    }
     if (!w.success) {
       continue;  // woken to compete (normal mode)
     }
@@ -166,6 +196,13 @@ void Mutex::lock_slow() {
   }
 }
 
+// Waits out an unlock() that released the mutex and still holds qlock_ (it pops and wakes the
+// waiter under it): the goroutine that took the lock next may destroy the mutex at once.
+Mutex::~Mutex() {
+  qlock_.lock();
+  qlock_.unlock();
+}
+
 // The fast path (in sync.h) found waiters (prev >= 2) or an unlocked mutex (prev == 0).
 void Mutex::unlock_slow(std::uint32_t prev) {
   if (prev == 0) {  // not locked
@@ -175,6 +212,7 @@ void Mutex::unlock_slow(std::uint32_t prev) {
     }
     go_fatal("sync: unlock of unlocked mutex");
   }
+  qlock_.lock();
   if ((prev & kStarving) == 0) {
     // Normal mode: release, then wake the head waiter to compete. A waiter may have switched
     // to starvation mode since the fetch_sub: then hand over instead.
@@ -182,9 +220,8 @@ void Mutex::unlock_slow(std::uint32_t prev) {
     while ((s & kStarving) == 0) {
       if (state_.compare_exchange_weak(s, 0, std::memory_order_release,
                                        std::memory_order_relaxed)) {
-        qlock_.lock();
         Waiter* w = waiters_.pop_claimed();
-        qlock_.unlock();
+        qlock_.unlock();  // the last touch of *this: ~Mutex waits for it
         if (w != nullptr) {
           detail::ready(w->g);
         }
@@ -192,12 +229,12 @@ void Mutex::unlock_slow(std::uint32_t prev) {
       }
     }
   }
-  hand_off();
+  hand_off_locked();
 }
 
-// Starvation mode: the lock goes straight to the head waiter and stays locked throughout.
-void Mutex::hand_off() {
-  qlock_.lock();
+// Starvation mode (qlock_ held; released here): the lock goes straight to the head waiter and
+// stays locked throughout.
+void Mutex::hand_off_locked() {
   Waiter* w = waiters_.pop_claimed();
   if (w == nullptr) {
     state_.store(0, std::memory_order_release);  // every waiter left (the program is ending)
@@ -205,6 +242,7 @@ void Mutex::hand_off() {
     return;
   }
   w->success = true;
+  info_.holder.store(w->g->id, std::memory_order_relaxed);  // it may wait in a run queue
   // Go's rule: the last waiter ends starvation mode.
   state_.store(waiters_.empty() ? 1 : 2 | kStarving, std::memory_order_release);
   qlock_.unlock();
@@ -221,14 +259,21 @@ void RWMutex::rlock() {
     ++readers_;
     info_.readers.store(readers_, std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
+    wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(readq_, w, lock_, detail::WaitReason::rwmutex_rlock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_rlocked(&info_);
+  }
 }
 
 void RWMutex::runlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_runlocking(&info_);
+  }
   lock_.lock();
   if (readers_ == 0) {
     lock_.unlock();
@@ -245,17 +290,49 @@ void RWMutex::runlock() {
   }
 }
 
-void RWMutex::lock() {
+void RWMutex::lock(SourceLocation at) {
   lock_.lock();
   if (!writer_ && readers_ == 0) {
     writer_ = true;
     info_.holder.store(current_id(), std::memory_order_relaxed);
     lock_.unlock();
-    return;
+  } else {
+    Waiter local;
+    Waiter& w = own_waiter(local);
+    LockWait registered(w, &info_);
+    wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
   }
-  Waiter local;
-  Waiter& w = own_waiter(local);
-  wait_in(writeq_, w, lock_, detail::WaitReason::rwmutex_lock, &info_);
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at);
+  }
+}
+
+bool RWMutex::try_lock(SourceLocation at) {
+  lock_.lock();
+  const bool free = !writer_ && readers_ == 0;
+  if (free) {
+    writer_ = true;
+    info_.holder.store(current_id(), std::memory_order_relaxed);
+  }
+  lock_.unlock();
+  if (free && detail::checks_on()) [[unlikely]] {
+    detail::hook_locked(&info_, at, /*by_try_lock=*/true);
+  }
+  return free;
+}
+
+bool RWMutex::try_rlock() {
+  lock_.lock();
+  const bool admitted = !writer_ && writeq_.empty();
+  if (admitted) {
+    ++readers_;
+    info_.readers.store(readers_, std::memory_order_relaxed);
+  }
+  lock_.unlock();
+  if (admitted && detail::checks_on()) [[unlikely]] {
+    detail::race_rlocked(&info_);
+  }
+  return admitted;
 }
 
 // Takes the next waiting writer (lock_ held, the lock free) and grants it the lock; null if
@@ -270,6 +347,9 @@ Waiter* RWMutex::grant_to_writer() {
 }
 
 void RWMutex::unlock() {
+  if (detail::checks_on()) [[unlikely]] {
+    detail::hook_unlocking(&info_);
+  }
   lock_.lock();
   if (!writer_) {
     lock_.unlock();
@@ -321,6 +401,9 @@ void Cond::signal() {
   Waiter* w = waiters_.pop_claimed();
   lock_.unlock();
   if (w != nullptr) {
+    if (detail::checks_on()) [[unlikely]] {
+      detail::race_pass_to(w->g);  // claimed, not yet readied: its clock is ours to update
+    }
     detail::ready(w->g);
   }
 }
@@ -329,36 +412,121 @@ void Cond::broadcast() {
   lock_.lock();
   Waiter* batch = waiters_.pop_all_claimed();
   lock_.unlock();
+  if (detail::checks_on()) [[unlikely]] {
+    for (Waiter* w = batch; w != nullptr; w = w->wake_next) {
+      detail::race_pass_to(w->g);
+    }
+  }
   ready_batch(batch);
+}
+
+// --- Once ----------------------------------------------------------------------------------
+
+bool Once::begin() {
+  lock_.lock();
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s == kDone) {
+      lock_.unlock();
+      return false;
+    }
+    if (s == 0) {  // nobody ran it: this caller does (only lock_ holders leave 0)
+      state_.store(kRunning, std::memory_order_relaxed);
+      info_.holder.store(current_id(), std::memory_order_relaxed);
+      lock_.unlock();
+      return true;
+    }
+    if (state_.compare_exchange_weak(s, s + kWaiter, std::memory_order_acquire)) {
+      break;  // running: wait for it, counted so that finish() sees us
+    }
+  }
+  Waiter local;
+  Waiter& w = own_waiter(local);
+  wait_in(waiters_, w, lock_, detail::WaitReason::mutex_lock, &info_);
+  return false;
+}
+
+void Once::finish() {
+  std::uint64_t s = kRunning;
+  if (state_.compare_exchange_strong(s, kDone, std::memory_order_acq_rel)) {
+    return;  // nobody waits: done, and not touched again
+  }
+  Waiter* batch = nullptr;
+  do {
+    lock_.lock();
+    batch = waiters_.pop_all_claimed(batch);
+    s = state_.load(std::memory_order_relaxed);
+    lock_.unlock();
+  } while (!state_.compare_exchange_strong(s, kDone, std::memory_order_acq_rel));
+  ready_batch(batch);  // only now: a waiter may destroy the Once when it returns
 }
 
 // --- WaitGroup -----------------------------------------------------------------------------
 
+namespace {
+constexpr int kCounterShift = 32;
+}  // namespace
+
 WaitGroup::WaitGroup(SourceLocation where) : info_("WaitGroup", where) {}
 
 void WaitGroup::add(std::int64_t delta) {
-  const std::int64_t v = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  if (delta < 0 && detail::checks_on()) [[unlikely]] {
+    detail::race_release_merge(&info_);  // done() -> the wait() it releases
+  }
+  const std::uint64_t step = static_cast<std::uint64_t>(delta) << kCounterShift;
+  const std::uint64_t s = state_.fetch_add(step, std::memory_order_acq_rel) + step;
+  const auto v = static_cast<std::int32_t>(s >> kCounterShift);
+  const auto waiters = static_cast<std::uint32_t>(s);
   if (v < 0) {
     throw Panic("sync: negative WaitGroup counter");
   }
-  if (v > 0 || delta > 0) {
-    return;
+  if (waiters != 0 && delta > 0 && v == delta) {
+    throw Panic("sync: WaitGroup misuse: Add called concurrently with Wait");
   }
-  lock_.lock();
-  Waiter* batch = waiters_.pop_all_claimed();
-  lock_.unlock();
+  if (v > 0 || waiters == 0) {
+    return;  // the last done() of a group nobody waits on ends here, touching nothing more
+  }
+  release_waiters();
+}
+
+// The counter reached 0 with waiters counted: wake them, and reset the word to 0 as the very
+// last touch (a waiter that finds 0 may return and destroy the WaitGroup).
+void WaitGroup::release_waiters() {
+  Waiter* batch = nullptr;
+  std::uint64_t s = 0;
+  do {
+    lock_.lock();
+    s = state_.load(std::memory_order_relaxed);
+    if ((s >> kCounterShift) != 0) {
+      lock_.unlock();
+      throw Panic("sync: WaitGroup misuse: Add called concurrently with Wait");
+    }
+    batch = waiters_.pop_all_claimed(batch);
+    lock_.unlock();
+  } while (!state_.compare_exchange_strong(s, 0, std::memory_order_acq_rel));
   ready_batch(batch);
 }
 
 void WaitGroup::wait() {
-  if (count_.load(std::memory_order_acquire) == 0) {
-    return;
+  wait_for_zero();
+  if (detail::checks_on()) [[unlikely]] {
+    detail::race_acquire(&info_);  // every done() -> this return
+  }
+}
+
+void WaitGroup::wait_for_zero() {
+  if (state_.load(std::memory_order_acquire) == 0) {
+    return;  // counter 0 and no release in progress
   }
   lock_.lock();
-  if (count_.load(std::memory_order_acquire) == 0) {
-    lock_.unlock();
-    return;
-  }
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  do {
+    if (s == 0) {
+      lock_.unlock();
+      return;
+    }
+    // Counter > 0, or 0 with a release in progress: either way, count in and be woken.
+  } while (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acquire));
   Waiter local;
   Waiter& w = own_waiter(local);
   wait_in(waiters_, w, lock_, detail::WaitReason::waitgroup_wait, &info_);

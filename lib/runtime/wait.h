@@ -76,6 +76,12 @@ class WaitQueue {
   Waiter* tail_ = nullptr;
 };
 
+// A goroutine's select cases alive (chan.h: current_case_pins, drop_handle).
+struct CasePins {
+  std::uint32_t count = 0;
+  void* deferred = nullptr;  // the Chan handles set aside (chan.cpp), or null
+};
+
 // Readies every waiter of a batch linked through wake_next (call it with no lock held).
 void ready_batch(Waiter* batch);  // wait.cpp
 

@@ -182,6 +182,7 @@ TEST_SUITE("program endings") {
       CHECK(r.outcome == Outcome::deadlock);
       CHECK(contains(r.report, "[sync.WaitGroup.Wait]"));
       CHECK(contains(r.report, "WaitGroup #"));
+      CHECK(contains(r.report, "[semacquire]"));  // the legend: older Go's word
       CHECK(contains(r.report, "[chan receive]"));
       CHECK(destroyed.load() == 2);
     }
@@ -313,6 +314,22 @@ TEST_SUITE("program endings") {
         CHECK(select(recv_case(never, v), recv_case(after(10ms), t)) == 1);
       });
       CHECK(r.outcome == Outcome::completed);
+    }
+  }
+
+  TEST_CASE("deadlock: a select on nil channels says [select]; only select {} says no cases") {
+    for (int w : kWorkerCounts) {
+      CAPTURE(w);
+      const RunResult r = run_checked(w, [] {
+        go([] { select(); });  // Go's select {}
+        Chan<int> nil_a, nil_b;
+        std::optional<int> v;
+        select(recv_case(nil_a, v), send_case(nil_b, 1));
+      });
+      CHECK(r.outcome == Outcome::deadlock);
+      CHECK(contains(r.report, "goroutine 1 [select]:"));
+      CHECK(contains(r.report, "goroutine 2 [select (no cases)]:"));
+      CHECK_FALSE(contains(r.report, "semacquire"));  // no sync wait: no legend
     }
   }
 

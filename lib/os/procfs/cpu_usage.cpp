@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
-#include "os/sys/clock.h"
 #include "os/procfs/task_parse.h"
 #include "os/procfs/text_file.h"
 
@@ -15,7 +15,10 @@ CpuUsageSnapshot snapshot_cpu_usage() {
   if (auto text = read_text_file("/proc/stat")) {
     s.cpus = parse_proc_stat_per_cpu(*text);
   }
-  s.t_ns = monotonic_ns();
+  // steady_clock is CLOCK_MONOTONIC, the clock of os::monotonic_ns().
+  s.t_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+               .count();
   return s;
 }
 

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "os/sys/error.h"
+#include <cerrno>
+#include <system_error>
+
 #include "os/procfs/proc_parse.h"
 #include "os/procfs/text_file.h"
 
@@ -12,7 +14,7 @@ namespace conc::os {
 RLimit get_rlimit(int resource) {
   rlimit rl{};
   if (getrlimit(resource, &rl) != 0) {
-    throw_errno("getrlimit");
+    throw std::system_error(errno, std::generic_category(), "getrlimit");
   }
   RLimit r;
   if (rl.rlim_cur != RLIM_INFINITY) {
@@ -35,7 +37,7 @@ std::string format_ulimit_count(const std::optional<std::uint64_t>& count) {
 std::size_t default_thread_stack_bytes() {
   pthread_attr_t attr;
   if (pthread_getattr_default_np(&attr) != 0) {
-    throw_errno("pthread_getattr_default_np");
+    throw std::system_error(errno, std::generic_category(), "pthread_getattr_default_np");
   }
   std::size_t size = 0;
   pthread_attr_getstacksize(&attr, &size);
@@ -61,17 +63,26 @@ namespace {
 // The cgroup v2 folder of this process: "0::/path" in /proc/self/cgroup.
 std::string own_cgroup_dir() {
   auto text = read_text_file("/proc/self/cgroup");
-  if (!text) {
-    return "";
-  }
-  const auto pos = text->find("0::");
-  if (pos == std::string::npos) {
-    return "";
-  }
-  std::string rel = text->substr(pos + 3, text->find('\n', pos) - pos - 3);
-  return "/sys/fs/cgroup" + (rel == "/" ? std::string() : rel);
+  const auto path = text ? parse_cgroup_v2_path(*text) : std::nullopt;
+  return path ? cgroup_dir("/sys/fs/cgroup", *path) : "";
 }
 }  // namespace
+
+std::optional<long long> read_cgroup_v1_pids_headroom() {
+  auto text = read_text_file("/proc/self/cgroup");
+  const auto path = text ? parse_cgroup_v1_pids_path(*text) : std::nullopt;
+  if (!path) {
+    return std::nullopt;
+  }
+  const std::string dir = cgroup_dir("/sys/fs/cgroup/pids", *path);
+  const auto max = read_first_line(dir + "/pids.max");
+  const auto limit = max ? parse_cgroup_limit(*max) : std::nullopt;
+  const auto current = read_integer_file(dir + "/pids.current");
+  if (!limit) {
+    return std::nullopt;
+  }
+  return *limit - current.value_or(0);
+}
 
 TaskCaps read_task_caps() {
   TaskCaps caps;

@@ -39,5 +39,8 @@ struct TaskCaps {
   std::string cgroup_path;               // "/sys/fs/cgroup/..." or ""
 };
 TaskCaps read_task_caps();
+// cgroup v1 keeps the pids controller in a hierarchy of its own ("N:pids:/path" in
+// /proc/self/cgroup): pids.max - pids.current there; nullopt without one or without a limit.
+std::optional<long long> read_cgroup_v1_pids_headroom();
 
 }  // namespace conc::os

@@ -1,5 +1,6 @@
 #include "os/procfs/proc_parse.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "os/procfs/text_scan.h"
@@ -43,9 +44,41 @@ ProcStatus parse_status(std::string_view text) {
       st.vm_stk_kib = value;
     } else if (key == "VmPTE") {
       st.vm_pte_kib = value;
+    } else if (key == "Cpus_allowed_list") {
+      st.cpus_allowed_list = std::string(trim(line.substr(colon + 1)));
     }
   });
   return st;
+}
+
+std::size_t count_limits_entries(std::string_view limits) {
+  const auto lines = static_cast<std::size_t>(std::count(limits.begin(), limits.end(), '\n'));
+  return lines > 0 ? lines - 1 : 0;
+}
+
+namespace {
+// The rest of the line after `tag`, or nullopt without the tag.
+std::optional<std::string> after_tag(std::string_view text, std::string_view tag) {
+  const auto at = text.find(tag);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto from = at + tag.size();
+  const auto end = text.find('\n', from);
+  return std::string(text.substr(from, end == std::string_view::npos ? end : end - from));
+}
+}  // namespace
+
+std::optional<std::string> parse_cgroup_v2_path(std::string_view proc_cgroup) {
+  return after_tag(proc_cgroup, "0::");
+}
+
+std::optional<std::string> parse_cgroup_v1_pids_path(std::string_view proc_cgroup) {
+  return after_tag(proc_cgroup, ":pids:");
+}
+
+std::string cgroup_dir(std::string_view mount, std::string_view path) {
+  return std::string(mount) + (path == "/" ? std::string() : std::string(path));
 }
 
 std::optional<SchedStat> parse_schedstat(std::string_view text) {

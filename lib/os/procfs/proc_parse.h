@@ -17,6 +17,7 @@ struct ProcStatus {
   std::optional<long long> pid, tgid, threads;
   std::optional<long long> voluntary_switches, involuntary_switches;
   std::optional<long long> vm_size_kib, vm_rss_kib, vm_stk_kib, vm_pte_kib;
+  std::string cpus_allowed_list;  // "0-3,6": the affinity mask (see cpu_list.h); "" if absent
 };
 ProcStatus parse_status(std::string_view text);
 
@@ -77,6 +78,16 @@ std::optional<int> parse_config_hz(std::string_view config_text);
 
 // /proc/<pid>/environ: NUL-separated entries.
 std::size_t count_environ_entries(std::string_view environ);
+
+// /proc/<pid>/limits: the number of limits listed (the lines after the header).
+std::size_t count_limits_entries(std::string_view limits);
+
+// /proc/<pid>/cgroup: the cgroup v2 path ("0::/user.slice/x" gives "/user.slice/x"), and the
+// path in cgroup v1's own pids hierarchy ("5:pids:/x" gives "/x"); nullopt when absent.
+std::optional<std::string> parse_cgroup_v2_path(std::string_view proc_cgroup);
+std::optional<std::string> parse_cgroup_v1_pids_path(std::string_view proc_cgroup);
+// The folder of a cgroup under its mount point: "/" is the mount point itself.
+std::string cgroup_dir(std::string_view mount, std::string_view path);
 
 // cgroup v2 "max" or a number; nullopt for "max" (no limit).
 std::optional<long long> parse_cgroup_limit(std::string_view text);

@@ -89,4 +89,35 @@ std::optional<std::string> read_link(const std::string& path) {
   return target.string();
 }
 
+std::optional<std::string> read_exe(pid_t pid) {
+  return read_link(proc(pid) + "/exe");
+}
+
+std::optional<std::string> read_cwd(pid_t pid) {
+  return read_link(proc(pid) + "/cwd");
+}
+
+std::optional<std::string> read_environ(pid_t pid) {
+  return read_text_file(proc(pid) + "/environ");
+}
+
+std::optional<std::size_t> read_limits_count(pid_t pid) {
+  auto text = read_text_file(proc(pid) + "/limits");
+  return text ? std::optional(count_limits_entries(*text)) : std::nullopt;
+}
+
+std::optional<Autogroup> read_autogroup(pid_t pid) {
+  auto line = read_first_line(proc(pid) + "/autogroup");
+  return line ? parse_autogroup(*line) : std::nullopt;
+}
+
+std::optional<TaskStat> read_task_stat(pid_t pid, pid_t tid) {
+  auto text = read_text_file(task(pid, tid) + "/stat");
+  return text ? parse_task_stat(*text) : std::nullopt;
+}
+
+std::optional<std::string> read_wchan(pid_t pid, pid_t tid) {
+  return read_first_line(task(pid, tid) + "/wchan");
+}
+
 }  // namespace conc::os

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "os/procfs/proc_parse.h"
+#include "os/procfs/task_parse.h"
 
 namespace conc::os {
 
@@ -26,5 +27,12 @@ std::vector<pid_t> list_tasks(pid_t pid);
 std::optional<std::size_t> count_open_fds(pid_t pid);
 // /proc/<pid>/exe and /proc/<pid>/cwd.
 std::optional<std::string> read_link(const std::string& path);
+std::optional<std::string> read_exe(pid_t pid);                // /proc/<pid>/exe
+std::optional<std::string> read_cwd(pid_t pid);                // /proc/<pid>/cwd
+std::optional<std::string> read_environ(pid_t pid);            // /proc/<pid>/environ
+std::optional<std::size_t> read_limits_count(pid_t pid);       // /proc/<pid>/limits
+std::optional<Autogroup> read_autogroup(pid_t pid);            // /proc/<pid>/autogroup
+std::optional<TaskStat> read_task_stat(pid_t pid, pid_t tid);  // .../task/<tid>/stat
+std::optional<std::string> read_wchan(pid_t pid, pid_t tid);   // .../task/<tid>/wchan
 
 }  // namespace conc::os

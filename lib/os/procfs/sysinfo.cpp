@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "os/sys/affinity.h"
+#include "os/procfs/cpu_list.h"
 #include "os/procfs/proc_parse.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/text_file.h"
@@ -85,7 +85,11 @@ SystemInfo collect_system_info(int steal_window_ms) {
   if (auto online = read_first_line("/sys/devices/system/cpu/online")) {
     si.online_cpus = parse_cpu_list(*online).value_or(std::vector<int>{});
   }
-  si.allowed_cpus = allowed_cpus();
+  // The calling thread's affinity mask, as sched_getaffinity(0) gives it.
+  if (auto status = read_text_file("/proc/thread-self/status")) {
+    si.allowed_cpus =
+        parse_cpu_list(parse_status(*status).cpus_allowed_list).value_or(std::vector<int>{});
+  }
   utsname u{};
   if (uname(&u) == 0) {
     si.kernel_release = u.release;

@@ -42,9 +42,5 @@ class ScopedPin {
 
 // The CPU the calling thread runs on right now (sched_getcpu).
 int current_cpu();
-// "0-3,6" style text for a CPU list.
-std::string format_cpu_list(const std::vector<int>& cpus);
-// Parses "0-3,6" (as in /sys/devices/system/cpu/online); nullopt on bad text.
-std::optional<std::vector<int>> parse_cpu_list(const std::string& text);
 
 }  // namespace conc::os

@@ -44,7 +44,7 @@
 
 #include "os/sys/futex.h"
 #include "os/sys/thread.h"
-#include "os/procfs/thread_stack.h"
+#include "os/sys/thread_stack.h"
 
 namespace conc::os {
 

@@ -20,7 +20,8 @@ std::int64_t cell(const report::Table& t, std::size_t row, std::size_t col) {
 TEST_SUITE("lesson c10k") {
   TEST_CASE("the live lesson creates every thread and leaves none behind") {
     const std::size_t before = os::list_tasks(::getpid()).size();
-    const auto r = lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "1,3,40"});
+    const auto r = lessons::run_lesson_with_args(
+        "c10k", {"--quick", "--thread-counts", "1,3,40", "--connections", "200"});
     const auto* creation = find_table(r, "creation");
     REQUIRE(creation != nullptr);
     REQUIRE(creation->rows.size() == 3);
@@ -36,6 +37,13 @@ TEST_SUITE("lesson c10k") {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     CHECK(os::list_tasks(::getpid()).size() == before);
+    const auto* servers = find_table(r, "connection_servers");
+    REQUIRE(servers != nullptr);
+    REQUIRE(servers->rows.size() == 3);  // threads, epoll, goroutines
+    for (std::size_t i = 0; i < 3; ++i) {
+      CAPTURE(i);
+      CHECK(cell(*servers, i, 1) == 200);  // every connection served
+    }
     for (const char* id : {"plan", "slices", "cost"}) {
       CHECK_MESSAGE(find_table(r, id) != nullptr, id);
     }
@@ -43,8 +51,9 @@ TEST_SUITE("lesson c10k") {
     CHECK(r.find_measurement("slice_ns_n3") != nullptr);
     CHECK(r.find_measurement("slice_ns_n40") != nullptr);
     CHECK(r.find_measurement("calibration_slice_ns") != nullptr);
-    REQUIRE(r.charts.size() == 1);
+    REQUIRE(r.charts.size() == 2);
     CHECK(r.charts[0].id == "slice_and_lateness");
+    CHECK(r.charts[1].id == "connection_memory");
     std::set<std::string> judged;
     for (const auto& v : r.verdicts) {
       judged.insert(v.claim);

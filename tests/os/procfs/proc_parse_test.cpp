@@ -111,3 +111,36 @@ TEST_CASE("/proc/stat: procs_running") {
   CHECK(conc::os::parse_procs_running("cpu 1 2 3\nprocs_running 3\nprocs_blocked 0\n") == 3);
   CHECK_FALSE(conc::os::parse_procs_running("cpu 1 2 3\n").has_value());
 }
+
+TEST_SUITE("proc_parse: files the lessons used to read themselves") {
+  using namespace conc::os;
+
+  TEST_CASE("status: the affinity mask as the kernel lists it") {
+    const auto st = parse_status("Name:\tx\nCpus_allowed:\tf\nCpus_allowed_list:\t0-3,6\n");
+    CHECK(st.cpus_allowed_list == "0-3,6");
+    CHECK(parse_status("Name:\tx\n").cpus_allowed_list.empty());
+  }
+
+  TEST_CASE("limits: the lines after the header") {
+    CHECK(count_limits_entries("Limit  Soft Limit  Hard Limit  Units\n"
+                               "Max cpu time  unlimited  unlimited  seconds\n"
+                               "Max file size  unlimited  unlimited  bytes\n") == 2);
+    CHECK(count_limits_entries("Limit  Soft Limit  Hard Limit  Units\n") == 0);
+    CHECK(count_limits_entries("") == 0);
+  }
+
+  TEST_CASE("cgroup: the v2 path and the v1 pids hierarchy") {
+    // A cgroup v2 machine (systemd user session).
+    const char* v2 = "0::/user.slice/user-1000.slice/session-2.scope\n";
+    CHECK(parse_cgroup_v2_path(v2) == "/user.slice/user-1000.slice/session-2.scope");
+    CHECK_FALSE(parse_cgroup_v1_pids_path(v2).has_value());
+    // A cgroup v1 machine (an older Docker host): the pids controller has its own line.
+    const char* v1 = "12:cpuset:/docker/ab\n5:pids:/docker/ab\n1:name=systemd:/docker/ab\n";
+    CHECK(parse_cgroup_v1_pids_path(v1) == "/docker/ab");
+    CHECK_FALSE(parse_cgroup_v2_path(v1).has_value());
+    // The last line without its newline, and the root cgroup.
+    CHECK(parse_cgroup_v2_path("0::/") == "/");
+    CHECK(cgroup_dir("/sys/fs/cgroup", "/") == "/sys/fs/cgroup");
+    CHECK(cgroup_dir("/sys/fs/cgroup/pids", "/docker/ab") == "/sys/fs/cgroup/pids/docker/ab");
+  }
+}

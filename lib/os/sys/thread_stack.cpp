@@ -1,12 +1,11 @@
-#include "os/procfs/thread_stack.h"
+#include "os/sys/thread_stack.h"
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <vector>
-
-#include "os/procfs/limits.h"
 
 namespace conc::os {
 
@@ -30,7 +29,7 @@ StackSpan current_thread_stack() {
 }
 
 std::size_t resident_bytes(std::uintptr_t low, std::size_t bytes) {
-  const std::size_t page = page_size();
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   if (bytes == 0 || page == 0) {
     return 0;
   }

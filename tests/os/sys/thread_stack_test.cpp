@@ -7,7 +7,7 @@
 
 #include "os/procfs/limits.h"
 #include "os/sys/thread.h"
-#include "os/procfs/thread_stack.h"
+#include "os/sys/thread_stack.h"
 
 using namespace conc::os;
 
