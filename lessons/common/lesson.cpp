@@ -18,36 +18,6 @@
 
 namespace conc::lessons {
 
-namespace {
-// A plain decimal integer: optional minus sign, digits, nothing else.
-std::optional<long long> parse_decimal(const std::string& text) {
-  if (text.empty() || text.size() > 18) {
-    return std::nullopt;
-  }
-  const std::size_t start = text[0] == '-' ? 1 : 0;
-  if (start == text.size() || text.find_first_not_of("0123456789", start) != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoll(text);
-}
-}  // namespace
-
-CLI::Validator whole_number(long long lo, long long hi) {
-  const std::string bounds = fmt::format("from {} to {}", lo, hi);
-  return CLI::Validator(
-      [lo, hi, bounds](std::string& value) -> std::string {
-        const auto v = parse_decimal(value);
-        if (!v) {
-          return "'" + value + "' is not a whole number " + bounds;
-        }
-        if (*v < lo || *v > hi) {
-          return value + " is out of range: give a whole number " + bounds;
-        }
-        return "";
-      },
-      bounds, "whole number");
-}
-
 void LessonContext::progress(const std::string& text) const {
   if (options_.progress) {
     std::fprintf(stderr, "conc-lab: %s\n", text.c_str());

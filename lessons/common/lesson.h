@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lessons/common/options.h"
 #include "report/report.h"
 
 namespace conc::os {
@@ -108,11 +109,6 @@ class Lesson {
 
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
-
-// A validator for whole numbers written in decimal, from lo to hi. CLI11's own range check says
-// "Value abc not in range" for text that is no number at all, and would let "0x10" through;
-// this one says "'abc' is not a whole number from 1 to 1000". Use it for every count option.
-CLI::Validator whole_number(long long lo, long long hi);
 
 // --json, --quick, --repeat N, --cpu N, --no-color, --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);

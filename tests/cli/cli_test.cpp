@@ -212,7 +212,7 @@ TEST_SUITE("cli") {
   }
 
   TEST_CASE("Ctrl-C with 1,000 busy threads ends c10k") {
-    interrupt_when({"lesson", "c10k", "--threads", "1000"},
+    interrupt_when({"lesson", "c10k", "--thread-counts", "1000"},
                    [](int pid) { return conc::testing::thread_count(pid) >= 500; });
   }
 }
@@ -235,6 +235,15 @@ TEST_SUITE("cli: thread and stack lessons") {
       CAPTURE(args[2]);
       CAPTURE(args[3]);
       check_usage_error(run_conc_lab(args));
+    }
+  }
+
+  TEST_CASE("a bad count list exits 2 naming the position of the bad item") {
+    for (const std::string& list : {"1,,10", "1,0", "10,10", ""}) {
+      CAPTURE(list);
+      const auto r = run_conc_lab({"lesson", "c10k", "--thread-counts", list});
+      check_usage_error(r);
+      CHECK((r.err.find("item ") != std::string::npos || r.err.find("empty") != std::string::npos));
     }
   }
 
