@@ -239,7 +239,7 @@ TEST_SUITE("cli: thread and stack lessons") {
   }
 
   TEST_CASE("a bad count list exits 2 naming the position of the bad item") {
-    for (const std::string& list : {"1,,10", "1,0", "10,10", ""}) {
+    for (const char* list : {"1,,10", "1,0", "10,10", ""}) {
       CAPTURE(list);
       const auto r = run_conc_lab({"lesson", "c10k", "--thread-counts", list});
       check_usage_error(r);
