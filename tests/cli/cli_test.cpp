@@ -187,10 +187,13 @@ TEST_SUITE("cli") {
     if (pid == 0) {
       const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
-      ::execl(CONC_LAB_BINARY, "conc-lab", "lesson", "process", "--quick", "--json", nullptr);
+      // context-switch --quick measures for about a second after its first few tens of ms
+      // (process --quick is over in under 0.2 s): the stop lands inside a measurement.
+      ::execl(CONC_LAB_BINARY, "conc-lab", "lesson", "context-switch", "--quick", "--json",
+              nullptr);
       ::_exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
     ::kill(pid, SIGSTOP);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ::kill(pid, SIGCONT);
