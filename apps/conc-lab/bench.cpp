@@ -90,7 +90,7 @@ int run_bench_command(const BenchOptions& options) {
   if (!options.json) {
     std::printf(
         "conc-lab runtime benchmarks (each in its own process; the same programs as\n"
-        "../shared/peers/go/bench.go; --json for the peers' JSON lines)\n\n"
+        "the Go peer's bench.go; --json for the peers' JSON lines)\n\n"
         "%-28s %10s %12s\n",
         "bench", "n", "per op");
     std::fflush(stdout);

@@ -1,5 +1,5 @@
 #pragma once
-// `conc-lab bench`: the runtime microbenchmarks of ../shared/peers (Go and Boost.Fiber run the
+// `conc-lab bench`: the runtime microbenchmarks of the peers (Go and Boost.Fiber run the
 // same ones), one JSON line per benchmark in the peers' exact shape, "peer":"conc-lab".
 //
 // Each benchmark runs in its own process: the command re-executes itself with the hidden

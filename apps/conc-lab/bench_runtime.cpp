@@ -1,4 +1,4 @@
-// The benchmarks themselves, line for line the programs of ../shared/peers/go/bench.go written
+// The benchmarks themselves, line for line the programs of the Go peer's bench.go written
 // against conc::rt: same names, sizes, meaning of n, warm-up and timed region.
 #include <unistd.h>
 

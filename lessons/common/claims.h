@@ -1,5 +1,5 @@
 #pragma once
-// The claims ledger: every claim of the lecture notes, by id (../shared/CLAIMS.md), in our own
+// The claims ledger: every claim of the lecture notes, by the notes' claim id (C1...), in our own
 // short words, and the `conc-lab claims` page that joins it with the lessons covering each
 // claim and the verdict of each lesson's latest run on this machine.
 

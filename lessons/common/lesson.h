@@ -101,7 +101,7 @@ class Lesson {
   virtual ~Lesson() = default;
   virtual std::string_view name() const = 0;                 // the CLI name: "context-switch"
   virtual std::string_view title() const = 0;                // one line
-  virtual std::vector<std::string_view> claims() const = 0;  // ids in ../shared/CLAIMS.md
+  virtual std::vector<std::string_view> claims() const = 0;  // the notes' claim ids (C1...)
   // The lesson's own options; they are validated by CLI11 like the common ones.
   virtual void add_options(CLI::App& /*command*/) {}
   virtual void run(LessonContext& ctx) = 0;

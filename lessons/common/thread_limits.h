@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/report.h"
@@ -41,10 +42,19 @@ inline constexpr long long kFarThreads = 100'000;  // from here on, threads "sca
 // (or no limit is known). Nuanced in between: the threads fit, and their cost lies elsewhere.
 report::ClaimVerdict judge_c18(const std::optional<Limit>& tightest, const Attempt& attempt);
 
-// Each thread also has a kernel stack (THREAD_SIZE, 16 KiB on x86-64), invisible from here.
+// Two facts assumed per architecture, not read: Linux exports neither.
+// Each thread also has a kernel stack (THREAD_SIZE), invisible from here: 16 KiB on x86-64 and
+// on arm64 with 4 KiB pages (larger with KASAN or other page sizes).
+// The user address space: 128 TiB on x86-64 with 4-level page tables (47 bits), 256 TiB on arm64
+// with 48-bit virtual addresses (Debian's kernel); other architectures are assumed to be x86-64.
+#if defined(__aarch64__)
+inline constexpr std::string_view kAssumedArch = "arm64";
+inline constexpr double kUserAddressSpaceBytes = 281'474'976'710'656.0;  // 2^48
+#else
+inline constexpr std::string_view kAssumedArch = "x86-64";
+inline constexpr double kUserAddressSpaceBytes = 140'737'488'355'328.0;  // 2^47
+#endif
 inline constexpr double kKernelStackBytes = 16 * 1024;
-// x86-64 with 4-level page tables: 128 TiB of user address space.
-inline constexpr double kUserAddressSpaceBytes = 140'737'488'355'328.0;
 
 // The memory limits on thread creation, given what one thread costs here.
 struct MemoryFacts {

@@ -173,23 +173,27 @@ void thread_limits_experiment(LessonContext& ctx, int max_threads) {
   const auto meminfo = os::read_meminfo().value_or("");
   const auto mem_kib = os::parse_meminfo_kib(meminfo, "MemAvailable");
   const double mem_per_thread = std::max(0.0, attempt.rss_per_thread) + kKernelStackBytes;
-  list.push_back({"memory (MemAvailable)",
-                  mem_kib ? std::optional(static_cast<long long>(static_cast<double>(*mem_kib) *
-                                                                 1024 / mem_per_thread))
-                          : std::nullopt,
-                  true, true,
-                  fmt::format("{} available / ({} RSS + 16 KiB kernel stack per thread)",
-                              report::format_bytes(static_cast<double>(mem_kib.value_or(0)) * 1024),
-                              report::format_bytes(attempt.rss_per_thread))});
+  list.push_back(
+      {"memory (MemAvailable)",
+       mem_kib ? std::optional(
+                     static_cast<long long>(static_cast<double>(*mem_kib) * 1024 / mem_per_thread))
+               : std::nullopt,
+       true, true,
+       fmt::format("{} available / ({} RSS + {} kernel stack per thread, assumed for {})",
+                   report::format_bytes(static_cast<double>(mem_kib.value_or(0)) * 1024),
+                   report::format_bytes(attempt.rss_per_thread),
+                   report::format_bytes(kKernelStackBytes), thread_limits::kAssumedArch)});
   const auto as_limit = os::get_rlimit(RLIMIT_AS);
   const std::uint64_t space = as_limit.soft ? *as_limit.soft : kUserAddressSpace;
-  list.push_back({"address space",
-                  static_cast<long long>((space > vm_size ? space - vm_size : 0) / per_thread_va),
-                  true, true,
-                  fmt::format("{} ({}) / {} per default thread (stack + guard)",
-                              report::format_bytes(static_cast<double>(space)),
-                              as_limit.soft ? "RLIMIT_AS" : "x86-64 user space",
-                              report::format_bytes(static_cast<double>(per_thread_va)))});
+  list.push_back(
+      {"address space",
+       static_cast<long long>((space > vm_size ? space - vm_size : 0) / per_thread_va), true, true,
+       fmt::format("{} ({}) / {} per default thread (stack + guard)",
+                   report::format_bytes(static_cast<double>(space)),
+                   as_limit.soft
+                       ? "RLIMIT_AS"
+                       : fmt::format("{} user space, assumed", thread_limits::kAssumedArch),
+                   report::format_bytes(static_cast<double>(per_thread_va)))});
   const auto overcommit = os::read_overcommit_memory();
   if (overcommit == 2) {
     const auto limit = os::parse_meminfo_kib(meminfo, "CommitLimit").value_or(0);

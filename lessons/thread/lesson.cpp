@@ -220,10 +220,13 @@ class ThreadLesson final : public Lesson {
                    "Spinning threads of the many-thread process in the CPU-share test")
         ->type_name("N")
         ->check(whole_number(2, 16));
-    cmd.add_option("--window-ms", window_ms_,
-                   fmt::format("Length of one CPU-share window in milliseconds (default and least: "
-                               "{} scheduler ticks, 100 ms at HZ 250)",
-                               thread::kMinTicksPerWindow))
+    cmd.add_option(
+           "--window-ms", window_ms_,
+           fmt::format("Length of one CPU-share window in milliseconds (default and least: "
+                       "{} scheduler ticks: {} ms at HZ {}, the HZ assumed when "
+                       "CONFIG_HZ is unreadable)",
+                       thread::kMinTicksPerWindow,
+                       thread::kMinTicksPerWindow * 1000 / thread::kAssumedHz, thread::kAssumedHz))
         ->type_name("MS")
         ->check(whole_number(20, 1000));
   }

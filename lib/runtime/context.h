@@ -6,9 +6,9 @@
 // Two backends, chosen in exactly one place (lib/runtime/CMakeLists.txt, option
 // CONC_FIBERS_UCONTEXT) and passing the same tests:
 //   asm       a few instructions per architecture (context_x86_64.S, context_aarch64.S):
-//             saves only what the C++ ABI says a callee must preserve. ~5 ns here.
-//   ucontext  glibc's swapcontext: also saves the signal mask with a syscall, ~1.6 µs on this
-//             VM. Kept as the slow, portable reference.
+//             saves only what the C++ ABI says a callee must preserve.
+//   ucontext  glibc's swapcontext: also saves the signal mask with a syscall per switch.
+//             Kept as the slow, portable reference.
 //
 // What the asm backend deliberately does not save, and why that is safe:
 //   - caller-saved registers: context_switch is an ordinary function call, so the compiler

@@ -26,13 +26,14 @@
 //      the victim has not switched for a while: on a worker that keeps switching it is a
 //      handoff about to happen, and moving it would turn every message into a cross-CPU
 //      wake-up. Then the worker sleeps on its own futex word.
-//   4. Wake policy. Waking a sleeping worker is a futex syscall, ~1-5 µs on this VM: 20-50
-//      goroutine switches. A sleeper is woken only when (a) a worker has a backlog of at least
-//      kWakeBacklog goroutines beyond runnext, (b) no worker is already spinning (it will find
-//      the work) and (c) some worker sleeps. A handoff never wakes anyone: its goroutine runs
-//      here as soon as this one blocks. The monitor thread (timer.cpp) wakes a sleeper if work
-//      sat in a queue for a whole tick (5 ms), so nothing waits forever behind a goroutine
-//      that never blocks.
+//   4. Wake policy. Waking a sleeping worker is a futex syscall plus a kernel wake-up, the
+//      cost of tens of goroutine switches (how many depends on the kernel and on
+//      virtualisation; `conc-lab bench yield_switch` measures a switch). A sleeper is woken only
+//      when (a) a worker has a backlog of at least kWakeBacklog goroutines beyond runnext, (b) no
+//      worker is already spinning (it will find the work) and (c) some worker sleeps. A handoff
+//      never wakes anyone: its goroutine runs here as soon as this one blocks. The monitor thread
+//      (timer.cpp) wakes a sleeper if work sat in a queue for a whole tick (kMonitorTickNs), so
+//      nothing waits forever behind a goroutine that never blocks.
 //   5. Spawn backpressure. go() yields once its worker's ring is half full, so a goroutine
 //      spawning in a loop lets the spawned ones run and exit onto warm stacks that the next
 //      spawns reuse (program.cpp).

@@ -70,7 +70,8 @@ class Mutex {
   // Fatal if not locked (as in Go), except while the program is being unwound.
   // It leaves info_.holder as it was: the deadlock report reads the holder only of a mutex a
   // goroutine waits on, which is locked, and every lock() sets it. A store here, just before
-  // the locked fetch_sub that must drain it, cost ~2% of mutex_contended (10.5 vs 10.3 ns).
+  // the locked fetch_sub that must drain it, measurably slowed mutex_contended
+  // (`conc-lab bench mutex_contended`).
   void unlock() {
     if (detail::checks_on()) [[unlikely]] {
       detail::hook_unlocking(&info_);

@@ -1,14 +1,14 @@
 #pragma once
 // How many more threads this process could start before pthread_create fails with EAGAIN, limit
-// by limit. Linux caps tasks in several independent places; the first one reached wins
-// (research-anchors.md D.2):
+// by limit. Linux caps tasks in several independent places; the first one reached wins:
 //   RLIMIT_NPROC      tasks of this user (not enforced for root)
 //   threads-max       tasks on the whole system
 //   pid_max           every thread takes a PID from one system-wide space
 //   max_map_count     mappings of this process: each thread stack is 2 (stack + guard page)
 //   cgroup pids.max   tasks in this cgroup
 // Memory is left out: stacks are reserved address space, committed only when touched, and the
-// kernel's own cost per task (~10-20 KiB) is not visible from here.
+// kernel's own cost per task (its kernel stack and task_struct, whose sizes depend on the
+// architecture and the kernel's configuration) is not visible from here.
 //
 // thread_caps() is pure; read_thread_cap_input() gathers its inputs.
 

@@ -64,7 +64,7 @@ class BusyGroup {
     pid_t owner_tid = 0;
   };
   // A worker asks the kernel whether Ctrl-C is pending once every this many units (a syscall,
-  // ~1 µs here, every ~0.4 ms of its CPU time: 0.25% of its work).
+  // cheap next to 4096 units of work).
   static constexpr std::uint64_t kSignalCheckUnits = 4096;
 
   // Throws os::Interrupted when Ctrl-C arrives during creation (after joining what it made).

@@ -6,7 +6,7 @@
 // Each function runs `n` operations back to back between two reads of the monotonic clock
 // and returns nanoseconds per operation. One call is one sample: callers repeat it and take
 // the median (ctx.measure). The clock is read through the vDSO (no syscall), so bracketing a
-// batch costs ~20-30 ns once, not per operation.
+// batch costs two clock reads once, not per operation.
 
 #include "os/sys/futex.h"
 

@@ -5,7 +5,7 @@
 // numbers that decide them, so lessons can print them beside what they measured and tests can
 // check them against the kernel's formulas.
 //
-// Sources (see research-anchors.md C.3): kernel/sched/fair.c (v6.5) sysctl_sched_latency,
+// Sources: the Linux kernel's kernel/sched/fair.c (v6.5) sysctl_sched_latency,
 // sysctl_sched_min_granularity, sched_nr_latency and __sched_period; the EEVDF base slice
 // (0.75 ms × factor in 6.6–6.14, 0.70 ms × factor from 6.15, commit 2ae891b).
 //
