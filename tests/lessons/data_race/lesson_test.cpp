@@ -71,6 +71,24 @@ TEST_SUITE("lesson data-race") {
     REQUIRE(step != nullptr);
     CHECK(step->stats.min == 1);
     CHECK(step->stats.max == 1);
+    // The detector reports the racy programs (also the one that lost nothing), not the fixes.
+    const auto* detector = find_table(r, "detector");
+    REQUIRE(detector != nullptr);
+    REQUIRE(detector->rows.size() == 4);
+    auto races = [&](std::size_t row) { return std::get<std::int64_t>(detector->rows[row][4]); };
+    auto lost = [&](std::size_t row) { return std::get<std::int64_t>(detector->rows[row][3]); };
+    CHECK(races(0) >= 1);
+    CHECK(races(1) >= 1);
+    CHECK(lost(1) == 0);
+    CHECK(races(2) == 0);
+    CHECK(lost(2) == 0);
+    CHECK(races(3) == 0);
+    CHECK(lost(3) == 0);
+    bool go_words = false;
+    for (const auto& s : r.sections) {
+      go_words = go_words || s.text.find("WARNING: DATA RACE") != std::string::npos;
+    }
+    CHECK(go_words);
     REQUIRE(r.verdicts.size() == 2);
     CHECK(verdicts_last_in_claim_order(r));
   }

@@ -49,6 +49,12 @@ TEST_SUITE("lesson deadlock") {
       for (const auto& row : fixes->rows) {
         CHECK(std::get<std::string>(row[1]) == "yes");
       }
+      const auto* beyond = find_table(r, "beyond_go");
+      REQUIRE(beyond != nullptr);
+      REQUIRE(beyond->rows.size() == 2);
+      CHECK(std::get<std::string>(beyond->rows[0][1]) == "yes");
+      CHECK(std::get<double>(beyond->rows[0][2]) < kBoundMs);
+      CHECK(std::get<std::string>(beyond->rows[1][1]) == "yes");
       REQUIRE(r.verdicts.size() == 1);
     }
   }
