@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "bench.h"
-#include "os/sys/clock.h"
 #include "os/procfs/proc_read.h"
+#include "os/sys/clock.h"
 #include "runtime/chan.h"
 #include "runtime/context.h"
 #include "runtime/probes.h"

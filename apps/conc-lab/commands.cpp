@@ -15,6 +15,7 @@
 #include "report/json_renderer.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
+#include "usage.h"
 
 namespace conc::app {
 
@@ -81,6 +82,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_claims(app);
   add_lessons(app);
   add_bench(app);
+  add_shell_integration(app);
 }
 
 void Commands::add_list(CLI::App& app) {
@@ -125,7 +127,12 @@ void Commands::add_bench(CLI::App& app) {
   cmd->add_option("--only", bench_.only, "Run one benchmark")->check(CLI::IsMember(bench_names()));
   cmd->add_flag("--in-process", bench_.in_process, "Run --only here (used by bench itself)")
       ->group("");
-  cmd->callback([this] { selected_ = [this] { return run_bench_command(bench_); }; });
+  cmd->callback([this] {
+    if (bench_.in_process && bench_.only.empty()) {
+      throw UsageError("bench --in-process needs --only NAME (see conc-lab bench --help)");
+    }
+    selected_ = [this] { return run_bench_command(bench_); };
+  });
 }
 
 std::vector<std::string> Commands::lesson_names() const {
@@ -241,15 +248,9 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   std::fflush(stdout);
   write_handouts(r, options);
   // The ledger is a convenience: failing to update it must not fail the lesson.
-  try {
-    report::VerdictStore store(report::VerdictStore::default_path());
-    if (auto warning = store.load()) {
-      std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
-    }
-    store.record(r, report::utc_timestamp());
-    store.save();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "conc-lab: could not record the verdicts: %s\n", e.what());
+  report::VerdictStore store(report::VerdictStore::default_path());
+  if (auto warning = store.record_run(r, report::utc_timestamp())) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
   }
   return kExitOk;
 }

@@ -84,10 +84,8 @@ class C10kLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C18", "C19", "C20"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--threads", threads_, "Busy-thread counts to run, e.g. 1,10,100 (1-10000)")
-        ->delimiter(',')
-        ->type_name("LIST")
-        ->check(whole_number(1, kMaxThreadsOption));
+    add_count_list_option(cmd, "--thread-counts", thread_counts_, 1, kMaxThreadsOption,
+                          "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_option("--connections", connections_,
                    "Connections for the three echo servers (default 10,000; --full: 100,000)")
         ->check(whole_number(1, kMaxConnectionsOption));
@@ -110,7 +108,7 @@ class C10kLesson final : public Lesson {
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps,
                 const std::vector<c10k::ServerRun>& servers) const;
-  std::vector<int> threads_;
+  std::vector<int> thread_counts_;
   std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
 };
@@ -165,9 +163,9 @@ void fit_one_cpu(LessonContext& ctx, std::vector<int>& counts) {
 
 std::vector<int> C10kLesson::thread_counts(LessonContext& ctx,
                                            const std::optional<os::ThreadCap>& tightest) const {
-  std::vector<int> counts = !threads_.empty() ? threads_
-                            : ctx.quick()     ? kQuickThreads
-                                              : kDefaultThreads;
+  std::vector<int> counts = !thread_counts_.empty() ? thread_counts_
+                            : ctx.quick()           ? kQuickThreads
+                                                    : kDefaultThreads;
   if (full_) {
     counts.push_back(kFullThreads);
   }

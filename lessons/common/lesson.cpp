@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,36 +18,6 @@
 
 namespace conc::lessons {
 
-namespace {
-// A plain decimal integer: optional minus sign, digits, nothing else.
-std::optional<long long> parse_decimal(const std::string& text) {
-  if (text.empty() || text.size() > 18) {
-    return std::nullopt;
-  }
-  const std::size_t start = text[0] == '-' ? 1 : 0;
-  if (start == text.size() || text.find_first_not_of("0123456789", start) != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoll(text);
-}
-}  // namespace
-
-CLI::Validator whole_number(long long lo, long long hi) {
-  const std::string bounds = fmt::format("from {} to {}", lo, hi);
-  return CLI::Validator(
-      [lo, hi, bounds](std::string& value) -> std::string {
-        const auto v = parse_decimal(value);
-        if (!v) {
-          return "'" + value + "' is not a whole number " + bounds;
-        }
-        if (*v < lo || *v > hi) {
-          return value + " is out of range: give a whole number " + bounds;
-        }
-        return "";
-      },
-      bounds, "whole number");
-}
-
 void LessonContext::progress(const std::string& text) const {
   if (options_.progress) {
     std::fprintf(stderr, "conc-lab: %s\n", text.c_str());
@@ -56,8 +27,36 @@ void LessonContext::progress(const std::string& text) const {
 
 LessonContext::LessonContext(const CommonOptions& options, report::Report& report,
                              const os::SystemInfo& system)
-    : options_(options), report_(report), system_(system), allowed_cpus_(os::allowed_cpus()) {
+    : options_(options),
+      report_(report),
+      system_(system),
+      allowed_cpus_(os::allowed_cpus()),
+      pause_marks_(PauseMarks::now()) {
   cpu_ = options.cpu >= 0 ? options.cpu : os::default_cpu();
+}
+
+PauseMarks PauseMarks::now() {
+  timespec boot{}, mono{};
+  ::clock_gettime(CLOCK_BOOTTIME, &boot);
+  ::clock_gettime(CLOCK_MONOTONIC, &mono);
+  const long long diff =
+      (boot.tv_sec - mono.tv_sec) * 1'000'000'000LL + (boot.tv_nsec - mono.tv_nsec);
+  return PauseMarks{os::continue_count(), diff};
+}
+
+std::string pause_caveat(const PauseMarks& before, const PauseMarks& after) {
+  if (after.continues != before.continues) {
+    return "conc-lab was stopped and continued (SIGSTOP or Ctrl-Z, then SIGCONT) while this was "
+           "measured: its wall time holds the pause";
+  }
+  const long long suspended = after.suspended_ns - before.suspended_ns;
+  if (suspended >= kSuspendNoticedNs) {
+    return fmt::format(
+        "the machine was suspended for {:.1f} s while this was measured: its wall "
+        "time holds the pause",
+        static_cast<double>(suspended) / 1e9);
+  }
+  return "";
 }
 
 int LessonContext::repeats(int full, int quick_count) const {
@@ -79,6 +78,19 @@ report::Measurement& LessonContext::measure(std::string id, std::string label, s
   m.unit = std::move(unit);
   m.stats = report::summarize(std::move(samples));
   m.method = std::move(method);
+  const PauseMarks marks = PauseMarks::now();
+  if (std::string caveat = pause_caveat(pause_marks_, marks); !caveat.empty()) {
+    m.trusted = false;
+    m.caveat = caveat;
+    if (!pause_warned_) {
+      warn(
+          "conc-lab was paused while it measured (stopped and continued, or the machine "
+          "suspended): figures measured across the pause are marked untrusted; run the lesson "
+          "again");
+      pause_warned_ = true;
+    }
+  }
+  pause_marks_ = marks;
   return report_.add(std::move(m));
 }
 

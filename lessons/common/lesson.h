@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lessons/common/options.h"
 #include "report/report.h"
 
 namespace conc::os {
@@ -35,6 +36,18 @@ struct CommonOptions {
   std::string markdown_file;  // --markdown FILE: the same as Markdown
   bool progress = false;      // not an option: the app sets it when stderr is a terminal
 };
+
+// What tells that the process stood still: continues after a stop (SIGCONT) and time the
+// machine spent suspended (CLOCK_BOOTTIME runs on through a suspend, CLOCK_MONOTONIC does not).
+struct PauseMarks {
+  unsigned continues = 0;
+  long long suspended_ns = 0;
+  static PauseMarks now();
+};
+// A suspend shorter than this is clock noise between the two clocks' reads.
+inline constexpr long long kSuspendNoticedNs = 1'000'000'000;
+// Why figures measured between `before` and `after` cannot be trusted; "" when they can.
+std::string pause_caveat(const PauseMarks& before, const PauseMarks& after);
 
 class LessonContext {
  public:
@@ -57,7 +70,9 @@ class LessonContext {
 
   report::Report& report() { return report_; }
 
-  // Shorthands for the common blocks.
+  // Shorthands for the common blocks. measure() marks a figure untrusted when the process was
+  // stopped and continued, or the machine suspended, since the previous measure() (its wall
+  // time then holds a pause its CPU time does not), and the lesson warns once.
   void explain(std::string title, std::string text);
   report::Measurement& measure(std::string id, std::string label, std::string unit,
                                std::vector<double> samples, std::string method);
@@ -77,6 +92,8 @@ class LessonContext {
   const os::SystemInfo& system_;
   int cpu_;
   std::vector<int> allowed_cpus_;
+  PauseMarks pause_marks_;
+  bool pause_warned_ = false;
 };
 
 class Lesson {
@@ -92,11 +109,6 @@ class Lesson {
 
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
-
-// A validator for whole numbers written in decimal, from lo to hi. CLI11's own range check says
-// "Value abc not in range" for text that is no number at all, and would let "0x10" through;
-// this one says "'abc' is not a whole number from 1 to 1000". Use it for every count option.
-CLI::Validator whole_number(long long lo, long long hi);
 
 // --json, --quick, --repeat N, --cpu N, --no-color, --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);

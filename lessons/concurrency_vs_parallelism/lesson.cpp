@@ -344,7 +344,7 @@ class ConcurrencyVsParallelismLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C01", "C02", "C03", "C13"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--tasks", tasks_, "Pieces (and threads) the job is cut into (2-64)")
+    cmd.add_option("--tasks", tasks_, "Pieces (and threads) the job is cut into")
         ->type_name("K")
         ->check(whole_number(kMinTasks, kMaxTasks));
   }

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "lessons/context_switch/context_switch.h"
 #include "lessons/common/lesson.h"
+#include "lessons/context_switch/context_switch.h"
 #include "os/workloads/pingpong.h"
 #include "report/stats.h"
 #include "report/units.h"

@@ -65,23 +65,23 @@ const char* outcome_text(rt::Outcome o) {
 void goroutine_experiments(LessonContext& ctx) {
   ctx.progress("deadlock: goroutines");
   const std::vector<Case> cases = {
-      {"mutex cycle", "two goroutines lock two Mutexes in opposite orders (a yield between)",
+      {"mutex cycle",
+       "two goroutines lock two Mutexes in opposite orders (each takes its second lock only "
+       "once both hold their first, so the cycle forms on any number of workers)",
        [] {
          rt::Mutex a, b;
-         rt::WaitGroup wg;
+         rt::WaitGroup wg, both_hold_first;
          wg.add(2);
-         rt::go([&] {
-           const std::lock_guard first(a);
-           rt::yield();
-           const std::lock_guard second(b);
+         both_hold_first.add(2);
+         const auto lock_in_order = [&](rt::Mutex& first, rt::Mutex& second) {
+           const std::lock_guard hold_first(first);
+           both_hold_first.done();
+           both_hold_first.wait();
+           const std::lock_guard hold_second(second);
            wg.done();
-         });
-         rt::go([&] {
-           const std::lock_guard first(b);
-           rt::yield();
-           const std::lock_guard second(a);
-           wg.done();
-         });
+         };
+         rt::go([&] { lock_in_order(a, b); });
+         rt::go([&] { lock_in_order(b, a); });
          wg.wait();
        }},
       {"receive, no sender", "main receives from a channel nobody will ever send to",

@@ -26,7 +26,7 @@ struct HerdView {
   long long parked = 0;          // goroutines that reached their park
   std::string refused;           // why spawning stopped early ("" = it did not)
   double rss_per_goroutine = 0;  // bytes, RSS delta / parked
-  double ns_per_spawn = 0;           // process CPU time per go()
+  double ns_per_spawn = 0;       // process CPU time per go()
   double wall_ns_per_spawn = 0;
   int workers = 0;               // W
   long long threads_before = 0;  // /proc/self/task entries before run()

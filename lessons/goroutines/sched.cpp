@@ -257,8 +257,9 @@ MnView mn_schedule(LessonContext& ctx, int workers, int goroutines) {
       list += std::to_string(w);
       used.insert(w);
     }
+    const auto id = g;  // clang 14 cannot capture a structured binding
     const auto runs = std::count_if(result.trace.begin(), result.trace.end(), [&](const auto& e) {
-      return e.kind == rt::EventKind::run && e.goroutine == g;
+      return e.kind == rt::EventKind::run && e.goroutine == id;
     });
     per_g.rows.push_back({static_cast<std::int64_t>(g), list, static_cast<std::int64_t>(runs)});
   }

@@ -248,7 +248,7 @@ class ProcessLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C04", "C05", "C06", "C07"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--threads", threads_, "Threads to start in the fresh process (1-64)")
+    cmd.add_option("--threads", threads_, "Threads to start in the fresh process")
         ->type_name("N")
         ->check(whole_number(1, kMaxThreads));
   }

@@ -193,9 +193,7 @@ class StackLesson final : public Lesson {
     const int cap = stack::max_threads_cap();
     max_threads_opt_ =
         cmd.add_option("--max-threads", max_threads_,
-                       fmt::format("Threads the live attempt may start (1-{}; default 2000, "
-                                   "quick 500)",
-                                   cap))
+                       "Threads the live attempt may start (default 2000, quick 500)")
             ->type_name("N")
             ->check(whole_number(1, cap));
   }

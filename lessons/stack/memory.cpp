@@ -4,6 +4,7 @@
 
 #include <alloca.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -170,17 +171,35 @@ struct TouchSamples {
   std::vector<double> reserved, before, growth;
 };
 
+// The touch thread needs kSkipBytes + kTouchBytes of stack plus its frames. A default thread
+// stack follows RLIMIT_STACK, which may be smaller (`ulimit -s 64`): then the thread is given
+// this size explicitly rather than overflowing its own stack.
+constexpr std::size_t kTouchStackMin = kSkipBytes + kTouchBytes + 64 * kKiB;
+
+// 0 (the default stack) when it has room for touch_stack(), else kTouchStackMin.
+std::size_t touch_thread_stack_bytes() {
+  pthread_attr_t attr;
+  std::size_t bytes = 0;
+  if (::pthread_getattr_default_np(&attr) == 0) {
+    ::pthread_attr_getstacksize(&attr, &bytes);
+    ::pthread_attr_destroy(&attr);
+  }
+  return bytes >= kTouchStackMin ? 0 : kTouchStackMin;
+}
+
 // `reps` threads, one after the other, each measuring its own stack before and after use.
-TouchSamples touch_samples(int reps) {
+TouchSamples touch_samples(int reps, std::size_t stack_bytes) {
   TouchSamples s;
   for (int i = 0; i < reps; ++i) {
     LessonContext::check_interrupted();
     TouchReport r;
     os::Thread t;
-    const int err = os::Thread::start(t, [&r] {
-      r.stack = os::current_thread_stack();
-      touch_stack(r);
-    });
+    const int err = os::Thread::start(t,
+                                      [&r] {
+                                        r.stack = os::current_thread_stack();
+                                        touch_stack(r);
+                                      },
+                                      {.stack_bytes = stack_bytes, .cpu = -1});
     if (err != 0) {
       throw std::system_error(err, std::generic_category(), "pthread_create");
     }
@@ -228,7 +247,14 @@ void overflow_table(LessonContext& ctx, const OverflowRun& big, const OverflowRu
 
 void reserved_vs_touched_experiment(LessonContext& ctx) {
   const int reps = ctx.repeats(5, 3);
-  const auto s = touch_samples(reps);
+  const std::size_t stack_bytes = touch_thread_stack_bytes();
+  if (stack_bytes != 0) {
+    ctx.warn(
+        fmt::format("the default thread stack (it follows ulimit -s) has no room for this "
+                    "experiment: its threads were given {} stacks instead",
+                    report::format_bytes(static_cast<double>(stack_bytes))));
+  }
+  const auto s = touch_samples(reps, stack_bytes);
   ctx.explain("Reserved against touched",
               fmt::format("A new thread (default stack) counts the resident pages of its own "
                           "stack with mincore(), then writes {} of stack memory {} below where "

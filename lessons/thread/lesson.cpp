@@ -213,15 +213,15 @@ class ThreadLesson final : public Lesson {
     return {"C08", "C09", "C10", "C11", "C12", "C13"};
   }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--threads", threads_, "Threads whose stacks are shown (2-16)")
+    cmd.add_option("--threads", threads_, "Threads whose stacks are shown")
         ->type_name("N")
         ->check(whole_number(2, 16));
     cmd.add_option("--busy-threads", busy_threads_,
-                   "Spinning threads of the many-thread process in the CPU-share test (2-16)")
+                   "Spinning threads of the many-thread process in the CPU-share test")
         ->type_name("N")
         ->check(whole_number(2, 16));
     cmd.add_option("--window-ms", window_ms_,
-                   fmt::format("Length of one CPU-share window (20-1000 ms; default and least: "
+                   fmt::format("Length of one CPU-share window in milliseconds (default and least: "
                                "{} scheduler ticks, 100 ms at HZ 250)",
                                thread::kMinTicksPerWindow))
         ->type_name("MS")

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "os/workloads/parked_threads.h"
 #include "os/sys/thread.h"
+#include "os/workloads/parked_threads.h"
 
 namespace conc::lessons::thread {
 

@@ -17,6 +17,9 @@ namespace conc::report {
 std::string render_html(const Report& report);
 std::string render_markdown(const Report& report);
 
+// A table cell or fact as people read it: text as is, integers with thousands separators.
+std::string cell_text(const Value& v);
+
 // A measured value in its best unit: "1.23 µs", "8.00 KiB", "42 %", "1,234 switches".
 std::string format_value(double value, const std::string& unit);
 

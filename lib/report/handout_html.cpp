@@ -65,16 +65,6 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-std::string cell_text(const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) {
-    return *s;
-  }
-  if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    return format_count(*i);
-  }
-  return format_number(std::get<double>(v));
-}
-
 // A paragraph the lesson laid out itself (indented lines, art) stays preformatted.
 bool laid_out(const std::string& paragraph) {
   std::istringstream in(paragraph);

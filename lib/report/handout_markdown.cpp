@@ -15,14 +15,7 @@ namespace {
 constexpr int kMarkdownBarWidth = 40;
 
 std::string cell_md(const Value& v) {
-  std::string s;
-  if (const auto* text = std::get_if<std::string>(&v)) {
-    s = *text;
-  } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    s = format_count(*i);
-  } else {
-    s = format_number(std::get<double>(v));
-  }
+  const std::string s = cell_text(v);
   std::string out;
   for (char c : s) {
     out += c == '|' ? std::string("\\|") : std::string(1, c);
@@ -104,6 +97,16 @@ void timeline_md(std::string& out, const Timeline& t) {
 }
 
 }  // namespace
+
+std::string cell_text(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return *s;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&v)) {
+    return format_count(*i);
+  }
+  return format_number(std::get<double>(v));
+}
 
 std::string format_value(double value, const std::string& unit) {
   if (unit == "ns") {

@@ -1,10 +1,20 @@
 #pragma once
-// The verdicts of the latest run of each lesson, kept between runs for `conc-lab claims`.
+// The verdicts of each lesson's latest full run and latest quick run, kept between runs for
+// `conc-lab claims`.
 //
-// Lives in $XDG_STATE_HOME/conc-lab/verdicts.json (default ~/.local/state/conc-lab/). Written
-// atomically: a temporary file in the same folder, then rename(2), so a reader sees the old or
-// the new file, never half of one. A missing file is an empty store; a corrupt one is reported
-// through load()'s return value and replaced on the next save.
+// Lives in $XDG_STATE_HOME/conc-lab/verdicts.json (default ~/.local/state/conc-lab/).
+// Invariants and fault rules (the README repeats them for users):
+// - Written atomically: a temporary file beside it, then rename(2), so a reader sees the old or
+//   the new file, never half of one. The temporary file is removed on every failure path.
+// - Read-modify-write happens under flock(2) on `verdicts.json.lock` beside it, so two lessons
+//   finishing together both keep their verdicts.
+// - A missing file is an empty ledger. A file that exists but cannot be read, or is not a
+//   regular file (a directory, a FIFO, a dangling symlink, a symlink loop), gives one warning
+//   naming the file and what is wrong, and is never opened for reading (a FIFO would block)
+//   nor overwritten. A file that reads but does not parse is moved aside (the warning says
+//   where) and the ledger starts afresh.
+// - A quick run replaces only the lesson's quick verdicts, a full run only its full ones: a
+//   quick run never overwrites what a full run found.
 
 #include <filesystem>
 #include <map>
@@ -23,6 +33,12 @@ struct StoredVerdict {
   std::string recorded_at;  // UTC, ISO 8601
 };
 
+// What one lesson said about one claim, in its latest full and latest quick run.
+struct LessonVerdicts {
+  std::optional<StoredVerdict> full;
+  std::optional<StoredVerdict> quick;
+};
+
 class VerdictStore {
  public:
   explicit VerdictStore(std::filesystem::path file) : file_(std::move(file)) {}
@@ -30,20 +46,35 @@ class VerdictStore {
   // $XDG_STATE_HOME/conc-lab/verdicts.json, or ~/.local/state/conc-lab/verdicts.json.
   static std::filesystem::path default_path();
 
-  // Reads the file. Returns a warning for people when it existed but could not be used.
+  // Reads the file under the lock. Returns a warning for people (one line naming the file)
+  // when it existed but could not be used; an unparsable file is moved aside first.
   std::optional<std::string> load();
-  // Replaces the stored verdicts of report.lesson with this report's.
+  // Lock, read, record this report's verdicts, write, unlock: the whole read-modify-write.
+  // Never throws for a file-system fault; returns the warning to print instead. Leaves the
+  // file alone when load() would warn that it cannot be used.
+  std::optional<std::string> record_run(const Report& report, const std::string& recorded_at);
+
+  // In memory: replaces report.lesson's full (or quick) verdicts with this report's.
   void record(const Report& report, const std::string& recorded_at);
-  // Writes atomically; throws std::system_error when the folder cannot be written.
+  // Writes atomically; throws std::system_error when the file cannot be written (and leaves
+  // no temporary file behind).
   void save() const;
 
+  // Both records of one lesson for one claim (either may be absent).
+  LessonVerdicts verdicts(const std::string& claim, const std::string& lesson) const;
+  // The full run's verdict when there is one, else the quick run's.
   std::optional<StoredVerdict> latest(const std::string& claim, const std::string& lesson) const;
   const std::filesystem::path& file() const { return file_; }
+  // False after load() found a file it must leave alone.
+  bool writable() const { return writable_; }
 
  private:
+  std::optional<std::string> load_unlocked();
+
   std::filesystem::path file_;
-  // claim -> lesson -> verdict
-  std::map<std::string, std::map<std::string, StoredVerdict>> verdicts_;
+  bool writable_ = true;
+  // claim -> lesson -> its full and quick verdicts
+  std::map<std::string, std::map<std::string, LessonVerdicts>> verdicts_;
 };
 
 // Now, as "2026-11-27T10:15:00Z".

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -279,6 +280,15 @@ const char* to_string(IoError e) {
   return "?";
 }
 
+namespace {
+// A socket whose peer hung up fails with EPIPE instead of raising SIGPIPE (Go ignores SIGPIPE
+// for every descriptor but stdout and stderr); other descriptors are written as they are.
+ssize_t send_or_write(int fd, const char* buf, std::size_t n) {
+  const ssize_t put = ::send(fd, buf, n, MSG_NOSIGNAL);
+  return put < 0 && errno == ENOTSOCK ? ::write(fd, buf, n) : put;
+}
+}  // namespace
+
 PollFd::PollFd(int fd) {
   detail::Fiber* g = detail::current_fiber_checked("PollFd()");
   pd_ = g->sched->netpoller().open(fd);
@@ -324,7 +334,7 @@ IoResult PollFd::write(const void* buf, std::size_t n) {
   IoResult result;
   const auto* bytes = static_cast<const char*>(buf);
   while (result.bytes < n) {
-    const ssize_t put = ::write(pd_->fd, bytes + result.bytes, n - result.bytes);
+    const ssize_t put = send_or_write(pd_->fd, bytes + result.bytes, n - result.bytes);
     if (put >= 0) {
       result.bytes += static_cast<std::size_t>(put);
       continue;

@@ -69,7 +69,8 @@ nlohmann::json browser_measurements(const std::string& dom) {
 
 }  // namespace
 
-TEST_CASE("a handout renders in Chromium: charts drawn, tables whole, nothing wider than the page") {
+TEST_CASE(
+    "a handout renders in Chromium: charts drawn, tables whole, nothing wider than the page") {
   const auto r = conc::lessons::run_lesson_with_args("concurrency-vs-parallelism", {"--quick"});
   const std::string html = conc::report::render_html(r);
   CHECK(html.find("<script") == std::string::npos);
@@ -79,8 +80,8 @@ TEST_CASE("a handout renders in Chromium: charts drawn, tables whole, nothing wi
   write("handout_measure.html", page);
   const std::string here = std::filesystem::current_path().string();
   const auto m = browser_measurements(run(std::string(kChromium) +
-                                          "--virtual-time-budget=3000 --dump-dom file://" +
-                                          here + "/handout_measure.html"));
+                                          "--virtual-time-budget=3000 --dump-dom file://" + here +
+                                          "/handout_measure.html"));
   CHECK(m["width"].get<int>() <= 1024);
   CHECK(m["overflow"].empty());
   for (const auto& c : r.charts) {
@@ -99,8 +100,8 @@ TEST_CASE("a handout renders in Chromium: charts drawn, tables whole, nothing wi
     REQUIRE(m["tables"].contains(t.id));
     CHECK(m["tables"][t.id].get<std::size_t>() == t.rows.size());
   }
-  run(std::string(kChromium) + "--screenshot=" + here + "/handout.png --window-size=1024,2400 file://" +
-      here + "/handout.html");
+  run(std::string(kChromium) + "--screenshot=" + here +
+      "/handout.png --window-size=1024,2400 file://" + here + "/handout.html");
   std::ifstream shot("handout.png");
   CHECK_MESSAGE(shot.good(), "no screenshot was taken");
 }

@@ -2,12 +2,17 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -42,6 +47,21 @@ TEST_SUITE("cli") {
     CHECK(v.exit_code == 0);
     CHECK(v.out.find("conc-lab ") != std::string::npos);
     CHECK(run_conc_lab({"lesson", "process", "--help"}).exit_code == 0);
+  }
+
+  TEST_CASE("completion scripts come from the command tree; an unknown shell exits 2") {
+    const auto bash = run_conc_lab({"completion", "bash"});
+    CHECK(bash.exit_code == 0);
+    CHECK(bash.out.find("complete -F _conc_lab conc-lab") != std::string::npos);
+    CHECK(bash.out.find("\"/lesson/waitgroup\"") != std::string::npos);
+    const auto zsh = run_conc_lab({"completion", "zsh"});
+    CHECK(zsh.exit_code == 0);
+    CHECK(zsh.out.rfind("#compdef conc-lab\n", 0) == 0);
+    const auto man = run_conc_lab({"man"});
+    CHECK(man.exit_code == 0);
+    CHECK(man.out.rfind(".TH CONC\\-LAB 1", 0) == 0);
+    check_usage_error(run_conc_lab({"completion", "fish"}));
+    check_usage_error(run_conc_lab({"completion"}));
   }
 
   TEST_CASE("an unknown lesson exits 2 and suggests the nearest") {
@@ -118,7 +138,7 @@ TEST_SUITE("cli") {
   // Ctrl-C once `underway(pid)` holds; the lesson must stop by itself (not through the
   // watchdog's forced exit) with status 130, and leave no process of its session behind.
   void interrupt_when(const std::vector<std::string>& args,
-                      const std::function<bool(int)>& underway) {
+                      const std::function<bool(int)>& underway, int signal = SIGINT) {
     const std::string err = "/tmp/conc-lab-sigint-" + std::to_string(::getpid()) + ".err";
     const int pid = conc::testing::start_conc_lab(args, err);
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -127,9 +147,9 @@ TEST_SUITE("cli") {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     CHECK_MESSAGE(seen, "the lesson never got under way");
-    ::kill(pid, SIGINT);
+    ::kill(pid, signal);
     const int code = conc::testing::wait_exit(pid);
-    CHECK(code == 130);
+    CHECK(code == 128 + signal);
     const std::string said = conc::testing::slurp(err);
     CHECK(said.find("conc-lab: interrupted") != std::string::npos);
     CHECK(said.find("forced") == std::string::npos);
@@ -156,8 +176,61 @@ TEST_SUITE("cli") {
                    [](int pid) { return conc::testing::session_members(pid).size() >= 2; });
   }
 
+  TEST_CASE("SIGHUP and SIGQUIT stop a lesson as Ctrl-C does, leaving no child") {
+    for (const int sig : {SIGHUP, SIGQUIT}) {
+      CAPTURE(sig);
+      interrupt_when(
+          {"lesson", "process", "--repeat", "1000"},
+          [](int pid) { return conc::testing::session_members(pid).size() >= 2; }, sig);
+    }
+  }
+
+  TEST_CASE("SIGHUP during context-switch --reference leaves no perf process behind") {
+    if (::access("/usr/bin/perf", X_OK) != 0) {
+      MESSAGE("perf is not installed: nothing to check");
+      return;
+    }
+    // Under way once perf's forked pair runs (3 or more processes in the session).
+    interrupt_when(
+        {"lesson", "context-switch", "--reference", "--quick"},
+        [](int pid) { return conc::testing::session_members(pid).size() >= 3; }, SIGHUP);
+  }
+
+  TEST_CASE("a lesson stopped and continued marks its figures untrusted and warns") {
+    const std::string out = "/tmp/conc-lab-cli-stop-" + std::to_string(::getpid()) + ".json";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      // context-switch --quick measures for about a second after its first few tens of ms
+      // (process --quick is over in under 0.2 s): the stop lands inside a measurement.
+      ::execl(CONC_LAB_BINARY, "conc-lab", "lesson", "context-switch", "--quick", "--json",
+              nullptr);
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    ::kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ::kill(pid, SIGCONT);
+    CHECK(conc::testing::wait_exit(pid) == 0);
+    const auto doc = nlohmann::json::parse(conc::testing::slurp(out));
+    bool marked = false;
+    for (const auto& m : doc["measurements"]) {
+      marked = marked ||
+               (m["trusted"] == false &&
+                m["caveat"].get<std::string>().find("stopped and continued") != std::string::npos);
+    }
+    CHECK(marked);
+    bool warned = false;
+    for (const auto& w : doc["warnings"]) {
+      warned = warned || w.get<std::string>().find("paused") != std::string::npos;
+    }
+    CHECK(warned);
+    std::remove(out.c_str());
+  }
+
   TEST_CASE("Ctrl-C with 1,000 busy threads ends c10k") {
-    interrupt_when({"lesson", "c10k", "--threads", "1000"},
+    interrupt_when({"lesson", "c10k", "--thread-counts", "1000"},
                    [](int pid) { return conc::testing::thread_count(pid) >= 500; });
   }
 }
@@ -180,6 +253,15 @@ TEST_SUITE("cli: thread and stack lessons") {
       CAPTURE(args[2]);
       CAPTURE(args[3]);
       check_usage_error(run_conc_lab(args));
+    }
+  }
+
+  TEST_CASE("a bad count list exits 2 naming the position of the bad item") {
+    for (const char* list : {"1,,10", "1,0", "10,10", ""}) {
+      CAPTURE(list);
+      const auto r = run_conc_lab({"lesson", "c10k", "--thread-counts", list});
+      check_usage_error(r);
+      CHECK((r.err.find("item ") != std::string::npos || r.err.find("empty") != std::string::npos));
     }
   }
 
@@ -207,9 +289,106 @@ TEST_SUITE("cli: thread and stack lessons") {
     CHECK(doc["verdicts"].size() == 4);
   }
 
+  TEST_CASE("the stack lesson survives ulimit -s 64 and says what it did about it") {
+    const std::string base = "/tmp/conc-lab-cli-ulimit-" + std::to_string(::getpid());
+    const std::string line = "ulimit -s 64 && timeout 120 env XDG_STATE_HOME=" + base + " " +
+                             CONC_LAB_BINARY + " lesson stack --quick --json >" + base +
+                             ".json 2>/dev/null";
+    const int status = std::system(line.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    const auto doc = nlohmann::json::parse(conc::testing::slurp(base + ".json"));
+    bool warned = false;
+    for (const auto& w : doc["warnings"]) {
+      warned = warned || w.get<std::string>().find("ulimit -s") != std::string::npos;
+    }
+    CHECK(warned);
+    std::filesystem::remove_all(base);
+    std::remove((base + ".json").c_str());
+  }
+
   TEST_CASE("a misspelt thread lesson is suggested") {
     const auto r = run_conc_lab({"lesson", "thred"});
     CHECK(r.exit_code == 2);
     CHECK(r.err == "conc-lab: unknown lesson 'thred' (did you mean 'thread'?)\n");
+  }
+}
+
+namespace {
+// Runs a shell command line with a bound (coreutils timeout) and returns its exit status.
+int shell(const std::string& line) {
+  const int status = std::system(("timeout 60 " + line).c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+std::string binary() {
+  return CONC_LAB_BINARY;
+}
+}  // namespace
+
+TEST_SUITE("cli: bad input and write errors") {
+  TEST_CASE("flags given a value, control characters and hidden misuse are usage errors") {
+    struct Case {
+      std::vector<std::string> args;
+      std::string says;
+    };
+    for (const Case& c : std::vector<Case>{
+             {{"lesson", "c10k", "--full=3"}, "--full is a flag and takes no value"},
+             {{"lesson", "process", "--quick=2"}, "--quick is a flag and takes no value"},
+             {{"lesson", "process", "--no-color=yes"}, "--no-color is a flag"},
+             {{"lesson", "process", "--json=maybe"}, "--json is a flag"},
+             {{"list", "--json=1"}, "--json is a flag"},
+             {{"lesson", "process", "--repeat", "1\n2"}, "\\n"},
+             {{"lesson", "proc\ness"}, "unknown lesson 'proc\\ness'"},
+             {{"bench", "--in-process"}, "--in-process needs --only"},
+             {{"lesson"}, "which lesson?"},
+             {{"lesson", "--bogus"}, "not expected: --bogus"},
+             {{"lesson", "process", "stray"}, "not expected: stray"},
+             {{"-x"}, "not expected: -x"},
+             {{"lesson", "c10k", "--max-threads", "10"}, "(it belongs to: stack)"},
+         }) {
+      CAPTURE(c.says);
+      const auto r = run_conc_lab(c.args);
+      check_usage_error(r);
+      CHECK(r.err.find(c.says) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a failed write of stdout is one line on stderr and exit 1, for every command") {
+    const std::string err = "/tmp/conc-lab-full-" + std::to_string(::getpid()) + ".err";
+    for (const std::string command :
+         {"list", "info", "claims --json", "--help", "lesson process --help", "bench --help"}) {
+      for (const std::string redirect : {">/dev/full", ">&-"}) {
+        CAPTURE(command);
+        CAPTURE(redirect);
+        CHECK(shell(binary() + " " + command + " " + redirect + " 2>" + err) == 1);
+        const std::string said = conc::testing::slurp(err);
+        CHECK(said.rfind("conc-lab: cannot write to standard output: ", 0) == 0);
+        CHECK(std::count(said.begin(), said.end(), '\n') == 1);
+      }
+    }
+    std::remove(err.c_str());
+  }
+
+  TEST_CASE("a FIFO or a directory in place of the state file: one warning, no hang, untouched") {
+    namespace fs = std::filesystem;
+    const fs::path state = "/tmp/conc-lab-cli-fifo-" + std::to_string(::getpid());
+    const std::string err = state.string() + ".err";
+    fs::remove_all(state);
+    fs::create_directories(state / "conc-lab");
+    const fs::path file = state / "conc-lab" / "verdicts.json";
+    REQUIRE(::mkfifo(file.c_str(), 0644) == 0);
+    const std::string env = "env XDG_STATE_HOME=" + state.string() + " ";
+    CHECK(shell(env + binary() + " claims >/dev/null 2>" + err) == 0);
+    std::string said = conc::testing::slurp(err);
+    CHECK(said.find(file.string() + " is a FIFO") != std::string::npos);
+    CHECK(std::count(said.begin(), said.end(), '\n') == 1);
+    fs::remove(file);
+    fs::create_directories(file);
+    CHECK(shell(env + binary() + " claims --json >/dev/null 2>" + err) == 0);
+    said = conc::testing::slurp(err);
+    CHECK(said.find(file.string() + " is a directory") != std::string::npos);
+    CHECK(fs::is_directory(file));
+    fs::remove_all(state);
+    std::remove(err.c_str());
   }
 }

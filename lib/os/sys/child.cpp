@@ -17,6 +17,25 @@
 
 namespace conc::os {
 
+namespace {
+
+// A forked child starts with the handlers of its parent (exec would reset them, fork does
+// not): the parent's Ctrl-C handler, or a test framework's crash handler that would print a
+// "test crashed" report from the child. The child runs with the default of every signal, as a
+// freshly started program would, so a child that aborts on purpose dies of SIGABRT quietly.
+void reset_signal_handlers() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) {
+      ::signal(sig, SIG_DFL);  // fails harmlessly for the numbers that are not signals
+    }
+  }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+}  // namespace
+
 std::string ExitStatus::describe() const {
   if (exited) {
     return "exit " + std::to_string(code);
@@ -39,8 +58,7 @@ ChildProcess ChildProcess::spawn(const std::function<int()>& fn) {
     if (::getppid() != parent) {
       ::_exit(112);  // the parent died before prctl took effect
     }
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    reset_signal_handlers();
     int code = 111;
     try {
       code = fn();

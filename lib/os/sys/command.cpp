@@ -18,15 +18,23 @@ namespace {
 
 constexpr int kExecFailed = 127;
 
-// Kills the child's whole process group unless the leader was reaped after a normal end.
-struct GroupKiller {
-  pid_t group = -1;
-  bool armed = true;
+// Kills the child's whole process group unless the leader was reaped after a normal end. While
+// it lives the group is registered, so that a forced exit (interrupt.h) kills it too.
+class GroupKiller {
+ public:
+  explicit GroupKiller(pid_t group) : group_(group) { register_group(group_); }
   ~GroupKiller() {
-    if (armed && group > 0) {
-      ::kill(-group, SIGKILL);
+    if (armed) {
+      ::kill(-group_, SIGKILL);
     }
+    unregister_group(group_);
   }
+  GroupKiller(const GroupKiller&) = delete;
+  GroupKiller& operator=(const GroupKiller&) = delete;
+  bool armed = true;
+
+ private:
+  pid_t group_;
 };
 
 // Starts argv in a process group of its own, pinned to `cpu` (if >= 0), stdin from /dev/null,
@@ -87,7 +95,7 @@ CommandResult run_captured(const std::vector<std::string>& argv, int cpu,
                            std::chrono::milliseconds timeout) {
   Pipe out;
   ChildProcess child = spawn_in_group(argv, cpu, out);
-  GroupKiller killer{child.pid()};
+  GroupKiller killer(child.pid());
   out.close_write();
 
   CommandResult result;

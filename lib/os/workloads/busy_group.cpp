@@ -4,10 +4,10 @@
 
 #include <thread>
 
+#include "os/procfs/proc_read.h"
 #include "os/sys/affinity.h"
 #include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
-#include "os/procfs/proc_read.h"
 
 namespace conc::os {
 

@@ -30,7 +30,8 @@ void close_all(std::vector<int>& fds) {
 
 bool write_all(int fd, const char* buf, std::size_t n) {
   while (n > 0) {
-    const ssize_t put = ::write(fd, buf, n);
+    // MSG_NOSIGNAL: a peer that hung up is an error here, not a SIGPIPE that ends the process.
+    const ssize_t put = ::send(fd, buf, n, MSG_NOSIGNAL);
     if (put < 0 && errno == EINTR) {
       continue;
     }

@@ -1,9 +1,9 @@
 #include "os/workloads/sched_sampler.h"
 
-#include "os/sys/clock.h"
-#include "os/sys/interrupt.h"
 #include "os/procfs/proc_read.h"
 #include "os/procfs/text_file.h"
+#include "os/sys/clock.h"
+#include "os/sys/interrupt.h"
 
 namespace conc::os {
 

@@ -21,7 +21,7 @@ TEST_SUITE("lesson c10k") {
   TEST_CASE("the live lesson creates every thread and leaves none behind") {
     const std::size_t before = os::list_tasks(::getpid()).size();
     const auto r = lessons::run_lesson_with_args(
-        "c10k", {"--quick", "--threads", "1,3,40", "--connections", "200"});
+        "c10k", {"--quick", "--thread-counts", "1,3,40", "--connections", "200"});
     const auto* creation = find_table(r, "creation");
     REQUIRE(creation != nullptr);
     REQUIRE(creation->rows.size() == 3);
@@ -62,7 +62,7 @@ TEST_SUITE("lesson c10k") {
   }
 
   TEST_CASE("thread counts are bounded") {
-    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "0"}));
-    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--threads", "1,20000"}));
+    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "0"}));
+    CHECK_THROWS(lessons::run_lesson_with_args("c10k", {"--quick", "--thread-counts", "1,20000"}));
   }
 }

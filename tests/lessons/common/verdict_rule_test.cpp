@@ -1,5 +1,7 @@
 #include "lessons/common/verdict_rule.h"
 
+#include "lessons/common/lesson.h"
+
 #include <doctest/doctest.h>
 
 namespace conc::lessons {
@@ -26,6 +28,22 @@ TEST_CASE("a rule stamps its claim and threshold on every verdict") {
   CHECK(v.verdict == Verdict::not_judged);
   CHECK(v.threshold == "confirmed when x ≥ 1");
   CHECK(std::string(report::to_string(v.verdict)) == "could not judge");
+}
+
+}  // namespace conc::lessons
+
+namespace conc::lessons {
+
+TEST_CASE("a pause is noticed from a continue or a suspend, and only then") {
+  const PauseMarks quiet{3, 5'000};
+  // A machine that ran on: same continue count, the clocks apart by read noise only.
+  CHECK(pause_caveat(quiet, PauseMarks{3, 5'000 + 2'000'000}).empty());
+  // A process stopped with SIGSTOP (or Ctrl-Z) and continued with SIGCONT.
+  CHECK(pause_caveat(quiet, PauseMarks{4, 5'000}).find("stopped and continued") !=
+        std::string::npos);
+  // A laptop suspended for six seconds: CLOCK_BOOTTIME ran on, CLOCK_MONOTONIC did not.
+  CHECK(pause_caveat(quiet, PauseMarks{3, 5'000 + 6'000'000'000LL}).find("suspended for 6.0 s") !=
+        std::string::npos);
 }
 
 }  // namespace conc::lessons

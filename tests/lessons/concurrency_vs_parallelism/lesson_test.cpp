@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
 #include "lessons/common/lesson.h"
-#include "report/text_renderer.h"
 #include "lessons/common/report_checks.h"
+#include "report/text_renderer.h"
 
 using namespace conc;
 

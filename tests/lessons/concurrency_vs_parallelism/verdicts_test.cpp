@@ -3,8 +3,8 @@
 
 #include <doctest/doctest.h>
 
-#include "lessons/concurrency_vs_parallelism/concurrency_vs_parallelism.h"
 #include "lessons/common/cpu_trace.h"
+#include "lessons/concurrency_vs_parallelism/concurrency_vs_parallelism.h"
 #include "report/text_renderer.h"
 
 using namespace conc;

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string>
 
-#include "lessons/context_switch/context_switch.h"
 #include "lessons/common/lesson.h"
+#include "lessons/context_switch/context_switch.h"
 
 using namespace conc;
 

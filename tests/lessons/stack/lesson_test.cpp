@@ -7,10 +7,10 @@
 #include <cerrno>
 
 #include "lessons/common/lesson.h"
-#include "lessons/stack/stack.h"
-#include "os/sys/child.h"
-#include "os/procfs/proc_read.h"
 #include "lessons/common/report_checks.h"
+#include "lessons/stack/stack.h"
+#include "os/procfs/proc_read.h"
+#include "os/sys/child.h"
 
 using namespace conc;
 using namespace conc::lessons::stack;

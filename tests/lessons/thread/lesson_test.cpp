@@ -5,8 +5,8 @@
 #include <set>
 
 #include "lessons/common/lesson.h"
-#include "report/text_renderer.h"
 #include "lessons/common/report_checks.h"
+#include "report/text_renderer.h"
 
 using namespace conc;
 using report::Verdict;

@@ -8,10 +8,10 @@
 #include <set>
 #include <thread>
 
-#include "os/sys/affinity.h"
-#include "os/workloads/busy_group.h"
-#include "os/sys/clock.h"
 #include "os/procfs/proc_read.h"
+#include "os/sys/affinity.h"
+#include "os/sys/clock.h"
+#include "os/workloads/busy_group.h"
 #include "os/workloads/wake_probe.h"
 
 using namespace conc::os;

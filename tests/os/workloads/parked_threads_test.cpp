@@ -3,8 +3,8 @@
 #include <atomic>
 #include <stdexcept>
 
-#include "os/workloads/parked_threads.h"
 #include "os/procfs/proc_read.h"
+#include "os/workloads/parked_threads.h"
 
 using conc::os::ParkedThreads;
 

@@ -2,10 +2,10 @@
 
 #include <chrono>
 
+#include "os/procfs/sysinfo.h"
 #include "os/sys/affinity.h"
 #include "os/sys/command.h"
 #include "os/workloads/perf_bench.h"
-#include "os/procfs/sysinfo.h"
 
 using namespace conc::os;
 using namespace std::chrono_literals;

@@ -1,0 +1,153 @@
+#include "usage.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "did_you_mean.h"
+
+namespace conc::app {
+
+namespace {
+
+// CLI11's words for a flag given a value (disable_flag_override), to be told plainly.
+constexpr std::string_view kFlagOverrideTail = " was given a disallowed flag override";
+
+// "conc-lab lesson stack --help": where to read about what was parsed so far.
+std::string help_hint(const CLI::App& app) {
+  std::string hint = app.get_name();
+  const CLI::App* at = &app;
+  while (true) {
+    const auto parsed = at->get_subcommands();
+    if (parsed.empty()) {
+      break;
+    }
+    at = parsed.front();
+    hint += " " + at->get_name();
+  }
+  return hint + " --help";
+}
+
+std::string unknown(const std::string& kind, const std::string& typed,
+                    const std::vector<std::string>& names) {
+  std::string msg = "unknown " + kind + " '" + typed + "'";
+  if (auto near = closest_name(typed, names)) {
+    return msg + " (did you mean '" + *near + "'?)";
+  }
+  return msg + (kind == "lesson" ? " (conc-lab list shows them)" : " (conc-lab --help)");
+}
+
+// CLI11's own text for left-over arguments, with the help hint.
+[[noreturn]] void reject_extras(const CLI::App& root, const std::vector<std::string>& extras) {
+  throw UsageError(std::string(CLI::ExtrasError(extras).what()) + " (see " + help_hint(root) + ")");
+}
+
+// `conc-lab lesson c10k --max-threads 10`: name the lesson the flag belongs to.
+std::string foreign_flag(const Commands& commands, const std::string& lesson,
+                         const std::string& arg) {
+  const std::string flag = arg.substr(0, arg.find('='));
+  std::string msg = flag + " is not an option of lesson " + lesson;
+  std::string owners;
+  for (const auto& o : commands.lessons_with_option(flag)) {
+    owners += (owners.empty() ? "" : ", ") + o;
+  }
+  if (!owners.empty()) {
+    msg += " (it belongs to: " + owners + ")";
+  }
+  return msg;
+}
+
+void check_lesson_extras(const CLI::App& root, const CLI::App& lesson, const Commands& commands) {
+  const auto extras = lesson.remaining();
+  if (extras.empty()) {
+    return;
+  }
+  const auto flag = std::find_if(extras.begin(), extras.end(), [](const std::string& a) {
+    return a.rfind("--", 0) == 0 && a != "--";
+  });
+  if (flag == extras.end()) {
+    reject_extras(root, extras);
+  }
+  throw UsageError(foreign_flag(commands, lesson.get_name(), *flag) + " (see " + help_hint(root) +
+                   ")");
+}
+
+void check_lesson_group(const CLI::App& root, const CLI::App& group, const Commands& commands) {
+  if (!group.get_subcommands().empty()) {
+    return;
+  }
+  const auto extras = group.remaining();
+  if (extras.empty()) {
+    throw UsageError("which lesson? (conc-lab list shows them)");
+  }
+  if (extras.front().rfind('-', 0) == 0) {
+    reject_extras(root, extras);
+  }
+  throw UsageError(unknown("lesson", extras.front(), commands.lesson_names()));
+}
+
+void check_root(const CLI::App& root, const Commands& commands) {
+  const auto extras = root.remaining();
+  if (extras.empty()) {
+    return;
+  }
+  if (root.get_subcommands().empty() && extras.front().rfind('-', 0) != 0) {
+    throw UsageError(unknown("command", extras.front(), commands.command_names()));
+  }
+  reject_extras(root, extras);
+}
+
+// Newlines and other control characters typed in an argument, as C escapes.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void forbid_flag_values(CLI::App& app) {
+  app.option_defaults()->disable_flag_override();
+}
+
+void add_usage_checks(CLI::App& app, const Commands& commands) {
+  // Left-overs are kept (allow_extras) so that these callbacks, run once parsing is complete,
+  // can say what is wrong with them instead of CLI11's generic ExtrasError.
+  app.allow_extras();
+  app.parse_complete_callback([&app, &commands] { check_root(app, commands); });
+  CLI::App* group = app.get_subcommand("lesson");
+  group->require_subcommand(0, 1);  // none is "which lesson?", said below
+  group->allow_extras();
+  group->parse_complete_callback(
+      [&app, group, &commands] { check_lesson_group(app, *group, commands); });
+  for (CLI::App* lesson : group->get_subcommands({})) {
+    lesson->allow_extras();
+    lesson->parse_complete_callback(
+        [&app, lesson, &commands] { check_lesson_extras(app, *lesson, commands); });
+  }
+}
+
+std::string usage_message(const CLI::App& app, const CLI::ParseError& error) {
+  std::string what = error.what();
+  if (dynamic_cast<const UsageError*>(&error) != nullptr) {
+    return one_line(what);
+  }
+  if (what.size() > kFlagOverrideTail.size() &&
+      what.compare(what.size() - kFlagOverrideTail.size(), kFlagOverrideTail.size(),
+                   kFlagOverrideTail) == 0) {
+    const std::string flag = what.substr(0, what.size() - kFlagOverrideTail.size());
+    what = (flag.rfind('-', 0) == 0 ? "" : "--") + flag + " is a flag and takes no value";
+  }
+  return one_line(what + " (see " + help_hint(app) + ")");
+}
+
+}  // namespace conc::app
