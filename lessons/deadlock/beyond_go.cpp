@@ -36,6 +36,21 @@ std::string indented(const std::string& text) {
   return out;
 }
 
+// "; A is Mutex #7, B is Mutex #8": A is declared first, so its creation line is lower.
+std::string lock_names(const rt::LockInfo& x, const rt::LockInfo& y) {
+  const bool x_first = x.created.line < y.created.line;
+  return fmt::format("; A is {} #{}, B is {} #{}", x.kind, x_first ? x.id : y.id, y.kind,
+                     x_first ? y.id : x.id);
+}
+
+std::string lock_names(const rt::RunResult& r) {
+  if (r.mutex_cycles.empty() || r.mutex_cycles.front().links.size() != 2) {
+    return "";
+  }
+  const auto& links = r.mutex_cycles.front().links;
+  return lock_names(links[0].waits_for, links[1].waits_for);
+}
+
 struct Partial {
   rt::RunResult result;
   double ms = 0;
@@ -47,7 +62,8 @@ Partial partial_deadlock() {
   std::atomic<int> ticks{0};
   const auto start = os::monotonic_ns();
   p.result = rt::run([&] {
-    rt::Mutex a, b;
+    rt::Mutex a;  // A and B on lines of their own: the reports tell them apart by line
+    rt::Mutex b;
     rt::WaitGroup pair;
     pair.add(2);
     rt::go([&] {  // the bystander: keeps working, so not every goroutine is asleep
@@ -56,15 +72,21 @@ Partial partial_deadlock() {
         ticks.fetch_add(1);
       }
     });
+    // Each takes its first lock, then waits until the other holds its own: only then does it
+    // reach for the second, so the cycle closes on every run (a yield would not ensure it).
+    rt::WaitGroup holding;
+    holding.add(2);
     rt::go([&] {
       const rt::LockGuard first(a);
-      rt::yield();
+      holding.done();
+      holding.wait();
       const rt::LockGuard second(b);
       pair.done();
     });
     rt::go([&] {
       const rt::LockGuard first(b);
-      rt::yield();
+      holding.done();
+      holding.wait();
       const rt::LockGuard second(a);
       pair.done();
     });
@@ -80,7 +102,8 @@ rt::RunResult inversion_without_deadlock() {
   config.check_lock_order = true;
   return rt::run(
       [&] {
-        rt::Mutex a, b;
+        rt::Mutex a;
+        rt::Mutex b;
         rt::WaitGroup first;
         first.add(1);
         rt::go([&] {  // A then B
@@ -114,12 +137,15 @@ void beyond_go(LessonContext& ctx, BeyondGoView& view) {
           "Two goroutines lock two Mutexes in opposite orders while a third keeps working "
           "(it ticks every millisecond, {} times). Go reports a deadlock only when every "
           "goroutine is asleep, so it would stay silent while the third runs, and for ever if "
-          "the third never stopped. The runtime follows lock -> holder -> the lock that holder "
-          "waits for whenever a goroutine blocks on a Mutex, and reports a cycle at once. "
-          "Here: {} after {} ms, the bystander having ticked {} times.\n\n{}",
+          "the third never stopped. Whenever a goroutine blocks on a Mutex, the runtime "
+          "follows the chain: the Mutex, the goroutine holding it, the Mutex that goroutine "
+          "waits for, and so on. If the chain comes back to the first goroutine, that is a "
+          "wait-for cycle: it reports it at once and ends the run, unwinding every goroutine "
+          "so that the lesson goes on. Here: {} after {} ms, the bystander having ticked {} "
+          "times{}.\n\n{}",
           kBystanderTicks,
           view.partial_found ? "the cycle was reported" : "no cycle report (the run ended so)",
-          report::format_number(p.ms), p.bystander_ticks,
+          report::format_number(p.ms), p.bystander_ticks, lock_names(p.result),
           p.result.mutex_cycles.empty()
               ? indented(p.result.report)
               : indented(rt::format_mutex_cycle(p.result.mutex_cycles.front()))));
@@ -133,9 +159,12 @@ void beyond_go(LessonContext& ctx, BeyondGoView& view) {
           "One goroutine takes A then B and finishes; only then does another take B then A. "
           "This run cannot deadlock ({}), but the same code with other timing would. Like "
           "Linux's lockdep and ThreadSanitizer, the runtime records the order in which locks "
-          "are taken (rt::Config::check_lock_order) and warns about an inversion before it "
-          "bites:\n\n{}",
+          "are taken (switched on by rt::Config::check_lock_order) and warns about an inversion "
+          "before it "
+          "bites{}:\n\n{}",
           view.inversion_completed ? "it completed" : "yet it did not complete",
+          inv.lock_order.empty() ? std::string()
+                                 : lock_names(inv.lock_order.front().a, inv.lock_order.front().b),
           inv.lock_order.empty() ? std::string("    (no warning)\n")
                                  : indented(rt::format_lock_order(inv.lock_order.front()))));
   report::Table t{
