@@ -21,7 +21,6 @@ namespace {
 
 constexpr int kGoroutines = 2;
 constexpr std::int64_t kAdds = 20'000, kAddsQuick = 5'000;
-constexpr std::size_t kReportWidth = 74;
 
 // Every line indented so the text renderer keeps it verbatim; tabs as four spaces.
 std::string indented(const std::string& text) {
@@ -31,7 +30,7 @@ std::string indented(const std::string& text) {
     for (auto tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t')) {
       line.replace(tab, 1, "    ");
     }
-    out += "    " + line.substr(0, std::max(kReportWidth, line.find_first_not_of(' ') + 1)) + "\n";
+    out += "    " + line + "\n";
   }
   return out;
 }
@@ -123,8 +122,15 @@ void detector_experiments(LessonContext& ctx) {
       "An access not ordered after a conflicting access by such a chain is a race, whether or "
       "not an update was lost this time.";
   ctx.report().add(std::move(t));
-  ctx.explain("The racy counter's report (as Go's `go run -race` prints it)",
-              racy_report.empty() ? "No race was reported." : indented(racy_report));
+  ctx.explain(
+      "The racy counter's report (as Go's `go run -race` prints it)",
+      racy_report.empty()
+          ? std::string("No race was reported.")
+          : "Read it from the top: the access that completed the race (this goroutine, this "
+            "line), the earlier access it conflicts with, then where each goroutine was started "
+            "(the `go` statement). operator()() is C++'s name for the function a lambda defines: "
+            "here, the body of each goroutine. Paths are from the repository's root.\n\n" +
+                indented(racy_report));
   ctx.explain(
       "A run that lost nothing, reported anyway",
       fmt::format(
