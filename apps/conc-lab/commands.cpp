@@ -11,6 +11,7 @@
 
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
+#include "os/sys/pid_lock.h"
 #include "report/command_hint.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
@@ -73,6 +74,56 @@ void write_handouts(const report::Report& r, const lessons::CommonOptions& optio
   if (!options.markdown_file.empty()) {
     write_file(options.markdown_file, report::render_markdown(r));
   }
+}
+
+// Two lessons measuring at once disturb each other's figures (they share the CPUs, caches and
+// memory bandwidth): a lesson holds this lock while it measures, separate from the verdict
+// ledger's lock, which is held only for the milliseconds of a read-modify-write.
+std::filesystem::path measuring_lock_path() {
+  return report::VerdictStore::default_path().parent_path() / "measuring.lock";
+}
+
+// Takes the measuring lock, waiting for another conc-lab unless --no-wait. Returns the lock
+// (empty when the state folder has no room for it: the lesson then measures unguarded, and
+// says so) and, under --no-wait, the pid of the conc-lab measuring meanwhile (0: none).
+std::unique_ptr<os::PidLock> take_measuring_lock(bool no_wait, pid_t& disturbed_by) {
+  std::unique_ptr<os::PidLock> lock;
+  try {
+    lock = std::make_unique<os::PidLock>(measuring_lock_path());
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "conc-lab: %s; measuring without it\n", e.what());
+    return nullptr;
+  }
+  if (no_wait) {
+    if (!lock->try_lock()) {
+      disturbed_by = std::max(lock->holder(), 1);
+    }
+    return lock;
+  }
+  lock->lock([](pid_t holder) {
+    const std::string who = holder > 0 ? fmt::format(" (pid {})", holder) : "";
+    std::fprintf(stderr,
+                 "conc-lab: another conc-lab is measuring%s; waiting... (Ctrl-C to stop; "
+                 "--no-wait runs at once, its figures marked as disturbed)\n",
+                 who.c_str());
+    std::fflush(stderr);
+  });
+  return lock;
+}
+
+// --no-wait while another conc-lab measured: every figure of this run is untrusted.
+void mark_disturbed(report::Report& r, pid_t other) {
+  const std::string other_text =
+      other > 1 ? fmt::format("another conc-lab (pid {})", other) : std::string("another conc-lab");
+  const std::string caveat = other_text + " was measuring when this run started (--no-wait)";
+  for (auto& m : r.measurements) {
+    m.trusted = false;
+    m.caveat = m.caveat.empty() ? caveat : m.caveat + "; " + caveat;
+  }
+  r.warn("Disturbed: " + other_text +
+         " was measuring at the same time (--no-wait), so both runs shared the CPUs and every "
+         "figure here is marked untrusted; run " +
+         report::command_hint("lesson " + r.lesson) + " again without --no-wait");
 }
 
 }  // namespace
@@ -260,7 +311,13 @@ int Commands::run_claims() const {
 int Commands::run_lesson(lessons::Lesson& lesson) const {
   lessons::CommonOptions options = lesson_options_;
   options.progress = ::isatty(2) == 1;
-  const report::Report r = lessons::run_lesson(lesson, options);
+  pid_t disturbed_by = 0;
+  auto measuring = take_measuring_lock(options.no_wait, disturbed_by);
+  report::Report r = lessons::run_lesson(lesson, options);
+  measuring.reset();  // measured: the next conc-lab may start while this one prints
+  if (disturbed_by != 0) {
+    mark_disturbed(r, disturbed_by);
+  }
   print_report(r, lesson_options_.json, lesson_options_.no_color);
   std::fflush(stdout);
   write_handouts(r, options);

@@ -28,11 +28,13 @@ inline constexpr double kMinCpuShare = 0.90;
 
 // Thread counts against the tightest limit on tasks: of the `headroom` it leaves, kLimitMargin
 // (or half, when the room is smaller) stays with the rest of the machine, and counts that need
-// more are left out. With no room at all, 1 is kept: its failure then shows the limit.
+// more are left out. When no count fits, one is measured in their place: the room there is
+// (at least 1: its failure then shows the limit). `left_out` holds only counts not measured.
 inline constexpr long long kLimitMargin = 2'000;
 struct CountsInRoom {
   std::vector<int> kept, left_out;
   long long margin = 0;
+  int stand_in = 0;  // > 0: no count fitted, and this one is measured in their place
 };
 CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom);
 

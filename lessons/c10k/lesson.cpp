@@ -136,12 +136,22 @@ void fit_task_limit(LessonContext& ctx, std::vector<int>& counts,
     return;
   }
   auto fit = c10k::fit_counts(counts, tightest->headroom);
+  const std::string room = fmt::format(
+      "{} leaves room for {} more threads, and {} of them stay with the rest of the "
+      "machine",
+      tightest->name, format_count(tightest->headroom), format_count(fit.margin));
+  std::string stand_in;
+  if (fit.stand_in > 0) {
+    const bool asked = std::find(counts.begin(), counts.end(), fit.stand_in) != counts.end();
+    stand_in =
+        fmt::format("N = {} is measured {}", format_count(fit.stand_in),
+                    asked ? "all the same, and where it fails shows the limit" : "in their place");
+  }
   if (!fit.left_out.empty()) {
-    ctx.warn(fmt::format(
-        "N = {} left out: {} leaves room for {} more threads, and {} of them stay with the "
-        "rest of the machine",
-        count_list(fit.left_out), tightest->name, format_count(tightest->headroom),
-        format_count(fit.margin)));
+    ctx.warn(fmt::format("N = {} left out: {}{}", count_list(fit.left_out), room,
+                         stand_in.empty() ? "" : "; " + stand_in));
+  } else if (!stand_in.empty()) {
+    ctx.warn(room + ": " + stand_in);
   }
   counts = std::move(fit.kept);
 }

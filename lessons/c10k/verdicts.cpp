@@ -22,8 +22,12 @@ CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom) {
     (n <= room ? r.kept : r.left_out).push_back(n);
   }
   if (r.kept.empty()) {
-    r.kept.push_back(
-        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front())));
+    r.stand_in =
+        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front()));
+    r.kept.push_back(r.stand_in);
+    // A stand-in that was asked for (1 of "1,2,10") is measured, not left out.
+    r.left_out.erase(std::remove(r.left_out.begin(), r.left_out.end(), r.stand_in),
+                     r.left_out.end());
   }
   return r;
 }

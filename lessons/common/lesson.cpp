@@ -166,6 +166,9 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
           },
           "a CPU this process may use (here " + os::format_cpu_list(cpus) + ")", "allowed CPU"));
   command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
+  command.add_flag("--no-wait", options.no_wait,
+                   "Do not wait while another conc-lab measures: run at once, with every figure "
+                   "marked as disturbed");
 }
 
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {

@@ -32,6 +32,7 @@ struct CommonOptions {
   int repeat = 0;  // 0 = the lesson's own default
   int cpu = -1;    // -1 = the first allowed CPU
   bool no_color = false;
+  bool no_wait = false;       // --no-wait: measure now even while another conc-lab measures
   std::string html_file;      // --html FILE: the Report as a self-contained HTML handout
   std::string markdown_file;  // --markdown FILE: the same as Markdown
   bool progress = false;      // not an option: the app sets it when stderr is a terminal
@@ -110,7 +111,7 @@ class Lesson {
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
 
-// --json, --quick, --repeat N, --cpu N, --no-color, --html FILE, --markdown FILE.
+// --json, --quick, --repeat N, --cpu N, --no-color, --no-wait, --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
 // Runs one lesson into a fresh Report (environment footer included).

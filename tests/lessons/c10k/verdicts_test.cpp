@@ -80,7 +80,20 @@ TEST_SUITE("c10k verdicts") {
     const auto small = fit_counts({100, 1000}, 600);  // half of the room stays free
     CHECK(small.kept == std::vector<int>{100});
     CHECK(small.margin == 300);
-    CHECK(fit_counts({5, 10}, 0).kept == std::vector<int>{1});  // its failure shows the limit
+    const auto none = fit_counts({5, 10}, 0);
+    CHECK(none.kept == std::vector<int>{1});  // its failure shows the limit
+    CHECK(none.stand_in == 1);
+    CHECK(none.left_out == std::vector<int>{5, 10});
+    // prlimit --nproc=50 with most of it in use: 1 is measured, so it is not "left out".
+    const auto nproc = fit_counts({1, 2, 10, 100}, 0);
+    CHECK(nproc.kept == std::vector<int>{1});
+    CHECK(nproc.left_out == std::vector<int>{2, 10, 100});
+    CHECK(fit_counts({1, 2, 10, 100}, 3).kept == std::vector<int>{1, 2});  // room 3 - 1
+    const auto stand_in = fit_counts({10, 100}, 12);  // room 6: N = 6 measured instead
+    CHECK(stand_in.kept == std::vector<int>{6});
+    CHECK(stand_in.stand_in == 6);
+    CHECK(stand_in.left_out == std::vector<int>{10, 100});
+    CHECK(roomy.stand_in == 0);
   }
 
   TEST_CASE("C19: 10 ms ÷ N followed, a flat slice, or something in between") {
