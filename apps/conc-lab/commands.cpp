@@ -11,8 +11,11 @@
 
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
+#include "lessons/common/progress.h"
+#include "predict_prompt.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
+#include "report/prediction_log.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
 #include "usage.h"
@@ -74,6 +77,20 @@ void write_handouts(const report::Report& r, const lessons::CommonOptions& optio
   }
 }
 
+void record_predictions(const std::vector<lessons::Prediction>& results) {
+  std::vector<report::PredictionRecord> records;
+  const std::string now = report::utc_timestamp();
+  for (const auto& p : results) {
+    records.push_back({now, p.lesson, p.question_id, p.label, p.unit, p.guess, p.measured});
+  }
+  if (records.empty()) {
+    return;
+  }
+  if (auto warning = report::append_predictions(report::default_prediction_log(), records)) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+}
+
 }  // namespace
 
 Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) {
@@ -82,6 +99,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_claims(app);
   add_lessons(app);
   add_bench(app);
+  add_progress(app);
   add_shell_integration(app);
 }
 
@@ -104,6 +122,14 @@ void Commands::add_claims(CLI::App& app) {
   cmd->add_flag("--json", claims_.json, "Print JSON");
   cmd->add_flag("--no-color", claims_.no_color, "No colour");
   cmd->callback([this] { selected_ = [this] { return run_claims(); }; });
+}
+
+void Commands::add_progress(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "progress", "What you have done here: lessons run, claims seen, your predictions");
+  cmd->add_flag("--json", progress_.json, "Print JSON");
+  cmd->add_flag("--no-color", progress_.no_color, "No colour");
+  cmd->callback([this] { selected_ = [this] { return run_progress(); }; });
 }
 
 void Commands::add_lessons(CLI::App& app) {
@@ -240,10 +266,32 @@ int Commands::run_claims() const {
   return kExitOk;
 }
 
+int Commands::run_progress() const {
+  report::VerdictStore store(report::VerdictStore::default_path());
+  if (auto warning = store.load()) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+  int skipped = 0;
+  const auto predictions = report::load_predictions(report::default_prediction_log(), &skipped);
+  if (skipped > 0) {
+    std::fprintf(stderr, "conc-lab: %d unreadable line(s) in %s were left out\n", skipped,
+                 report::default_prediction_log().c_str());
+  }
+  print_report(lessons::progress_report(lessons_, store, predictions), progress_.json,
+               progress_.no_color);
+  return kExitOk;
+}
+
 int Commands::run_lesson(lessons::Lesson& lesson) const {
   lessons::CommonOptions options = lesson_options_;
   options.progress = ::isatty(2) == 1;
+  if (options.predict) {
+    options.predict_session = terminal_predict_session();
+  }
   const report::Report r = lessons::run_lesson(lesson, options);
+  if (options.predict_session) {
+    record_predictions(options.predict_session->results);
+  }
   print_report(r, lesson_options_.json, lesson_options_.no_color);
   std::fflush(stdout);
   write_handouts(r, options);

@@ -40,6 +40,7 @@ class Commands {
   void add_claims(CLI::App& app);
   void add_lessons(CLI::App& app);
   void add_bench(CLI::App& app);
+  void add_progress(CLI::App& app);
   // `completion bash|zsh` and the hidden `man` (shell_commands.cpp).
   void add_shell_integration(CLI::App& app);
 
@@ -47,11 +48,12 @@ class Commands {
   int run_list() const;
   int run_info() const;
   int run_claims() const;
+  int run_progress() const;
   int run_lesson(lessons::Lesson& lesson) const;
 
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
-  OutputOptions list_, info_, claims_;
+  OutputOptions list_, info_, claims_, progress_;
   BenchOptions bench_;
   std::string completion_shell_;
   lessons::CommonOptions lesson_options_;

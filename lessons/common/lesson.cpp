@@ -102,6 +102,21 @@ void LessonContext::warn(std::string text) {
   report_.warn(std::move(text));
 }
 
+void LessonContext::predict(Question q) {
+  const auto& session = options_.predict_session;
+  if (!options_.predict || !session || !session->ask) {
+    return;
+  }
+  guesses_.push_back(session->ask(q));
+  asked_.push_back(std::move(q));
+}
+
+void LessonContext::finish_predictions() {
+  if (!asked_.empty()) {
+    add_prediction_table(report_, asked_, guesses_, *options_.predict_session);
+  }
+}
+
 void LessonContext::check_interrupted() {
   os::throw_if_interrupted();
 }
@@ -166,6 +181,9 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
           },
           "CPU", "allowed CPU"));
   command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
+  command.add_flag("--predict", options.predict,
+                   "Guess each headline figure before it is measured, then see how close "
+                   "you were");
 }
 
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
@@ -178,6 +196,7 @@ report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
   }
   LessonContext ctx(options, report, info);
   lesson.run(ctx);
+  ctx.finish_predictions();
   return report;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lessons/common/options.h"
+#include "lessons/common/predict.h"
 #include "report/report.h"
 
 namespace conc::os {
@@ -35,6 +36,9 @@ struct CommonOptions {
   std::string html_file;      // --html FILE: the Report as a self-contained HTML handout
   std::string markdown_file;  // --markdown FILE: the same as Markdown
   bool progress = false;      // not an option: the app sets it when stderr is a terminal
+  bool predict = false;       // --predict: ask for a guess before each headline experiment
+  // Not an option: how the app asks, and where the guesses go (predict.h). Null: no one asks.
+  std::shared_ptr<PredictSession> predict_session;
 };
 
 // What tells that the process stood still: continues after a stop (SIGCONT) and time the
@@ -78,6 +82,11 @@ class LessonContext {
                                std::vector<double> samples, std::string method);
   void verdict(report::ClaimVerdict v);
   void warn(std::string text);
+  // Declares the question the next experiment answers (predict.h); with --predict the student
+  // is asked now, before it runs. Call it just before the experiment.
+  void predict(Question q);
+  // The "Your predictions" table, once the lesson has run (run_lesson calls it).
+  void finish_predictions();
 
   // One line on stderr while the lesson runs (when the app asked for progress): for a long
   // experiment, say what is coming before it starts. Never part of the report.
@@ -93,6 +102,8 @@ class LessonContext {
   int cpu_;
   std::vector<int> allowed_cpus_;
   PauseMarks pause_marks_;
+  std::vector<Question> asked_;
+  std::vector<std::optional<double>> guesses_;
   bool pause_warned_ = false;
 };
 
