@@ -13,6 +13,7 @@
 #include "lessons/common/environment.h"
 #include "lessons/common/progress.h"
 #include "predict_prompt.h"
+#include "report/command_hint.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
 #include "report/prediction_log.h"
@@ -133,12 +134,17 @@ void Commands::add_progress(CLI::App& app) {
 }
 
 void Commands::add_lessons(CLI::App& app) {
-  auto* lesson_cmd = app.add_subcommand("lesson", "Run one lesson: conc-lab lesson <name>");
+  auto* lesson_cmd = app.add_subcommand(
+      "lesson", "Run one lesson: " + report::command_hint("lesson <name or number in list>"));
   lesson_cmd->require_subcommand(1);
+  int number = 0;
   for (auto& lesson : lessons_) {
     auto* cmd =
         lesson_cmd->add_subcommand(std::string(lesson->name()), std::string(lesson->title()));
-    cmd->footer("Claims: " + join_claims(lesson->claims()) + " (conc-lab claims)");
+    // `lesson 3` runs the third lesson of `list`, which numbers them.
+    cmd->alias(std::to_string(++number));
+    cmd->footer("Claims: " + join_claims(lesson->claims()) + " (" + report::command_hint("claims") +
+                ")");
     lessons::add_common_options(*cmd, lesson_options_);
     lesson->add_options(*cmd);
     lessons::Lesson* l = lesson.get();
@@ -150,12 +156,15 @@ void Commands::add_bench(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("bench", "The runtime's microbenchmarks, as the Go peer runs them");
   cmd->add_flag("--json", bench_.json, "One JSON line per benchmark (the peers' shape)");
-  cmd->add_option("--only", bench_.only, "Run one benchmark")->check(CLI::IsMember(bench_names()));
+  cmd->add_option("--only", bench_.only, "Run one benchmark")
+      ->type_name("NAME")
+      ->check(CLI::IsMember(bench_names()));
   cmd->add_flag("--in-process", bench_.in_process, "Run --only here (used by bench itself)")
       ->group("");
   cmd->callback([this] {
     if (bench_.in_process && bench_.only.empty()) {
-      throw UsageError("bench --in-process needs --only NAME (see conc-lab bench --help)");
+      throw UsageError("bench --in-process needs --only NAME (see " +
+                       report::command_hint("bench --help") + ")");
     }
     selected_ = [this] { return run_bench_command(bench_); };
   });
@@ -214,12 +223,21 @@ int Commands::print_syllabus() const {
   for (const auto& l : lessons_) {
     out += fmt::format("  {:<28} {}\n", l->name(), l->title());
   }
-  out +=
-      "\nStart with:  conc-lab info                 (the machine)\n"
-      "             conc-lab lesson " +
-      std::string(lessons_.empty() ? "<name>" : lessons_.front()->name()) +
-      "\n             conc-lab claims               (all claims and their verdicts here)\n"
-      "Options of a lesson: conc-lab lesson <name> --help\n";
+  using report::command_hint;
+  const std::string first = lessons_.empty() ? "<name>" : std::string(lessons_.front()->name());
+  const std::vector<std::pair<std::string, std::string>> starts = {
+      {command_hint("info"), "the machine you measure on"},
+      {command_hint("lesson " + first), "the first lesson (or: lesson 1)"},
+      {command_hint("claims"), "every claim and its verdict here"},
+      {command_hint("lesson <name> --help"), "a lesson's options"}};
+  std::size_t width = 0;
+  for (const auto& s : starts) {
+    width = std::max(width, s.first.size());
+  }
+  out += "\nStart with:\n";
+  for (const auto& [command, what] : starts) {
+    out += fmt::format("  {:<{}}  {}\n", command, width, what);
+  }
   print(out);
   return kExitOk;
 }

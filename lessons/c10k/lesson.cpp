@@ -88,6 +88,7 @@ class C10kLesson final : public Lesson {
                           "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_option("--connections", connections_,
                    "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->type_name("N")
         ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "

@@ -162,7 +162,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   const auto cpus = os::allowed_cpus();
   command
       .add_option("--cpu", options.cpu,
-                  "CPU for pinned experiments (default: first allowed, here " +
+                  "CPU for pinned experiments (default: the first allowed, CPU " +
                       std::to_string(cpus.empty() ? 0 : cpus.front()) + ")")
       ->type_name("N")
       ->check(CLI::Validator(
@@ -179,7 +179,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
             }
             return "";
           },
-          "CPU", "allowed CPU"));
+          "a CPU this process may use (here " + os::format_cpu_list(cpus) + ")", "allowed CPU"));
   command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
   command.add_flag("--predict", options.predict,
                    "Guess each headline figure before it is measured, then see how close "

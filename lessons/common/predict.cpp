@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "report/command_hint.h"
+
 namespace conc::lessons {
 
 std::function<std::optional<double>(const report::Report&)> median_of(std::string measurement_id,
@@ -73,8 +75,8 @@ void add_prediction_table(report::Report& report, const std::vector<Question>& a
                   {"question", "you said", "measured", "off"},
                   {},
                   "\"off\" is the factor between guess and measurement, whichever is larger "
-                  "divided by the smaller: 2.0× means half or double. Your record: "
-                  "conc-lab progress."};
+                  "divided by the smaller: 2.0× means half or double. Your record: " +
+                      report::command_hint("progress") + "."};
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const Question& q = asked[i];
     Prediction p{report.lesson, q.id,       q.label,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "lessons/common/claims.h"
+#include "report/command_hint.h"
 #include "report/stats.h"
 
 namespace conc::lessons {
@@ -75,8 +76,8 @@ constexpr std::size_t kShownPredictions = 12;  // the newest; the trend uses all
 void add_predictions(report::Report& r, const std::vector<report::PredictionRecord>& records) {
   if (records.empty()) {
     r.add(report::Section{"Predictions",
-                          "No predictions yet. Guess before you measure: "
-                          "conc-lab lesson context-switch --predict"});
+                          "No predictions yet. Guess before you measure: " +
+                              report::command_hint("lesson context-switch --predict")});
     return;
   }
   report::Table t{"predictions",
