@@ -86,8 +86,8 @@ TEST_CASE("every renderer prints saved Reports exactly as the goldens say") {
   for (const std::string name : kSaved) {
     CAPTURE(name);
     const Report r = report_from_json_text(slurp(kGoldenDir / "saved" / (name + ".json")));
-    check_golden(render_text(r, {.color = false, .width = 80}), name + ".w80.txt");
-    check_golden(render_text(r, {.color = false, .width = 120}), name + ".w120.txt");
+    check_golden(render_text(r, TextStyle::plain(80)), name + ".w80.txt");
+    check_golden(render_text(r, TextStyle::plain(120)), name + ".w120.txt");
     check_golden(render_json(r), name + ".json");
   }
 }
