@@ -29,15 +29,15 @@ namespace conc::lessons {
 struct CommonOptions {
   bool json = false;
   bool quick = false;
-  int repeat = 0;  // 0 = the lesson's own default
-  int cpu = -1;    // -1 = the first allowed CPU
+  int repeat = 0;              // 0 = the lesson's own default
+  int cpu = -1;                // -1 = the first allowed CPU
   bool no_color = false;       // --no-color: another name for --color=never
   std::string color = "auto";  // --color=auto|always|never (see report::want_color)
   bool brief = false;          // --brief: per claim the verdict and one line of its because
   bool explain_rules = false;  // --explain-rules: each verdict's rule under its because
-  std::string html_file;      // --html FILE: the Report as a self-contained HTML handout
-  std::string markdown_file;  // --markdown FILE: the same as Markdown
-  bool progress = false;      // not an option: the app sets it when stderr is a terminal
+  std::string html_file;       // --html FILE: the Report as a self-contained HTML handout
+  std::string markdown_file;   // --markdown FILE: the same as Markdown
+  bool progress = false;       // not an option: the app sets it when stderr is a terminal
 };
 
 // What tells that the process stood still: continues after a stop (SIGCONT) and time the

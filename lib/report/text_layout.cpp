@@ -50,12 +50,13 @@ bool ends_with_digit(std::string_view w) {
 
 // Units that read wrongly on a line of their own, away from their number.
 bool is_unit(std::string_view w) {
-  while (!w.empty() && (w.back() == ',' || w.back() == ';' || w.back() == ')' ||
-                        w.back() == '.' || w.back() == ':')) {
+  while (!w.empty() && (w.back() == ',' || w.back() == ';' || w.back() == ')' || w.back() == '.' ||
+                        w.back() == ':')) {
     w.remove_suffix(1);
   }
   static constexpr std::array<std::string_view, 16> kUnits = {
-      "ns", "µs", "us", "ms", "s", "B", "KiB", "MiB", "GiB", "TiB", "%", "pts", "×", "Hz", "kB", "MB"};
+      "ns",  "µs",  "us", "ms",  "s", "B",  "KiB", "MiB",
+      "GiB", "TiB", "%",  "pts", "×", "Hz", "kB",  "MB"};
   return std::find(kUnits.begin(), kUnits.end(), w) != kUnits.end();
 }
 
@@ -182,7 +183,7 @@ void emit_row(std::vector<GridLine>& out, const std::vector<std::string>& cells,
     for (std::size_t c = 0; c < widths.size(); ++c) {
       const std::string text = l < wrapped[c].size() ? wrapped[c][l] : "";
       line += (numeric[c] && kind == GridLine::Kind::body) ? pad_left(text, widths[c])
-                                                            : pad_right(text, widths[c]);
+                                                           : pad_right(text, widths[c]);
       if (c + 1 < widths.size()) {
         line += std::string(kGap, ' ');
       }
@@ -220,9 +221,8 @@ std::vector<GridLine> vertical(const TextGrid& g, std::size_t width) {
   const std::size_t value_w = width - kLabelIndent - label_w - kGap;
   std::vector<GridLine> out;
   for (const auto& r : g.rows) {
-    const std::string heading = g.header.empty() || g.header[0].empty()
-                                    ? cell(r, 0)
-                                    : g.header[0] + ": " + cell(r, 0);
+    const std::string heading =
+        g.header.empty() || g.header[0].empty() ? cell(r, 0) : g.header[0] + ": " + cell(r, 0);
     for (auto& l : wrap_words(heading, width - kIndent)) {
       out.push_back({GridLine::Kind::header, std::string(kIndent, ' ') + l});
     }
@@ -319,8 +319,8 @@ std::vector<GridLine> layout_grid(const TextGrid& grid, int width) {
   if (const auto widths = fitted_widths(grid, room); !widths.empty()) {
     return horizontal(grid, widths);
   }
-  const std::vector<TextGrid> parts = grid.header.size() > 2 ? stacked(grid, room)
-                                                             : std::vector<TextGrid>{};
+  const std::vector<TextGrid> parts =
+      grid.header.size() > 2 ? stacked(grid, room) : std::vector<TextGrid>{};
   if (parts.empty()) {
     return vertical(grid, room);
   }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -56,6 +57,33 @@ std::size_t columns_of(int width) {
   return static_cast<std::size_t>(std::max(width, kNarrowestWidth));
 }
 
+// A line the lesson laid out itself, indented by two. One wider than the page (a runtime's
+// report quoted whole, say) is broken between words, the rest indented under its start, rather
+// than left for the terminal to wrap at column 0.
+std::string verbatim_line(const std::string& line, int width) {
+  const std::size_t room = columns_of(width) - 2;
+  if (display_width(line) <= room) {
+    return "  " + line + "\n";
+  }
+  const std::size_t indent = std::min(line.find_first_not_of(' '), room / 2);
+  std::string out;
+  bool first = true;
+  std::string rest = line.substr(line.find_first_not_of(' '));
+  while (!rest.empty()) {
+    const std::size_t lead = indent + (first ? 0 : 4);
+    const auto pieces = wrap_words(rest, room - lead);
+    out += "  " + std::string(lead, ' ') + pieces.front() + "\n";
+    // What is left after the first piece, re-wrapped at the continuation indent.
+    std::string left;
+    for (std::size_t i = 1; i < pieces.size(); ++i) {
+      left += (left.empty() ? "" : " ") + pieces[i];
+    }
+    rest = std::move(left);
+    first = false;
+  }
+  return out;
+}
+
 // Paragraphs are re-flowed to the width, except those with an indented line (art, code, lists
 // that the lesson laid out itself).
 void wrap_into(std::string& out, std::string_view text, int width) {
@@ -66,12 +94,11 @@ void wrap_into(std::string& out, std::string_view text, int width) {
     if (para.empty()) {
       return;
     }
-    const bool verbatim = std::any_of(para.begin(), para.end(), [](const std::string& l) {
-      return !l.empty() && l[0] == ' ';
-    });
+    const bool verbatim = std::any_of(
+        para.begin(), para.end(), [](const std::string& l) { return !l.empty() && l[0] == ' '; });
     if (verbatim) {
       for (const auto& l : para) {
-        out += "  " + l + "\n";
+        out += verbatim_line(l, width);
       }
     } else {
       std::string joined;
@@ -220,9 +247,8 @@ std::string method_lines(const std::vector<const Measurement*>& ms, int width) {
 // A run of consecutive measurements is shown as one aligned block.
 void render_measurements(std::string& out, const std::vector<const Measurement*>& ms,
                          const Painter& p, int width) {
-  TextGrid grid{{"measured", "median", "p10 – p90", "min – max", "n"},
-                {},
-                {false, true, true, true, true}};
+  TextGrid grid{
+      {"measured", "median", "p10 – p90", "min – max", "n"}, {}, {false, true, true, true, true}};
   for (const auto* m : ms) {
     // Durations and sizes are scaled to one unit per row, chosen by the median ("1.23 µs", not
     // "1,234 ns").
@@ -230,11 +256,11 @@ void render_measurements(std::string& out, const std::vector<const Measurement*>
     const std::string suffix = unit.empty() ? "" : " " + unit;
     // One sample has no spread to show.
     const bool single = m->stats.n <= 1;
-    grid.rows.push_back(
-        {m->label + (m->trusted ? "" : " (!)"), format_number(m->stats.median / scale) + suffix,
-         single ? "—" : range_text(*m, unit, m->stats.p10, m->stats.p90),
-         single ? "—" : range_text(*m, unit, m->stats.min, m->stats.max),
-         std::to_string(m->stats.n)});
+    grid.rows.push_back({m->label + (m->trusted ? "" : " (!)"),
+                         format_number(m->stats.median / scale) + suffix,
+                         single ? "—" : range_text(*m, unit, m->stats.p10, m->stats.p90),
+                         single ? "—" : range_text(*m, unit, m->stats.min, m->stats.max),
+                         std::to_string(m->stats.n)});
   }
   // On a narrow page the extremes give way to the labels: p10 – p90 already shows the spread
   // (the JSON keeps both).
@@ -341,16 +367,15 @@ void render_timeline(std::string& out, const Timeline& t, const Painter& p, int 
     for (std::size_t c = 0; c < n; ++c) {
       axis += "─";
     }
-    const std::string span =
-        n == buckets ? "" : fmt::format(" columns {}–{}", from + 1, from + n);
+    const std::string span = n == buckets ? "" : fmt::format(" columns {}–{}", from + 1, from + n);
     out += p.dim(fmt::format("  {} └{}┘", std::string(label_w, ' '), axis)) + "\n";
     if (!span.empty()) {
       out += p.dim(pad_left(span, label_w + 4 + span.size())) + "\n";
     }
   }
   if (!t.rows.empty()) {
-    out += p.dim(wrapped_lines(
-        fmt::format("one column = {} ms", format_number(t.bucket_ms)), width, label_w + 4));
+    out += p.dim(wrapped_lines(fmt::format("one column = {} ms", format_number(t.bucket_ms)), width,
+                               label_w + 4));
   }
   if (!t.legend.empty()) {
     out += p.dim(wrapped_lines(t.legend, width, 2));
@@ -384,16 +409,25 @@ void render_verdict(std::string& out, const ClaimVerdict& v, const Painter& p,
   out += "\n";
 }
 
-// The first sentence (or clause) of a because, cut to one line of `width` columns.
+// The first clause of a because (up to the first ". ", "; " or ": " outside brackets, which is
+// where the lessons put the figures), cut to one line of `width` columns.
 std::string one_line(const std::string& because, std::size_t width) {
-  std::string first = because;
-  for (const char* end : {". ", "; "}) {
-    const auto at = first.find(end);
-    if (at != std::string::npos) {
-      first.resize(at);
+  int depth = 0;
+  std::size_t end = because.size();
+  for (std::size_t i = 0; i + 1 < because.size() && end == because.size(); ++i) {
+    const char c = because[i];
+    depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+    // A clause shorter than this is a label ("pinned: ..."), and a colon before a number is a
+    // field ("Threads: 1"): neither ends the headline.
+    constexpr std::size_t kShortestClause = 24;
+    const bool field = c == ':' && i + 2 < because.size() &&
+                       std::isdigit(static_cast<unsigned char>(because[i + 2]));
+    if (depth == 0 && (c == '.' || c == ';' || c == ':') && because[i + 1] == ' ' && !field &&
+        display_width(std::string_view(because).substr(0, i)) >= kShortestClause) {
+      end = i;
     }
   }
-  const auto lines = wrap_words(first, width - 1);
+  const auto lines = wrap_words(because.substr(0, end), width - 1);
   return lines.size() == 1 ? lines.front() : lines.front() + "…";
 }
 

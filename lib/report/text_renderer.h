@@ -20,7 +20,7 @@ struct TextStyle {
   // brief: per claim the verdict and one line of its because (what a teacher projects);
   // full: everything the lesson said.
   enum class View { full, brief } view = View::full;
-  bool explain_rules = false;      // print each verdict's rule under its because
+  bool explain_rules = false;        // print each verdict's rule under its because
   std::string command = "conc-lab";  // how the user types conc-lab, for the "next:" hint
   // The lesson that follows in the notes ("" after the last one, or for a page that is not a
   // lesson): the page ends with the command that runs it.
