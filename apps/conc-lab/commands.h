@@ -34,6 +34,7 @@ class Commands {
   struct OutputOptions {
     bool json = false;
     bool no_color = false;
+    std::string color = "auto";
   };
   void add_list(CLI::App& app);
   void add_info(CLI::App& app);
@@ -50,6 +51,8 @@ class Commands {
   int run_claims() const;
   int run_progress() const;
   int run_lesson(lessons::Lesson& lesson) const;
+  // The lesson after `name` in the notes' order; "" after the last.
+  std::string next_lesson_after(std::string_view name) const;
 
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;

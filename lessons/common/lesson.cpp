@@ -180,10 +180,31 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
             return "";
           },
           "a CPU this process may use (here " + os::format_cpu_list(cpus) + ")", "allowed CPU"));
-  command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
+  add_color_option(command, options.color);
+  command.add_flag("--no-color", options.no_color, "No colour even on a terminal (--color=never)");
+  command.add_flag("--brief", options.brief,
+                   "The short view: per claim the verdict and one line of why (for a projector)");
+  command.add_flag("--explain-rules", options.explain_rules,
+                   "Print under each verdict the rule that decided it");
   command.add_flag("--predict", options.predict,
                    "Guess each headline figure before it is measured, then see how close "
                    "you were");
+}
+
+void add_color_option(CLI::App& command, std::string& color) {
+  command
+      .add_option("--color", color,
+                  "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR or "
+                  "CLICOLOR_FORCE turn it on), always or never")
+      ->type_name("WHEN")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            if (value == "auto" || value == "always" || value == "never") {
+              return "";
+            }
+            return "'" + value + "' is not auto, always or never";
+          },
+          "WHEN", "colour choice"));
 }
 
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {

@@ -30,13 +30,16 @@ namespace conc::lessons {
 struct CommonOptions {
   bool json = false;
   bool quick = false;
-  int repeat = 0;  // 0 = the lesson's own default
-  int cpu = -1;    // -1 = the first allowed CPU
-  bool no_color = false;
-  std::string html_file;      // --html FILE: the Report as a self-contained HTML handout
-  std::string markdown_file;  // --markdown FILE: the same as Markdown
-  bool progress = false;      // not an option: the app sets it when stderr is a terminal
-  bool predict = false;       // --predict: ask for a guess before each headline experiment
+  int repeat = 0;              // 0 = the lesson's own default
+  int cpu = -1;                // -1 = the first allowed CPU
+  bool no_color = false;       // --no-color: another name for --color=never
+  std::string color = "auto";  // --color=auto|always|never (see report::want_color)
+  bool brief = false;          // --brief: per claim the verdict and one line of its because
+  bool explain_rules = false;  // --explain-rules: each verdict's rule under its because
+  std::string html_file;       // --html FILE: the Report as a self-contained HTML handout
+  std::string markdown_file;   // --markdown FILE: the same as Markdown
+  bool progress = false;       // not an option: the app sets it when stderr is a terminal
+  bool predict = false;        // --predict: ask for a guess before each headline experiment
   // Not an option: how the app asks, and where the guesses go (predict.h). Null: no one asks.
   std::shared_ptr<PredictSession> predict_session;
 };
@@ -121,8 +124,11 @@ class Lesson {
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
 
-// --json, --quick, --repeat N, --cpu N, --no-color, --html FILE, --markdown FILE.
+// --json, --quick, --repeat N, --cpu N, --color WHEN, --no-color, --brief, --explain-rules,
+// --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);
+// --color WHEN alone, for the other commands that print a page (info).
+void add_color_option(CLI::App& command, std::string& color);
 
 // Runs one lesson into a fresh Report (environment footer included).
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options);
