@@ -317,6 +317,15 @@ void probe_alone(LessonContext& ctx, const Settings& s) {
 std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
                                          const std::vector<int>& counts,
                                          const std::vector<Windows>& windows) const {
+  if (!counts.empty()) {
+    const int n = counts.back();
+    ctx.predict({"c10k_turn_ms",
+                 fmt::format("{} busy threads share CPU {}. How long does each one run per "
+                             "turn before another takes the CPU?",
+                             format_count(n), s.cpu),
+                 fmt::format("turn, {} busy threads", format_count(n)), "ms", 0.001, 10'000,
+                 median_of(fmt::format("slice_ns_n{}", n), 1e-6)});
+  }
   std::vector<Row> rows;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     LessonContext::check_interrupted();
