@@ -36,18 +36,6 @@ std::string ratio_text(double a, double b) {
   return a > 0 && b > 0 ? format_ratio(a / b) : std::string("n/a");
 }
 
-// The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
-// for the features the kernel enabled); nullopt where there is no such leaf.
-std::optional<unsigned> xsave_area_bytes() {
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid_count(0xD, 0, &eax, &ebx, &ecx, &edx) != 0 && ebx > 0) {
-    return ebx;
-  }
-#endif
-  return std::nullopt;
-}
-
 void record_yardsticks(LessonContext& ctx, const Yardsticks& y) {
   // Every yardstick sample: pinned to the ping-pongs' CPU, the fastest of kSubBatches batches.
   auto sampling = [&](long batch) {
@@ -326,6 +314,16 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
       "ratios: absolute numbers from another machine, or from this one an hour ago, are "
       "not comparable.";
   ctx.explain("Why your numbers differ from a laptop's", text);
+}
+
+std::optional<unsigned> xsave_area_bytes() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(0xD, 0, &eax, &ebx, &ecx, &edx) != 0 && ebx > 0) {
+    return ebx;
+  }
+#endif
+  return std::nullopt;
 }
 
 }  // namespace conc::lessons::context_switch

@@ -82,6 +82,9 @@ Trust check_trust(const PingPongFigure& f, int cpu);
 void report_switch_costs(LessonContext& ctx, const SwitchCosts& costs);
 void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs);
 void explain_machine(LessonContext& ctx, const SwitchCosts& costs);
+// The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
+// for the features the kernel enabled); nullopt where there is no such leaf.
+std::optional<unsigned> xsave_area_bytes();
 
 // C17: runs the busy loop alone and under forced switches, round-major; adds its section,
 // measurements and table to the report, and returns what the verdict needs.
