@@ -295,9 +295,11 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
       format_ns(syscall), format_number(syscall / median(costs.y.call)), format_ns(rt));
   text += info.hypervisor
               ? "This is a virtual machine (the CPU reports the hypervisor flag): the guest "
-                "kernel runs the switch, but timers, interrupts and page-table changes may "
-                "exit to the hypervisor, and a vCPU can be descheduled under you (steal "
-                "time). "
+                "kernel runs the switch, but timers and interrupts may exit to the hypervisor, "
+                "and a vCPU can be descheduled under you (steal time). A page-table change "
+                "(CR3 load) exits only under shadow paging; with nested paging (EPT/NPT, any "
+                "recent host) it does not, but each TLB miss then walks two levels of page "
+                "tables. "
               : "This does not look like a virtual machine (no hypervisor flag). ";
   text += pti ? fmt::format(
                     "Kernel page-table isolation is on (meltdown: {}): every system "
