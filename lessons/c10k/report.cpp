@@ -104,10 +104,12 @@ std::string cost_note(const std::vector<Row>& rows, const Row& base, const RunFa
       "switches/s = turns begun per second, all threads together; involuntary = share of those "
       "switches that were preemptions (/proc/<pid>/task/<tid>/sched); CPU share = the workers' "
       "time on the CPU ÷ window (100% = all of CPU {}; ± one tick, since the running thread's "
-      "counter is brought up to date only at ticks); work/s = work units finished inside the "
+      "counter is brought up to date only at ticks, so it is shown at most 100%); work/s = "
+      "work units finished inside the "
       "window, one unit being {} xorshift rounds{}; work per CPU-s = units per second of CPU "
       "time the workers had, relative to N={} ({}), so that other programs taking the CPU do "
-      "not count as switching cost; waited per turn = "
+      "not count as switching cost (above 100%: more work per CPU-second than N={}, the "
+      "noise between windows); waited per turn = "
       "schedstat run-queue wait ÷ turns. Then the probe arrives on the CPU (its own window, "
       "busy threads still running): first wake = how late its first 1 ms sleep ended, just "
       "after it arrived; p50 and p99 = all its later wake-ups. {}",
@@ -121,7 +123,7 @@ std::string cost_note(const std::vector<Row>& rows, const Row& base, const RunFa
                         format_percent(kMinCpuShare))
           : fmt::format("no N had {} of the CPU: other programs ran on it throughout",
                         format_percent(kMinCpuShare)),
-      sleeper_text(rows, facts.info.config_hz));
+      base.created, sleeper_text(rows, facts.info.config_hz));
 }
 
 }  // namespace
@@ -229,7 +231,8 @@ void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFact
             : kDash;
     table.rows.push_back(
         {static_cast<std::int64_t>(r.created), st.slices_per_second(), involuntary,
-         format_percent(st.cpu_share()), r.work_per_second(),
+         // A share read at ticks can pass 100% by up to a tick: shown at most 100%.
+         format_percent(std::min(st.cpu_share(), 1.0)), r.work_per_second(),
          base_work > 0 ? format_percent(r.work_per_cpu_second() / base_work) : kDash,
          ns_or_dash(st.mean_wait_per_turn_ns()),
          r.first_wake_ns ? format_ns(static_cast<double>(*r.first_wake_ns)) : kDash,

@@ -198,7 +198,9 @@ void add_table(LessonContext& ctx, const std::vector<PressureRow>& rows,
       "1 − that ÷ the same alone, same round. ±: half the p10–p90 range over the rounds, in "
       "percentage points. CPU lost/switch = CPU lost × 1 s ÷ forced switches/s, shown only "
       "where the CPU lost is larger than its ±: '— (within noise)' means this run could not "
-      "tell that loss from zero.",
+      "tell that loss from zero. A negative loss (here or at p10) is the loop doing more "
+      "work beside the switches than alone in that round: other tasks took more of the CPU "
+      "in the loop's lone window, not a gain from switching.",
       format_number(background));
   ctx.report().add(std::move(t));
 }
