@@ -89,9 +89,7 @@ std::optional<unsigned> xsave_area_bytes();
 // C17: runs the busy loop alone and under forced switches, round-major; adds its section,
 // measurements and table to the report, and returns what the verdict needs.
 struct PressureOutcome {
-  double lost_share_at_max = 0;       // work lost with the pair ping-ponging freely
-  double forced_switches_at_max = 0;  // switches/s above what the loop alone saw
-  double alone_cpu_share = 0;         // the loop's share of its CPU when alone
+  C17Paced paced;  // the highest paced rate, against the loop alone
 };
 PressureOutcome measure_switch_pressure(LessonContext& ctx);
 

@@ -225,12 +225,22 @@ PressureOutcome measure_switch_pressure(LessonContext& ctx) {
         "that CPU, so its losses are not the switches' alone (a quieter CPU: --cpu N)",
         format_percent(alone_cpu), ctx.cpu()));
   }
-  const PressureRow& max = rows.back();
+  // The highest paced rate: the row before the free ping-pong.
+  const PressureRow& paced = rows[rows.size() - 2];
+  const auto cpu = report::summarize(paced.cpu_lost);
+  std::vector<double> indirect;
+  for (std::size_t r = 0; r < paced.samples.size(); ++r) {
+    const auto& s = paced.samples[r];
+    const auto& a = alone.samples[r];
+    if (s.loop_cpu_share > 0 && a.loop_cpu_share > 0 && a.iterations_per_s > 0) {
+      indirect.push_back(1 - (s.iterations_per_s / s.loop_cpu_share) /
+                                 (a.iterations_per_s / a.loop_cpu_share));
+    }
+  }
   PressureOutcome outcome;
-  outcome.lost_share_at_max = median(max.work_lost);
-  outcome.forced_switches_at_max =
-      median(max.column(&os::BusyLoopSample::switches_per_s)) - background;
-  outcome.alone_cpu_share = alone_cpu;
+  outcome.paced = {median(paced.column(&os::BusyLoopSample::switches_per_s)) - background,
+                   cpu.median, (cpu.p90 - cpu.p10) / 2, indirect.empty() ? 0 : median(indirect),
+                   alone_cpu};
   return outcome;
 }
 

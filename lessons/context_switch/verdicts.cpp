@@ -219,38 +219,54 @@ ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns,
   return v;
 }
 
-ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_with_syscalls_ns,
-                       double alone_cpu_share, const Trust& trust) {
+ClaimVerdict judge_c17(const C17Paced& p, double switch_with_syscalls_ns, const Trust& trust) {
   ClaimVerdict v{"C17", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "at the highest switch rate: contradicted when the busy loop lost under {} of its work; "
-      "confirmed when it lost at least {} and the time lost per forced switch is within {} of "
-      "what one switch with its system calls costs in the ping-pong; nuanced otherwise, and "
-      "always nuanced when the loop alone got under {} of its CPU (other tasks competed){}",
-      format_percent(kC17NoiseShare), format_percent(kC17MinShare), format_ratio(kC17Agreement),
+      "at the highest paced rate: confirmed when the loop's CPU lost is beyond its "
+      "round-to-round spread and, per forced switch, within {} of what a switch with its "
+      "system calls costs in the ping-pong; contradicted when the switches should have taken "
+      "at least {} times the spread and no loss was measured; could not judge when that "
+      "predicted loss is within the noise or the loop alone got under {} of its CPU; nuanced "
+      "otherwise{}",
+      format_ratio(kC17Agreement), format_number(kC17VisibleSpreads),
       format_percent(kC17MinAloneCpuShare), kTrustRule);
-  const double lost_per_switch_ns = switches_per_s > 0 ? lost_share * 1e9 / switches_per_s : 0;
-  const double agreement =
-      switch_with_syscalls_ns > 0 ? lost_per_switch_ns / switch_with_syscalls_ns : 0;
+  const double predicted = p.forced_per_s * switch_with_syscalls_ns / 1e9;
   const std::string measured = fmt::format(
-      "with {} switches/s forced on its CPU the busy loop did {} less work; that is {} lost "
-      "per switch, against {} for a switch with its system calls in the ping-pong",
-      format_number(switches_per_s), format_percent(lost_share), format_ns(lost_per_switch_ns),
-      format_ns(switch_with_syscalls_ns));
-  if (alone_cpu_share < kC17MinAloneCpuShare) {
+      "with {} switches/s forced on its CPU the busy loop lost {} of its CPU time (±{}), where "
+      "{} per switch with its system calls predicts {}; per second of its own CPU time it did "
+      "{} less work (caches and TLB refilled after the switches)",
+      format_number(p.forced_per_s), format_percent(p.cpu_lost), format_percent(p.cpu_lost_spread),
+      format_ns(switch_with_syscalls_ns), format_percent(predicted),
+      format_percent(p.indirect_lost));
+  const bool within_noise = std::abs(p.cpu_lost) <= p.cpu_lost_spread;
+  if (p.alone_cpu_share < kC17MinAloneCpuShare) {
+    v.verdict = Verdict::not_judged;
     v.because = fmt::format(
         "{}. But even alone the loop got only {} of its CPU: other tasks competed for it, so "
         "this run cannot pin its losses on the switches",
-        measured, format_percent(alone_cpu_share));
-  } else if (lost_share < kC17NoiseShare) {
+        measured, format_percent(p.alone_cpu_share));
+  } else if (p.forced_per_s <= 0 || switch_with_syscalls_ns <= 0) {
+    v.verdict = Verdict::not_judged;
+    v.because = measured + ": no switch was forced beyond the loop's own, or none was timed";
+  } else if (within_noise && predicted >= kC17VisibleSpreads * p.cpu_lost_spread) {
     v.verdict = Verdict::contradicted;
-    v.because = measured + ": no loss beyond noise";
-  } else if (lost_share >= kC17MinShare && agreement >= 1 / kC17Agreement &&
-             agreement <= kC17Agreement) {
-    v.verdict = Verdict::confirmed;
-    v.because = measured + ": the CPU time the program lost is the time spent switching";
+    v.because = measured + ": the switches should have shown, and no loss did";
+  } else if (within_noise) {
+    v.verdict = Verdict::not_judged;
+    v.because = measured + ": the loss the switches predict is within this run's noise";
   } else {
-    v.because = measured + ": a loss, but not one the counted switches account for";
+    const double agreement = p.cpu_lost * 1e9 / p.forced_per_s / switch_with_syscalls_ns;
+    if (agreement >= 1 / kC17Agreement && agreement <= kC17Agreement) {
+      v.verdict = Verdict::confirmed;
+      v.because = fmt::format(
+          "{}: {} lost per switch, so the CPU time the loop lost is the time spent switching",
+          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
+    } else {
+      v.because = fmt::format(
+          "{}: {} lost per switch, a loss the counted switches do not "
+          "account for",
+          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
+    }
   }
   apply_trust(v, trust);
   return v;

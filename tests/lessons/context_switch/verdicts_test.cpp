@@ -54,10 +54,10 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(c16.verdict == Verdict::not_judged);
     CHECK(says(c16, kUntrusted.caveat));
     CHECK(judge_c16(500, 505, 832U, kUntrusted).verdict == Verdict::not_judged);
-    const auto c17 = judge_c17(0.5, 800'000, 650, 1.0, kUntrusted);
+    const auto c17 = judge_c17({10'000, 0.04, 0.005, 0.01, 1.0}, 4000, kUntrusted);
     CHECK(c17.verdict == Verdict::not_judged);
     CHECK(says(c17, kUntrusted.caveat));
-    CHECK(judge_c17(0.01, 800'000, 650, 1.0, kUntrusted).verdict == Verdict::not_judged);
+    CHECK(judge_c17({10'000, 0, 0.005, 0, 1.0}, 4000, kUntrusted).verdict == Verdict::not_judged);
   }
 
   TEST_CASE("trust of two figures: both must pass, and every caveat is kept") {
@@ -107,15 +107,22 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(judge_c16(-5, 650, 832U, kTrusted).verdict == Verdict::not_judged);
   }
 
-  TEST_CASE("C17: a loss the switches account for confirms; none contradicts") {
-    // 50% lost at 800k switches/s = 625 ns per switch, against 650 ns measured: confirmed.
-    CHECK(judge_c17(0.5, 800'000, 650, 1.0, kTrusted).verdict == Verdict::confirmed);
-    // The same numbers while other tasks took half the CPU from the loop alone: no verdict.
-    CHECK(judge_c17(0.5, 800'000, 650, 0.5, kTrusted).verdict == Verdict::nuanced);
-    // The same loss with 100x fewer switches: 62.5 µs per switch, not the switches.
-    CHECK(judge_c17(0.5, 8'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.03, 50'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.01, 800'000, 650, 1.0, kTrusted).verdict == Verdict::contradicted);
+  TEST_CASE("C17: judged on the paced rate, per forced switch against the switch's cost") {
+    // PTI guest: 4 µs per switch with its syscalls, 10,000 forced/s predicts 4% of the CPU;
+    // 3.8% lost (±0.5%): confirmed, 3.80 µs per switch.
+    const auto guest = judge_c17({10'000, 0.038, 0.005, 0.02, 0.98}, 4000, kTrusted);
+    CHECK(guest.verdict == Verdict::confirmed);
+    CHECK(says(guest, "3.80 µs lost per switch"));
+    // A loss ten times what the switches account for: nuanced.
+    CHECK(judge_c17({10'000, 0.4, 0.01, 0.02, 0.98}, 4000, kTrusted).verdict == Verdict::nuanced);
+    // The switches should have taken 4% with a ±0.5% spread, and nothing went: contradicted.
+    CHECK(judge_c17({10'000, 0.001, 0.005, 0, 0.98}, 4000, kTrusted).verdict ==
+          Verdict::contradicted);
+    // Bare metal with PCID: 1 µs per switch predicts 1%, inside a ±2% spread: cannot judge.
+    CHECK(judge_c17({10'000, 0.01, 0.02, 0, 0.98}, 1000, kTrusted).verdict == Verdict::not_judged);
+    // Busy machine: the loop alone got 65% of its CPU.
+    CHECK(judge_c17({10'000, 0.038, 0.005, 0.02, 0.65}, 4000, kTrusted).verdict ==
+          Verdict::not_judged);
   }
 
   TEST_CASE("C33: ten times cheaper confirms, less than twice contradicts") {
