@@ -82,6 +82,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_claims(app);
   add_lessons(app);
   add_bench(app);
+  add_shell_integration(app);
 }
 
 void Commands::add_list(CLI::App& app) {

@@ -40,6 +40,8 @@ class Commands {
   void add_claims(CLI::App& app);
   void add_lessons(CLI::App& app);
   void add_bench(CLI::App& app);
+  // `completion bash|zsh` and the hidden `man` (shell_commands.cpp).
+  void add_shell_integration(CLI::App& app);
 
   int print_syllabus() const;
   int run_list() const;
@@ -51,6 +53,7 @@ class Commands {
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
   OutputOptions list_, info_, claims_;
   BenchOptions bench_;
+  std::string completion_shell_;
   lessons::CommonOptions lesson_options_;
   std::function<int()> selected_;
 };
