@@ -120,7 +120,11 @@ void explain_claim(LessonContext& ctx) {
       "The notes say a CPU's time is cut into a 10 ms period shared equally by the threads, so "
       "each gets 10 ms ÷ N (5 ms for 2, 2 ms for 5), and that as N grows the slices shrink "
       "until the CPU spends more time switching than working and the system stops "
-      "responding. They call this the C10K problem.\n\n"
+      "responding. They call this the C10K problem. That model is CFS's idea of a "
+      "scheduling period (sched_latency) shared by the runnable tasks, without CFS's floor "
+      "(a minimum granularity below which a slice does not shrink: the period stretches "
+      "instead); EEVDF, Linux's scheduler since 6.6, has no period at all: each task asks "
+      "for a slice of its own.\n\n"
       "C10K originally meant something else: Dan Kegel's 1999 page \"The C10K problem\" asked "
       "how a web server could serve ten thousand clients at once, and compared ways of doing "
       "it (select/poll, epoll and other readiness APIs, asynchronous I/O, one thread per "
@@ -407,10 +411,11 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
-      points.push_back({r.created, *turn});
+      points.push_back({r.created, *turn, static_cast<int>(r.thread_turns_ns.size())});
     }
   }
-  ctx.verdict(c10k::judge_c19(points));
+  ctx.verdict(c10k::judge_c19(
+      points, {facts.info.scheduler, facts.info.config_hz, facts.info.se_slice_ns}));
   auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest));
   c20.because += c10k::connection_latency_text(servers);
   ctx.verdict(std::move(c20));
