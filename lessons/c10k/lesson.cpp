@@ -88,6 +88,7 @@ class C10kLesson final : public Lesson {
                           "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_option("--connections", connections_,
                    "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->type_name("N")
         ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
@@ -119,7 +120,11 @@ void explain_claim(LessonContext& ctx) {
       "The notes say a CPU's time is cut into a 10 ms period shared equally by the threads, so "
       "each gets 10 ms ÷ N (5 ms for 2, 2 ms for 5), and that as N grows the slices shrink "
       "until the CPU spends more time switching than working and the system stops "
-      "responding. They call this the C10K problem.\n\n"
+      "responding. They call this the C10K problem. That model is CFS's idea of a "
+      "scheduling period (sched_latency) shared by the runnable tasks, without CFS's floor "
+      "(a minimum granularity below which a slice does not shrink: the period stretches "
+      "instead); EEVDF, Linux's scheduler since 6.6, has no period at all: each task asks "
+      "for a slice of its own.\n\n"
       "C10K originally meant something else: Dan Kegel's 1999 page \"The C10K problem\" asked "
       "how a web server could serve ten thousand clients at once, and compared ways of doing "
       "it (select/poll, epoll and other readiness APIs, asynchronous I/O, one thread per "
@@ -135,12 +140,22 @@ void fit_task_limit(LessonContext& ctx, std::vector<int>& counts,
     return;
   }
   auto fit = c10k::fit_counts(counts, tightest->headroom);
+  const std::string room = fmt::format(
+      "{} leaves room for {} more threads, and {} of them stay with the rest of the "
+      "machine",
+      tightest->name, format_count(tightest->headroom), format_count(fit.margin));
+  std::string stand_in;
+  if (fit.stand_in > 0) {
+    const bool asked = std::find(counts.begin(), counts.end(), fit.stand_in) != counts.end();
+    stand_in =
+        fmt::format("N = {} is measured {}", format_count(fit.stand_in),
+                    asked ? "all the same, and where it fails shows the limit" : "in their place");
+  }
   if (!fit.left_out.empty()) {
-    ctx.warn(fmt::format(
-        "N = {} left out: {} leaves room for {} more threads, and {} of them stay with the "
-        "rest of the machine",
-        count_list(fit.left_out), tightest->name, format_count(tightest->headroom),
-        format_count(fit.margin)));
+    ctx.warn(fmt::format("N = {} left out: {}{}", count_list(fit.left_out), room,
+                         stand_in.empty() ? "" : "; " + stand_in));
+  } else if (!stand_in.empty()) {
+    ctx.warn(room + ": " + stand_in);
   }
   counts = std::move(fit.kept);
 }
@@ -306,6 +321,15 @@ void probe_alone(LessonContext& ctx, const Settings& s) {
 std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
                                          const std::vector<int>& counts,
                                          const std::vector<Windows>& windows) const {
+  if (!counts.empty()) {
+    const int n = counts.back();
+    ctx.predict({"c10k_turn_ms",
+                 fmt::format("{} busy threads share CPU {}. How long does each one run per "
+                             "turn before another takes the CPU?",
+                             format_count(n), s.cpu),
+                 fmt::format("turn, {} busy threads", format_count(n)), "ms", 0.001, 10'000,
+                 median_of(fmt::format("slice_ns_n{}", n), 1e-6)});
+  }
   std::vector<Row> rows;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     LessonContext::check_interrupted();
@@ -387,10 +411,11 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
-      points.push_back({r.created, *turn});
+      points.push_back({r.created, *turn, static_cast<int>(r.thread_turns_ns.size())});
     }
   }
-  ctx.verdict(c10k::judge_c19(points));
+  ctx.verdict(c10k::judge_c19(
+      points, {facts.info.scheduler, facts.info.config_hz, facts.info.se_slice_ns}));
   auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest));
   c20.because += c10k::connection_latency_text(servers);
   ctx.verdict(std::move(c20));

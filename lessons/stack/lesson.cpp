@@ -210,8 +210,10 @@ void StackLesson::run(LessonContext& ctx) {
   ctx.explain("The claim",
               "Every thread needs a stack for its calls' local variables and return addresses. "
               "The main thread's stack grows on demand up to RLIMIT_STACK (`ulimit -s`); every "
-              "other thread gets a stack of a fixed size when it is created, 8 MiB being "
-              "typical. How many threads fit is then a question of which limit is hit first.");
+              "other thread gets a stack of a fixed size when it is created: glibc takes that "
+              "size from the same limit, so the 8 MiB commonly set for the main thread is "
+              "also the common thread stack there (musl gives 128 KiB, macOS 512 KiB). How "
+              "many threads fit is then a question of which limit is hit first.");
   the_limit(ctx);
   LessonContext::check_interrupted();
   const bool distinct = layout(ctx);

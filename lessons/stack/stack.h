@@ -28,9 +28,9 @@ struct StackLimitView {
   std::optional<std::string> shell_soft, shell_hard;  // nullopt = no shell ran
 };
 inline constexpr std::uint64_t kTypicalStackBytes = 8 * kMiB;
-// Confirmed when the soft limit is the typical 8 MiB and a shell's ulimit printed the same;
-// nuanced when the limit is something else (or no shell could be asked); contradicted when
-// the shell printed a value other than getrlimit's.
+// A definition check (a shell inherits the limit) and one figure: confirmed when a shell's
+// ulimit printed getrlimit's value and it is the typical 8 MiB; nuanced when it is another
+// value; could not judge when no shell could be asked or it printed something else.
 report::ClaimVerdict judge_c22(const StackLimitView& v);
 
 // One overflow experiment: recursion on a thread stack of `stack_bytes` until it faulted.
