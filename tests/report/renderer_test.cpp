@@ -210,3 +210,18 @@ TEST_SUITE("fitting the width") {
     ::unsetenv("CLICOLOR_FORCE");
   }
 }
+
+TEST_CASE("the first use of a glossary term in the prose is marked, once, as a whole word") {
+  Report r("t", "t");
+  r.add(Section{"Futexes", "A futexes list, then a futex word. Another futex. tsuna's figure."});
+  r.add(Section{"", "    a futex in art is left alone"});
+  TextStyle style = TextStyle::plain(120);  // the paragraph on one line
+  style.glossary_terms = {"futex", "tsuna"};
+  const std::string text = render_text(r, style);
+  CHECK(text.find("futexes list") != std::string::npos);
+  CHECK(text.find("a futex (see glossary) word") != std::string::npos);
+  CHECK(text.find("Another futex.") != std::string::npos);
+  CHECK(text.find("tsuna's (see glossary) figure") != std::string::npos);
+  CHECK(text.find("art is left alone") != std::string::npos);
+  CHECK(render_text(r, TextStyle::plain(80)).find("see glossary") == std::string::npos);
+}
