@@ -11,6 +11,7 @@
 
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
+#include "lessons/common/glossary.h"
 #include "lessons/common/options.h"
 #include "lessons/common/progress.h"
 #include "os/sys/pid_lock.h"
@@ -57,6 +58,7 @@ struct PageChoice {
   bool brief = false;
   bool explain_rules = false;
   std::string next_lesson;
+  std::vector<std::string> glossary_terms;  // marked at their first use (lessons only)
 };
 
 void print_report(const report::Report& r, const PageChoice& choice) {
@@ -69,6 +71,7 @@ void print_report(const report::Report& r, const PageChoice& choice) {
   style.view = choice.brief ? report::TextStyle::View::brief : report::TextStyle::View::full;
   style.explain_rules = choice.explain_rules;
   style.next_lesson = choice.next_lesson;
+  style.glossary_terms = choice.glossary_terms;
   print(report::render_text(r, style));
 }
 
@@ -177,6 +180,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_list(app);
   add_info(app);
   add_claims(app);
+  add_glossary(app);
   add_lessons(app);
   add_bench(app);
   add_progress(app);
@@ -211,6 +215,15 @@ void Commands::add_progress(CLI::App& app) {
   cmd->add_flag("--json", progress_.json, "Print JSON");
   cmd->add_flag("--no-color", progress_.no_color, "No colour");
   cmd->callback([this] { selected_ = [this] { return run_progress(); }; });
+}
+
+void Commands::add_glossary(CLI::App& app) {
+  auto* cmd = app.add_subcommand("glossary", "The words the lessons use, explained");
+  cmd->add_option("term", glossary_term_, "One term (e.g. futex); all of them without it")
+      ->type_name("TERM");
+  lessons::add_color_option(*cmd, glossary_.color);
+  cmd->add_flag("--no-color", glossary_.no_color, "No colour (--color=never)");
+  cmd->callback([this] { selected_ = [this] { return run_glossary(); }; });
 }
 
 void Commands::add_lessons(CLI::App& app) {
@@ -355,6 +368,24 @@ int Commands::run_info() const {
   return kExitOk;
 }
 
+int Commands::run_glossary() const {
+  std::vector<lessons::GlossaryEntry> entries = lessons::glossary();
+  if (!glossary_term_.empty()) {
+    const auto entry = lessons::find_glossary_entry(glossary_term_);
+    if (!entry) {
+      std::fprintf(stderr, "conc-lab: no glossary entry for '%s' (conc-lab glossary lists them)\n",
+                   glossary_term_.c_str());
+      return kExitUsage;
+    }
+    entries = {*entry};
+  }
+  PageChoice choice;
+  choice.color = glossary_.color;
+  choice.no_color = glossary_.no_color;
+  print_report(lessons::glossary_report(entries), choice);
+  return kExitOk;
+}
+
 int Commands::run_claims() const {
   report::VerdictStore store(report::VerdictStore::default_path());
   if (auto warning = store.load()) {
@@ -416,6 +447,7 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   choice.brief = options.brief;
   choice.explain_rules = options.explain_rules;
   choice.next_lesson = next_lesson_after(lesson.name());
+  choice.glossary_terms = lessons::glossary_terms();
   print_report(r, choice);
   std::fflush(stdout);
   write_handouts(r, options);

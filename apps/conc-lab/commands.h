@@ -1,7 +1,7 @@
 #pragma once
-// The command table: `list`, `info`, `claims`, `lesson <name>`, `bench`, each an options struct, a
-// setup function that declares its CLI11 options and a run function (CLI11's subcom_in_files
-// pattern). main() only parses and maps failures to exit codes.
+// The command table: `list`, `info`, `claims`, `glossary`, `lesson <name>`, `bench`, each an
+// options struct, a setup function that declares its CLI11 options and a run function (CLI11's
+// subcom_in_files pattern). main() only parses and maps failures to exit codes.
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -39,6 +39,7 @@ class Commands {
   void add_list(CLI::App& app);
   void add_info(CLI::App& app);
   void add_claims(CLI::App& app);
+  void add_glossary(CLI::App& app);
   void add_lessons(CLI::App& app);
   void add_bench(CLI::App& app);
   void add_progress(CLI::App& app);
@@ -50,6 +51,7 @@ class Commands {
   int run_info() const;
   int run_claims() const;
   int run_progress() const;
+  int run_glossary() const;
   int run_lesson(lessons::Lesson& lesson) const;
   // The lesson after `name` in the notes' order; "" after the last.
   std::string next_lesson_after(std::string_view name) const;
@@ -57,6 +59,8 @@ class Commands {
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
   OutputOptions list_, info_, claims_, progress_;
+  OutputOptions list_, info_, claims_, glossary_;
+  std::string glossary_term_;
   BenchOptions bench_;
   std::string completion_shell_;
   lessons::CommonOptions lesson_options_;

@@ -207,7 +207,7 @@ void add_color_option(CLI::App& command, std::string& color) {
             }
             return "'" + value + "' is not auto, always or never";
           },
-          "WHEN", "colour choice"));
+          "", "colour choice"));
 }
 
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {

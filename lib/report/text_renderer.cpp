@@ -84,9 +84,52 @@ std::string verbatim_line(const std::string& line, int width) {
   return out;
 }
 
+// Follows the first use of each glossary term in the page with "(see glossary)".
+class GlossaryMarks {
+ public:
+  explicit GlossaryMarks(const std::vector<std::string>& terms) : terms_(terms) {}
+
+  std::string mark(std::string text) {
+    for (const auto& term : terms_) {
+      if (std::find(done_.begin(), done_.end(), term) != done_.end()) {
+        continue;
+      }
+      const auto at = find_word(text, term);
+      if (at != std::string::npos) {
+        // After a possessive: "tsuna's (see glossary)", not "tsuna (see glossary)'s".
+        const std::size_t end = at + term.size();
+        const bool possessive = text.compare(end, 2, "'s") == 0;
+        text.insert(end + (possessive ? 2 : 0), " (see glossary)");
+        done_.push_back(term);
+      }
+    }
+    return text;
+  }
+
+ private:
+  static bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  }
+  // `term` as a word of its own: "futex" in "a futex word", not in "futexes" or "FUTEX_WAIT".
+  static std::size_t find_word(const std::string& text, const std::string& term) {
+    for (auto at = text.find(term); at != std::string::npos; at = text.find(term, at + 1)) {
+      const bool starts = at == 0 || !word_char(text[at - 1]);
+      const std::size_t end = at + term.size();
+      const bool ends = end == text.size() || (!word_char(text[end]) && text[end] != '-');
+      if (starts && ends) {
+        return at;
+      }
+    }
+    return std::string::npos;
+  }
+
+  const std::vector<std::string>& terms_;
+  std::vector<std::string> done_;
+};
+
 // Paragraphs are re-flowed to the width, except those with an indented line (art, code, lists
 // that the lesson laid out itself).
-void wrap_into(std::string& out, std::string_view text, int width) {
+void wrap_into(std::string& out, std::string_view text, int width, GlossaryMarks* marks = nullptr) {
   std::istringstream in{std::string(text)};
   std::string line;
   std::vector<std::string> para;
@@ -104,6 +147,9 @@ void wrap_into(std::string& out, std::string_view text, int width) {
       std::string joined;
       for (const auto& l : para) {
         joined += l + " ";
+      }
+      if (marks != nullptr) {
+        joined = marks->mark(std::move(joined));
       }
       for (const auto& l : wrap_words(joined, columns_of(width) - 2)) {
         out += "  " + l + "\n";
@@ -147,7 +193,8 @@ void render_grid(std::string& out, const TextGrid& grid, const Painter& p, int w
   }
 }
 
-void render_table(std::string& out, const Table& t, const Painter& p, int width) {
+void render_table(std::string& out, const Table& t, const Painter& p, int width,
+                  GlossaryMarks& marks) {
   out += p.bold(wrapped_lines(t.title, width, 0));
   TextGrid grid{t.columns, {}, std::vector<bool>(t.columns.size(), true)};
   for (const auto& row : t.rows) {
@@ -162,7 +209,7 @@ void render_table(std::string& out, const Table& t, const Painter& p, int width)
   }
   render_grid(out, grid, p, width);
   if (!t.note.empty()) {
-    wrap_into(out, t.note, width);
+    wrap_into(out, t.note, width, &marks);
   } else {
     out += "\n";
   }
@@ -529,6 +576,7 @@ std::string render_text(const Report& report, const TextStyle& style) {
     return render_brief(report, style);
   }
   const Painter p(style.color);
+  GlossaryMarks marks(style.glossary_terms);
   std::string out;
   render_title(out, report, p, style.width);
   const auto& order = report.order();
@@ -540,7 +588,7 @@ std::string render_text(const Report& report, const TextStyle& style) {
         if (!s.title.empty()) {
           out += p.bold(wrapped_lines("── " + s.title, style.width, 0));
         }
-        wrap_into(out, s.text, style.width);
+        wrap_into(out, s.text, style.width, &marks);
         break;
       }
       case BlockRef::Kind::measurement: {
@@ -554,7 +602,7 @@ std::string render_text(const Report& report, const TextStyle& style) {
         break;
       }
       case BlockRef::Kind::table:
-        render_table(out, report.tables[b.index], p, style.width);
+        render_table(out, report.tables[b.index], p, style.width, marks);
         break;
       case BlockRef::Kind::chart:
         render_chart(out, report.charts[b.index], p, style.width);

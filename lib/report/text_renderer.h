@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "report/report.h"
 #include "report/text_layout.h"
@@ -25,6 +26,9 @@ struct TextStyle {
   // The lesson that follows in the notes ("" after the last one, or for a page that is not a
   // lesson): the page ends with the command that runs it.
   std::string next_lesson;
+  // Terms of `conc-lab glossary`: the first use of each in the page's prose is followed by
+  // "(see glossary)". Empty: nothing is marked.
+  std::vector<std::string> glossary_terms;
 
   // Without colour (or with), at `columns` wide, everything else as by default.
   static TextStyle plain(int columns, bool with_color = false) {
