@@ -25,8 +25,7 @@ constexpr long long kMaxCount = 10'000'000;
 // figures do not change with the count, while each compaction costs a copy and a madvise
 // (whose TLB shootdown interrupts the other CPUs) and each wake-up a page fault: at 100,000 it
 // was the slowest part of a default run. A thousand still moves VmRSS by a megabyte.
-constexpr long long kCompactCountQuick = 1'000, kCompactCount = 4'000,
-                    kCompactCountFull = 100'000;
+constexpr long long kCompactCountQuick = 1'000, kCompactCount = 4'000, kCompactCountFull = 100'000;
 constexpr int kDefaultThreads = 2'000, kQuickThreads = 300, kMaxThreads = 16'384;
 constexpr long kCalls = 100'000'000, kQuickCalls = 10'000'000;
 constexpr int kMnGoroutines = 16;
