@@ -96,6 +96,7 @@ class C10kLesson final : public Lesson {
                           "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_option("--connections", connections_,
                    "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->type_name("N")
         ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
@@ -315,6 +316,15 @@ void probe_alone(LessonContext& ctx, const Settings& s) {
 std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
                                          const std::vector<int>& counts,
                                          const std::vector<Windows>& windows) const {
+  if (!counts.empty()) {
+    const int n = counts.back();
+    ctx.predict({"c10k_turn_ms",
+                 fmt::format("{} busy threads share CPU {}. How long does each one run per "
+                             "turn before another takes the CPU?",
+                             format_count(n), s.cpu),
+                 fmt::format("turn, {} busy threads", format_count(n)), "ms", 0.001, 10'000,
+                 median_of(fmt::format("slice_ns_n{}", n), 1e-6)});
+  }
   std::vector<Row> rows;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     LessonContext::check_interrupted();

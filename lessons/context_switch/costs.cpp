@@ -261,15 +261,15 @@ void report_switch_costs(LessonContext& ctx, const SwitchCosts& costs) {
 
 void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs) {
   const double call = median(costs.y.call);
-  std::string lines;
+  // Laid out by hand (an indented block), so kept within 80 columns.
+  std::string lines = fmt::format("  {:<5}  {:>9}    {:>9}    {:>9}\n", "", "process", "thread",
+                                  "saved per switch");
   for (auto t : {Transport::futex, Transport::pipe}) {
     const double th = costs.per_switch(t, Partners::threads);
     const double pr = costs.per_switch(t, Partners::processes);
-    lines += fmt::format(
-        "  {:<5}  process {:>9}  − thread {:>9}  = {:>9} per switch ({} of the "
-        "process switch)\n",
-        os::to_string(t), format_ns(pr), format_ns(th), format_ns(pr - th),
-        format_percent(pr > 0 ? (pr - th) / pr : 0));
+    lines += fmt::format("  {:<5}  {:>9}  − {:>9}  = {:>9} ({} of the process switch)\n",
+                         os::to_string(t), format_ns(pr), format_ns(th), format_ns(pr - th),
+                         format_percent(pr > 0 ? (pr - th) / pr : 0));
   }
   const double th = costs.per_switch(Transport::futex, Partners::threads);
   const auto xsave = xsave_area_bytes();

@@ -156,6 +156,11 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
       costs_.figures.push_back(PingPongFigure{t, p, {}, {}, {}, {}, {}, {}, true});
     }
   }
+  ctx.predict({"process_over_thread_switch",
+               "Two processes pass the turn back and forth over a futex, then two threads do "
+               "the same. How many times longer is the processes' round trip?",
+               "process ÷ thread round trip", "×", 0.1, 1000,
+               ratio_of("round_trip_futex_processes_ns", "round_trip_futex_threads_ns")});
   for (int r = 0; r < rounds; ++r) {
     LessonContext::check_interrupted();
     time_yardsticks(ctx);

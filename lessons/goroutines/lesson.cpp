@@ -97,6 +97,11 @@ class GoroutinesLesson final : public Lesson {
 void GoroutinesLesson::many(LessonContext& ctx, gr::HerdView& herd, gr::StackView& stack) const {
   const long long count =
       count_ > 0 ? count_ : (full_ ? kFullCount : ctx.size(kDefaultCount, kQuickCount));
+  ctx.predict({"rss_per_goroutine",
+               fmt::format("{} goroutines are started and left waiting. How many bytes of "
+                           "memory does each one take?",
+                           report::format_count(count)),
+               "bytes per parked goroutine", "B", 1, 100'000'000, median_of("rss_per_goroutine")});
   ctx.progress(fmt::format("parking {} goroutines", report::format_count(count)));
   herd = gr::park_herd(ctx, count, workers_, false, stack);
   if (!herd.refused.empty()) {

@@ -289,6 +289,12 @@ OverflowPair overflow_experiment(LessonContext& ctx, bool stacks_distinct) {
   if (reps > kOverflowRuns) {
     ctx.progress(fmt::format("stack: overflowing {} stacks, one child each", 2 * reps));
   }
+  ctx.predict({"overflow_depth_64kib",
+               fmt::format("A function with a {}-byte local calls itself on a thread with a {} "
+                           "stack. How many calls deep does it get before the stack runs out?",
+                           kFramePadBytes, bytes_text(kSmallStack)),
+               fmt::format("calls deep, {} stack", bytes_text(kSmallStack)), "calls", 1, 10'000'000,
+               median_of("overflow_depth_64kib")});
   std::vector<OverflowRun> big, small;
   for (int i = 0; i < reps; ++i) {
     LessonContext::check_interrupted();

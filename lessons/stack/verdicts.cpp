@@ -164,9 +164,10 @@ std::string draw_layout(std::vector<LayoutBox> boxes) {
     rule += "─";
   }
   auto addr = [&](std::uint64_t a) {
-    return fmt::format("    {:>{}} ", fmt::format("{:#x}", a), kAddr);
+    return fmt::format("  {:>{}} ", fmt::format("{:#x}", a), kAddr);
   };
-  const std::string blank = fmt::format("    {:>{}} ", "", kAddr);
+  // Two columns of indent, 16 of address, the box: within 80 columns once the renderer indents.
+  const std::string blank = fmt::format("  {:>{}} ", "", kAddr);
   auto content = [&](const std::string& left, const std::string& right) {
     const std::size_t used = left.size() + right.size() + 2;
     const std::string pad = used < kInner ? std::string(kInner - used, ' ') : " ";

@@ -37,6 +37,7 @@ void table_md(std::string& out, const Table& t) {
   row_md(out, std::vector<std::string>(t.columns.size(), "---"));
   for (const auto& row : t.rows) {
     std::vector<std::string> cells;
+    cells.reserve(row.size());
     for (const auto& c : row) {
       cells.push_back(cell_md(c));
     }

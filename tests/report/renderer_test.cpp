@@ -51,7 +51,7 @@ TEST_SUITE("renderers") {
   }
 
   TEST_CASE("text shows every block, in order, without colour codes when colour is off") {
-    const std::string text = render_text(sample(), TextStyle{false, 80});
+    const std::string text = render_text(sample(), TextStyle::plain(80));
     const auto claim = text.find("The claim");
     const auto measured = text.find("thread switch");
     const auto verdict = text.find("CONFIRMED");
@@ -64,11 +64,11 @@ TEST_SUITE("renderers") {
   }
 
   TEST_CASE("colour adds escape codes") {
-    CHECK(render_text(sample(), TextStyle{true, 80}).find('\x1b') != std::string::npos);
+    CHECK(render_text(sample(), TextStyle::plain(80, true)).find('\x1b') != std::string::npos);
   }
 
   TEST_CASE("a log-scale chart still draws the smallest bar") {
-    const std::string text = render_text(sample(), TextStyle{false, 80});
+    const std::string text = render_text(sample(), TextStyle::plain(80));
     const auto call_line = text.substr(text.find("call"), 40);
     CHECK(call_line.find("█") != std::string::npos);
   }
@@ -80,7 +80,7 @@ TEST_SUITE("renderers") {
                 {"a", "b"},
                 {{std::string("µs"), std::int64_t{1}}, {std::string("ab"), std::int64_t{22}}},
                 ""});
-    const std::string text = render_text(r, TextStyle{false, 80});
+    const std::string text = render_text(r, TextStyle::plain(80));
     CHECK(text.find("  µs   1\n") != std::string::npos);
     CHECK(text.find("  ab  22\n") != std::string::npos);
   }
