@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "lessons/c10k/connections.h"
+#include "lessons/c10k/goroutines.h"
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
@@ -52,6 +53,13 @@ constexpr int kMaxThreadsOption = 10'000;
 constexpr std::size_t kDefaultConnections = 10'000;
 constexpr std::size_t kFullConnections = 100'000;
 constexpr std::size_t kMaxConnectionsOption = 1'000'000;
+// The goroutine rows: counts (--full adds kFullGoroutines), the window of each and the turn
+// after which every goroutine yields.
+const std::vector<int> kGoroutineCounts = {10, 1'000, 10'000};
+const std::vector<int> kQuickGoroutineCounts = {10, 1'000};
+constexpr int kFullGoroutines = 100'000;
+constexpr std::int64_t kGoroutineWindowNs = 500'000'000, kQuickGoroutineWindowNs = 300'000'000;
+constexpr std::int64_t kGoroutineTurnNs = 1'000'000;
 // With a single allowed CPU the /proc reader competes with the workers for it.
 constexpr int kOneCpuMaxThreads = 200;
 
@@ -109,6 +117,7 @@ class C10kLesson final : public Lesson {
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps,
                 const std::vector<c10k::ServerRun>& servers) const;
+  void goroutine_rows(LessonContext& ctx, int cpu) const;
   std::vector<int> thread_counts_;
   std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
@@ -421,6 +430,31 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   ctx.verdict(std::move(c20));
 }
 
+void C10kLesson::goroutine_rows(LessonContext& ctx, int cpu) const {
+  ctx.explain("The same work as goroutines",
+              fmt::format("Goroutines share a CPU by taking turns of their own choosing: here "
+                          "each one does the busy threads' work units for about {} and then "
+                          "yields (rt::yield) to the next in the worker's queue. No timer "
+                          "preempts them and the kernel sees one thread, so there is no "
+                          "involuntary switch; the cost is that a goroutine that never yields "
+                          "holds the worker, and with N of them a turn comes back only every N "
+                          "turns.",
+                          format_ns(static_cast<double>(kGoroutineTurnNs))));
+  std::vector<int> counts = ctx.quick() ? kQuickGoroutineCounts : kGoroutineCounts;
+  if (full_) {
+    counts.push_back(kFullGoroutines);
+  }
+  const std::int64_t window = ctx.quick() ? kQuickGoroutineWindowNs : kGoroutineWindowNs;
+  std::vector<c10k::GoroutineFigures> rows;
+  for (const int n : counts) {
+    LessonContext::check_interrupted();
+    ctx.progress(fmt::format("c10k: {} goroutines on one worker", format_count(n)));
+    rows.push_back(c10k::measure_goroutines(cpu, n, window, kGoroutineTurnNs));
+  }
+  LessonContext::check_interrupted();
+  c10k::report_goroutines(ctx, rows, kGoroutineTurnNs, cpu);
+}
+
 void C10kLesson::run(LessonContext& ctx) {
   explain_claim(ctx);
   if (const int repeat = ctx.repeats(0, 0); repeat > 0) {
@@ -455,6 +489,7 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
+  goroutine_rows(ctx, s.cpu);
   pinned.reset();  // the servers use every CPU allowed
   const std::size_t connections =
       connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);

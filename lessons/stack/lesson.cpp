@@ -218,9 +218,11 @@ void StackLesson::run(LessonContext& ctx) {
   LessonContext::check_interrupted();
   const bool distinct = layout(ctx);
   LessonContext::check_interrupted();
-  stack::reserved_vs_touched_experiment(ctx);
+  const auto thread = stack::reserved_vs_touched_experiment(ctx);
   LessonContext::check_interrupted();
-  stack::overflow_experiment(ctx, distinct);
+  const auto overflow = stack::overflow_experiment(ctx, distinct);
+  LessonContext::check_interrupted();
+  stack::goroutine_stack_experiment(ctx, thread, overflow);
   LessonContext::check_interrupted();
   const bool explicit_count = max_threads_opt_ != nullptr && max_threads_opt_->count() > 0;
   stack::thread_limits_experiment(
