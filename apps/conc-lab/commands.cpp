@@ -71,6 +71,7 @@ void print_report(const report::Report& r, const PageChoice& choice) {
   style.view = choice.brief ? report::TextStyle::View::brief : report::TextStyle::View::full;
   style.explain_rules = choice.explain_rules;
   style.next_lesson = choice.next_lesson;
+  style.command = report::invoked_as();
   style.glossary_terms = choice.glossary_terms;
   print(report::render_text(r, style));
 }

@@ -58,8 +58,7 @@ class Commands {
 
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
-  OutputOptions list_, info_, claims_, progress_;
-  OutputOptions list_, info_, claims_, glossary_;
+  OutputOptions list_, info_, claims_, progress_, glossary_;
   std::string glossary_term_;
   BenchOptions bench_;
   std::string completion_shell_;

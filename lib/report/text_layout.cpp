@@ -275,6 +275,7 @@ TextGrid columns_of(const TextGrid& g, const std::vector<std::size_t>& keep) {
   }
   for (const auto& r : g.rows) {
     std::vector<std::string> cells;
+    cells.reserve(keep.size());
     for (const std::size_t c : keep) {
       cells.push_back(cell(r, c));
     }
@@ -291,6 +292,7 @@ std::vector<TextGrid> stacked(const TextGrid& g, std::size_t room) {
   std::vector<std::size_t> keep{0};
   for (std::size_t c = 1; c < g.header.size(); ++c) {
     std::vector<std::size_t> widths;
+    widths.reserve(keep.size() + 1);
     for (const std::size_t k : keep) {
       widths.push_back(least[k]);
     }

@@ -281,7 +281,7 @@ std::string method_lines(const std::vector<const Measurement*>& ms, int width) {
   }
   std::string out;
   for (const auto& [method, labels] : by_method) {
-    out += wrapped_lines("· " + labels + ": " + method, width, 2);
+    out += wrapped_lines(fmt::format("· {}: {}", labels, method), width, 2);
   }
   for (const auto* m : ms) {
     if (!m->trusted) {
@@ -544,7 +544,8 @@ bool env_set(const char* name) {
 }
 
 bool env_forces(const char* name) {
-  return env_set(name) && std::string_view(std::getenv(name)) != "0";
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && std::string_view(v) != "0";
 }
 
 }  // namespace
