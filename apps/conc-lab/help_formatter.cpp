@@ -115,6 +115,27 @@ std::string HelpFormatter::make_option(const CLI::Option* opt, bool is_positiona
 }
 
 // The name alone: a lesson's number (its alias, `lesson 3`) is in `list`, not here.
+// The command's description (a lesson's title can be long), wrapped to the help width.
+std::string HelpFormatter::make_description(const CLI::App* app) const {
+  std::string out, line;
+  for (const auto& word : words_of(app->get_description())) {
+    if (!line.empty() && line.size() + 1 + word.size() > kHelpWidth) {
+      out += line;
+      out += '\n';
+      line.clear();
+    }
+    if (!line.empty()) {
+      line += ' ';
+    }
+    line += word;
+  }
+  if (!line.empty()) {
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
 std::string HelpFormatter::make_subcommand(const CLI::App* sub) const {
   return two_columns("  " + sub->get_name(), sub->get_description());
 }

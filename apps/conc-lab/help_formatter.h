@@ -14,6 +14,7 @@ class HelpFormatter : public CLI::Formatter {
   HelpFormatter();
   std::string make_option(const CLI::Option* opt, bool is_positional) const override;
   std::string make_subcommand(const CLI::App* sub) const override;
+  std::string make_description(const CLI::App* app) const override;
 };
 
 // The option's help text as the formatter prints it after the name (for tests).
