@@ -3,13 +3,17 @@
 #include "bench.h"
 
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "os/sys/child.h"
+#include "os/sys/interrupt.h"
 #include "os/sys/pipe.h"
 
 namespace conc::app {
@@ -29,6 +33,52 @@ std::string bench_json_line(const BenchResult& r) {
 
 namespace {
 
+// After Ctrl-C, how long the child may take to die of the forwarded signal before it is
+// killed; well inside the second in which the app promises to end.
+constexpr std::chrono::milliseconds kChildStopGrace{200};
+// How often the read of the child's output looks at the interrupt flag.
+constexpr int kReadSliceMs = 50;
+
+// Ctrl-C (or SIGTERM...) reached us, perhaps not the child (a `kill` names one pid): forward
+// it, give the child a bound to end, then kill and reap it, and unwind as every lesson does.
+[[noreturn]] void stop_child(os::ChildProcess& child) {
+  ::kill(child.pid(), os::interrupt_signal() != 0 ? os::interrupt_signal() : SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + kChildStopGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ::poll(nullptr, 0, 5);
+    siginfo_t info{};  // WNOWAIT: look without reaping, child.kill() reaps
+    if (::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == child.pid()) {
+      break;
+    }
+  }
+  child.kill();  // reaps; SIGKILL first if it is still there
+  throw os::Interrupted();
+}
+
+// The child's whole stdout; reads in slices so that Ctrl-C is seen while a benchmark runs.
+std::string read_output(os::ChildProcess& child, int fd) {
+  std::string out;
+  char buf[4096];
+  while (true) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {os::interrupt_fd(), POLLIN, 0}};
+    ::poll(fds, 2, kReadSliceMs);
+    if (os::interrupted()) {
+      stop_child(child);
+    }
+    if (fds[0].revents == 0) {
+      continue;
+    }
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+      return out;
+    }
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+}
+
 // Runs `conc-lab bench --in-process --only name` and returns its stdout (one JSON line).
 std::string run_child(const std::string& name) {
   os::Pipe pipe;  // close-on-exec: the child keeps only its dup as stdout
@@ -39,12 +89,7 @@ std::string run_child(const std::string& name) {
     return 127;
   });
   pipe.close_write();
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(pipe.read_fd(), buf, sizeof buf)) > 0) {
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  std::string out = read_output(child, pipe.read_fd());
   const os::ExitStatus status = child.wait();
   if (!status.exited || status.code != 0) {
     throw std::runtime_error("benchmark " + name + " failed (" + status.describe() + ")");
@@ -71,6 +116,11 @@ std::string table_row(const nlohmann::json& j) {
 
 int run_bench_command(const BenchOptions& options) {
   if (options.in_process) {
+    // A benchmark does not poll the interrupt flag: the default actions end it at once when
+    // the parent forwards Ctrl-C (or the terminal sends it to the whole group).
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+      std::signal(sig, SIG_DFL);
+    }
     std::printf("%s\n", bench_json_line(run_benchmark(options.only)).c_str());
     return 0;
   }

@@ -11,8 +11,15 @@
 
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
+#include "lessons/common/glossary.h"
+#include "lessons/common/options.h"
+#include "lessons/common/progress.h"
+#include "os/sys/pid_lock.h"
+#include "predict_prompt.h"
+#include "report/command_hint.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
+#include "report/prediction_log.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
 #include "usage.h"
@@ -21,29 +28,59 @@ namespace conc::app {
 
 namespace {
 
-bool use_color(bool no_color_flag) {
-  const char* no_color = std::getenv("NO_COLOR");
-  return !no_color_flag && (no_color == nullptr || no_color[0] == '\0') && ::isatty(1) == 1;
-}
-
+// The page width: COLUMNS when set (so `COLUMNS=80 conc-lab ... | less` is laid out for 80),
+// else the terminal's (TIOCGWINSZ), else 100 for a pipe; at most 120, for readable lines.
 int terminal_width() {
-  winsize ws{};
-  if (::isatty(1) == 1 && ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) {
-    return std::min<int>(ws.ws_col, 120);
+  constexpr int kPipeWidth = 100;
+  constexpr int kWidest = 120;
+  constexpr int kNarrowest = 40;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    if (const auto n = lessons::parse_decimal(columns); n && *n >= kNarrowest) {
+      return static_cast<int>(std::min<long long>(*n, kWidest));
+    }
   }
-  return 100;
+  winsize ws{};
+  if (::isatty(1) == 1 && ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= kNarrowest) {
+    return std::min<int>(ws.ws_col, kWidest);
+  }
+  return kPipeWidth;
 }
 
 void print(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-void print_report(const report::Report& r, bool json, bool no_color) {
-  if (json) {
+// How a page is printed: --json, or text as the options say.
+struct PageChoice {
+  bool json = false;
+  std::string color = "auto";
+  bool no_color = false;
+  bool brief = false;
+  bool explain_rules = false;
+  std::string next_lesson;
+  std::vector<std::string> glossary_terms;  // marked at their first use (lessons only)
+};
+
+void print_report(const report::Report& r, const PageChoice& choice) {
+  if (choice.json) {
     print(report::render_json(r));
-  } else {
-    print(report::render_text(r, report::TextStyle{use_color(no_color), terminal_width()}));
+    return;
   }
+  report::TextStyle style = report::TextStyle::plain(terminal_width());
+  style.color = !choice.no_color && report::want_color(choice.color, ::isatty(1) == 1);
+  style.view = choice.brief ? report::TextStyle::View::brief : report::TextStyle::View::full;
+  style.explain_rules = choice.explain_rules;
+  style.next_lesson = choice.next_lesson;
+  style.command = report::invoked_as();
+  style.glossary_terms = choice.glossary_terms;
+  print(report::render_text(r, style));
+}
+
+void print_report(const report::Report& r, bool json, bool no_color) {
+  PageChoice choice;
+  choice.json = json;
+  choice.no_color = no_color;
+  print_report(r, choice);
 }
 
 std::string join_claims(const std::vector<std::string_view>& ids) {
@@ -74,14 +111,81 @@ void write_handouts(const report::Report& r, const lessons::CommonOptions& optio
   }
 }
 
+// Two lessons measuring at once disturb each other's figures (they share the CPUs, caches and
+// memory bandwidth): a lesson holds this lock while it measures, separate from the verdict
+// ledger's lock, which is held only for the milliseconds of a read-modify-write.
+std::filesystem::path measuring_lock_path() {
+  return report::VerdictStore::default_path().parent_path() / "measuring.lock";
+}
+
+// Takes the measuring lock, waiting for another conc-lab unless --no-wait. Returns the lock
+// (empty when the state folder has no room for it: the lesson then measures unguarded, and
+// says so) and, under --no-wait, the pid of the conc-lab measuring meanwhile (0: none).
+std::unique_ptr<os::PidLock> take_measuring_lock(bool no_wait, pid_t& disturbed_by) {
+  std::unique_ptr<os::PidLock> lock;
+  try {
+    lock = std::make_unique<os::PidLock>(measuring_lock_path());
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "conc-lab: %s; measuring without it\n", e.what());
+    return nullptr;
+  }
+  if (no_wait) {
+    if (!lock->try_lock()) {
+      disturbed_by = std::max(lock->holder(), 1);
+    }
+    return lock;
+  }
+  lock->lock([](pid_t holder) {
+    const std::string who = holder > 0 ? fmt::format(" (pid {})", holder) : "";
+    std::fprintf(stderr,
+                 "conc-lab: another conc-lab is measuring%s; waiting... (Ctrl-C to stop; "
+                 "--no-wait runs at once, its figures marked as disturbed)\n",
+                 who.c_str());
+    std::fflush(stderr);
+  });
+  return lock;
+}
+
+// --no-wait while another conc-lab measured: every figure of this run is untrusted.
+void mark_disturbed(report::Report& r, pid_t other) {
+  const std::string other_text =
+      other > 1 ? fmt::format("another conc-lab (pid {})", other) : std::string("another conc-lab");
+  const std::string caveat = other_text + " was measuring when this run started (--no-wait)";
+  for (auto& m : r.measurements) {
+    m.trusted = false;
+    m.caveat = m.caveat.empty() ? caveat : m.caveat + "; " + caveat;
+  }
+  r.warn("Disturbed: " + other_text +
+         " was measuring at the same time (--no-wait), so both runs shared the CPUs and every "
+         "figure here is marked untrusted; run " +
+         report::command_hint("lesson " + r.lesson) + " again without --no-wait");
+}
+
+void record_predictions(const std::vector<lessons::Prediction>& results) {
+  std::vector<report::PredictionRecord> records;
+  const std::string now = report::utc_timestamp();
+  for (const auto& p : results) {
+    records.push_back({now, p.lesson, p.question_id, p.label, p.unit, p.guess, p.measured});
+  }
+  if (records.empty()) {
+    return;
+  }
+  if (auto warning = report::append_predictions(report::default_prediction_log(), records)) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+}
+
 }  // namespace
 
 Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) {
   add_list(app);
   add_info(app);
   add_claims(app);
+  add_glossary(app);
   add_lessons(app);
   add_bench(app);
+  add_progress(app);
+  add_shell_integration(app);
 }
 
 void Commands::add_list(CLI::App& app) {
@@ -93,7 +197,8 @@ void Commands::add_list(CLI::App& app) {
 void Commands::add_info(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "The machine you are measuring on");
   cmd->add_flag("--json", info_.json, "Print JSON");
-  cmd->add_flag("--no-color", info_.no_color, "No colour");
+  lessons::add_color_option(*cmd, info_.color);
+  cmd->add_flag("--no-color", info_.no_color, "No colour (--color=never)");
   cmd->callback([this] { selected_ = [this] { return run_info(); }; });
 }
 
@@ -105,13 +210,35 @@ void Commands::add_claims(CLI::App& app) {
   cmd->callback([this] { selected_ = [this] { return run_claims(); }; });
 }
 
+void Commands::add_progress(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "progress", "What you have done here: lessons run, claims seen, your predictions");
+  cmd->add_flag("--json", progress_.json, "Print JSON");
+  cmd->add_flag("--no-color", progress_.no_color, "No colour");
+  cmd->callback([this] { selected_ = [this] { return run_progress(); }; });
+}
+
+void Commands::add_glossary(CLI::App& app) {
+  auto* cmd = app.add_subcommand("glossary", "The words the lessons use, explained");
+  cmd->add_option("term", glossary_term_, "One term (e.g. futex); all of them without it")
+      ->type_name("TERM");
+  lessons::add_color_option(*cmd, glossary_.color);
+  cmd->add_flag("--no-color", glossary_.no_color, "No colour (--color=never)");
+  cmd->callback([this] { selected_ = [this] { return run_glossary(); }; });
+}
+
 void Commands::add_lessons(CLI::App& app) {
-  auto* lesson_cmd = app.add_subcommand("lesson", "Run one lesson: conc-lab lesson <name>");
+  auto* lesson_cmd = app.add_subcommand(
+      "lesson", "Run one lesson: " + report::command_hint("lesson <name or number in list>"));
   lesson_cmd->require_subcommand(1);
+  int number = 0;
   for (auto& lesson : lessons_) {
     auto* cmd =
         lesson_cmd->add_subcommand(std::string(lesson->name()), std::string(lesson->title()));
-    cmd->footer("Claims: " + join_claims(lesson->claims()) + " (conc-lab claims)");
+    // `lesson 3` runs the third lesson of `list`, which numbers them.
+    cmd->alias(std::to_string(++number));
+    cmd->footer("Claims: " + join_claims(lesson->claims()) + " (" + report::command_hint("claims") +
+                ")");
     lessons::add_common_options(*cmd, lesson_options_);
     lesson->add_options(*cmd);
     lessons::Lesson* l = lesson.get();
@@ -123,12 +250,15 @@ void Commands::add_bench(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("bench", "The runtime's microbenchmarks, as the Go peer runs them");
   cmd->add_flag("--json", bench_.json, "One JSON line per benchmark (the peers' shape)");
-  cmd->add_option("--only", bench_.only, "Run one benchmark")->check(CLI::IsMember(bench_names()));
+  cmd->add_option("--only", bench_.only, "Run one benchmark")
+      ->type_name("NAME")
+      ->check(CLI::IsMember(bench_names()));
   cmd->add_flag("--in-process", bench_.in_process, "Run --only here (used by bench itself)")
       ->group("");
   cmd->callback([this] {
     if (bench_.in_process && bench_.only.empty()) {
-      throw UsageError("bench --in-process needs --only NAME (see conc-lab bench --help)");
+      throw UsageError("bench --in-process needs --only NAME (see " +
+                       report::command_hint("bench --help") + ")");
     }
     selected_ = [this] { return run_bench_command(bench_); };
   });
@@ -187,12 +317,21 @@ int Commands::print_syllabus() const {
   for (const auto& l : lessons_) {
     out += fmt::format("  {:<28} {}\n", l->name(), l->title());
   }
-  out +=
-      "\nStart with:  conc-lab info                 (the machine)\n"
-      "             conc-lab lesson " +
-      std::string(lessons_.empty() ? "<name>" : lessons_.front()->name()) +
-      "\n             conc-lab claims               (all claims and their verdicts here)\n"
-      "Options of a lesson: conc-lab lesson <name> --help\n";
+  using report::command_hint;
+  const std::string first = lessons_.empty() ? "<name>" : std::string(lessons_.front()->name());
+  const std::vector<std::pair<std::string, std::string>> starts = {
+      {command_hint("info"), "the machine you measure on"},
+      {command_hint("lesson " + first), "the first lesson (or: lesson 1)"},
+      {command_hint("claims"), "every claim and its verdict here"},
+      {command_hint("lesson <name> --help"), "a lesson's options"}};
+  std::size_t width = 0;
+  for (const auto& s : starts) {
+    width = std::max(width, s.first.size());
+  }
+  out += "\nStart with:\n";
+  for (const auto& [command, what] : starts) {
+    out += fmt::format("  {:<{}}  {}\n", command, width, what);
+  }
   print(out);
   return kExitOk;
 }
@@ -222,7 +361,29 @@ int Commands::run_list() const {
 }
 
 int Commands::run_info() const {
-  print_report(lessons::info_report(os::collect_system_info(200)), info_.json, info_.no_color);
+  PageChoice choice;
+  choice.json = info_.json;
+  choice.color = info_.color;
+  choice.no_color = info_.no_color;
+  print_report(lessons::info_report(os::collect_system_info(200)), choice);
+  return kExitOk;
+}
+
+int Commands::run_glossary() const {
+  std::vector<lessons::GlossaryEntry> entries = lessons::glossary();
+  if (!glossary_term_.empty()) {
+    const auto entry = lessons::find_glossary_entry(glossary_term_);
+    if (!entry) {
+      std::fprintf(stderr, "conc-lab: no glossary entry for '%s' (conc-lab glossary lists them)\n",
+                   glossary_term_.c_str());
+      return kExitUsage;
+    }
+    entries = {*entry};
+  }
+  PageChoice choice;
+  choice.color = glossary_.color;
+  choice.no_color = glossary_.no_color;
+  print_report(lessons::glossary_report(entries), choice);
   return kExitOk;
 }
 
@@ -239,11 +400,56 @@ int Commands::run_claims() const {
   return kExitOk;
 }
 
+int Commands::run_progress() const {
+  report::VerdictStore store(report::VerdictStore::default_path());
+  if (auto warning = store.load()) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+  int skipped = 0;
+  const auto predictions = report::load_predictions(report::default_prediction_log(), &skipped);
+  if (skipped > 0) {
+    std::fprintf(stderr, "conc-lab: %d unreadable line(s) in %s were left out\n", skipped,
+                 report::default_prediction_log().c_str());
+  }
+  print_report(lessons::progress_report(lessons_, store, predictions), progress_.json,
+               progress_.no_color);
+  return kExitOk;
+}
+
+std::string Commands::next_lesson_after(std::string_view name) const {
+  for (std::size_t i = 0; i + 1 < lessons_.size(); ++i) {
+    if (lessons_[i]->name() == name) {
+      return std::string(lessons_[i + 1]->name());
+    }
+  }
+  return "";
+}
+
 int Commands::run_lesson(lessons::Lesson& lesson) const {
   lessons::CommonOptions options = lesson_options_;
   options.progress = ::isatty(2) == 1;
-  const report::Report r = lessons::run_lesson(lesson, options);
-  print_report(r, lesson_options_.json, lesson_options_.no_color);
+  if (options.predict) {
+    options.predict_session = terminal_predict_session();
+  }
+  pid_t disturbed_by = 0;
+  auto measuring = take_measuring_lock(options.no_wait, disturbed_by);
+  report::Report r = lessons::run_lesson(lesson, options);
+  measuring.reset();  // measured: the next conc-lab may start while this one prints
+  if (disturbed_by != 0) {
+    mark_disturbed(r, disturbed_by);
+  }
+  if (options.predict_session) {
+    record_predictions(options.predict_session->results);
+  }
+  PageChoice choice;
+  choice.json = options.json;
+  choice.color = options.color;
+  choice.no_color = options.no_color;
+  choice.brief = options.brief;
+  choice.explain_rules = options.explain_rules;
+  choice.next_lesson = next_lesson_after(lesson.name());
+  choice.glossary_terms = lessons::glossary_terms();
+  print_report(r, choice);
   std::fflush(stdout);
   write_handouts(r, options);
   // The ledger is a convenience: failing to update it must not fail the lesson.

@@ -1,7 +1,7 @@
 #pragma once
-// The command table: `list`, `info`, `claims`, `lesson <name>`, `bench`, each an options struct, a
-// setup function that declares its CLI11 options and a run function (CLI11's subcom_in_files
-// pattern). main() only parses and maps failures to exit codes.
+// The command table: `list`, `info`, `claims`, `glossary`, `lesson <name>`, `bench`, each an
+// options struct, a setup function that declares its CLI11 options and a run function (CLI11's
+// subcom_in_files pattern). main() only parses and maps failures to exit codes.
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -34,23 +34,34 @@ class Commands {
   struct OutputOptions {
     bool json = false;
     bool no_color = false;
+    std::string color = "auto";
   };
   void add_list(CLI::App& app);
   void add_info(CLI::App& app);
   void add_claims(CLI::App& app);
+  void add_glossary(CLI::App& app);
   void add_lessons(CLI::App& app);
   void add_bench(CLI::App& app);
+  void add_progress(CLI::App& app);
+  // `completion bash|zsh` and the hidden `man` (shell_commands.cpp).
+  void add_shell_integration(CLI::App& app);
 
   int print_syllabus() const;
   int run_list() const;
   int run_info() const;
   int run_claims() const;
+  int run_progress() const;
+  int run_glossary() const;
   int run_lesson(lessons::Lesson& lesson) const;
+  // The lesson after `name` in the notes' order; "" after the last.
+  std::string next_lesson_after(std::string_view name) const;
 
   CLI::App& app_;
   std::vector<std::unique_ptr<lessons::Lesson>> lessons_;
-  OutputOptions list_, info_, claims_;
+  OutputOptions list_, info_, claims_, progress_, glossary_;
+  std::string glossary_term_;
   BenchOptions bench_;
+  std::string completion_shell_;
   lessons::CommonOptions lesson_options_;
   std::function<int()> selected_;
 };

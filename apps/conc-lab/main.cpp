@@ -6,8 +6,10 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "help_formatter.h"
 #include "lifetime.h"
 #include "os/sys/interrupt.h"
+#include "report/command_hint.h"
 #include "usage.h"
 
 namespace {
@@ -49,7 +51,11 @@ int parse_and_run(CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   conc::app::start_process();
-  CLI::App app{"conc-lab: a laboratory that teaches concurrency by running it", "conc-lab"};
+  // Named as the user typed it ("scripts/run" through the script), so that "Usage:" lines and
+  // "see ... --help" hints name a command that works where they are.
+  CLI::App app{"conc-lab: a laboratory that teaches concurrency by running it",
+               conc::report::invoked_as()};
+  app.formatter(std::make_shared<conc::app::HelpFormatter>());
   app.set_version_flag("--version", "conc-lab " CONC_LAB_VERSION);
   app.require_subcommand(0, 1);
   return conc::app::finish_stdout(parse_and_run(app, argc, argv));

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "did_you_mean.h"
+#include "report/command_hint.h"
 
 namespace conc::app {
 
@@ -27,13 +28,42 @@ std::string help_hint(const CLI::App& app) {
   return hint + " --help";
 }
 
+using report::command_hint;
+
 std::string unknown(const std::string& kind, const std::string& typed,
                     const std::vector<std::string>& names) {
   std::string msg = "unknown " + kind + " '" + typed + "'";
   if (auto near = closest_name(typed, names)) {
     return msg + " (did you mean '" + *near + "'?)";
   }
-  return msg + (kind == "lesson" ? " (conc-lab list shows them)" : " (conc-lab --help)");
+  return msg + (kind == "lesson" ? " (" + command_hint("list") + " shows them)"
+                                 : " (" + command_hint("--help") + ")");
+}
+
+// `scripts/run stack`: a lesson's name typed as a command. Suggests the lesson (exactly or
+// nearly that name) unless the word is nearer to a command.
+std::string unknown_command(const std::string& typed, const Commands& commands) {
+  const auto lessons = commands.lesson_names();
+  const bool is_lesson = std::find(lessons.begin(), lessons.end(), typed) != lessons.end();
+  const auto near_command = closest_name(typed, commands.command_names());
+  const auto near_lesson =
+      is_lesson ? std::optional<std::string>(typed) : closest_name(typed, lessons);
+  if (near_lesson && (is_lesson || !near_command)) {
+    return "unknown command '" + typed + "' (did you mean '" +
+           command_hint("lesson " + *near_lesson) + "'?)";
+  }
+  return unknown("command", typed, commands.command_names());
+}
+
+// `lesson 15` when `list` numbers 14 lessons.
+std::string unknown_lesson_number(const std::string& typed, std::size_t count) {
+  return "there is no lesson " + typed + ": " + command_hint("list") + " numbers them 1 to " +
+         std::to_string(count);
+}
+
+bool is_whole_number(const std::string& text) {
+  return !text.empty() && text.size() < 10 &&
+         text.find_first_not_of("0123456789") == std::string::npos;
 }
 
 // CLI11's own text for left-over arguments, with the help hint.
@@ -77,10 +107,13 @@ void check_lesson_group(const CLI::App& root, const CLI::App& group, const Comma
   }
   const auto extras = group.remaining();
   if (extras.empty()) {
-    throw UsageError("which lesson? (conc-lab list shows them)");
+    throw UsageError("which lesson? (" + command_hint("list") + " shows them)");
   }
   if (extras.front().rfind('-', 0) == 0) {
     reject_extras(root, extras);
+  }
+  if (is_whole_number(extras.front())) {  // the numbers in range are the lessons' aliases
+    throw UsageError(unknown_lesson_number(extras.front(), commands.lesson_names().size()));
   }
   throw UsageError(unknown("lesson", extras.front(), commands.lesson_names()));
 }
@@ -91,7 +124,7 @@ void check_root(const CLI::App& root, const Commands& commands) {
     return;
   }
   if (root.get_subcommands().empty() && extras.front().rfind('-', 0) != 0) {
-    throw UsageError(unknown("command", extras.front(), commands.command_names()));
+    throw UsageError(unknown_command(extras.front(), commands));
   }
   reject_extras(root, extras);
 }

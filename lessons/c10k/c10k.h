@@ -28,11 +28,13 @@ inline constexpr double kMinCpuShare = 0.90;
 
 // Thread counts against the tightest limit on tasks: of the `headroom` it leaves, kLimitMargin
 // (or half, when the room is smaller) stays with the rest of the machine, and counts that need
-// more are left out. With no room at all, 1 is kept: its failure then shows the limit.
+// more are left out. When no count fits, one is measured in their place: the room there is
+// (at least 1: its failure then shows the limit). `left_out` holds only counts not measured.
 inline constexpr long long kLimitMargin = 2'000;
 struct CountsInRoom {
   std::vector<int> kept, left_out;
   long long margin = 0;
+  int stand_in = 0;  // > 0: no count fitted, and this one is measured in their place
 };
 CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom);
 
@@ -41,6 +43,13 @@ CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom);
 struct SlicePoint {
   int threads = 0;
   double measured_ns = 0;
+  int ran = -1;  // threads that had a turn in the window; -1: all of them (not counted)
+};
+// What the kernel's scheduler is, from `info`'s facts: why turns last what they last.
+struct SchedFacts {
+  std::string scheduler;           // "EEVDF", "CFS" or "" (unknown)
+  std::optional<int> hz;           // CONFIG_HZ: a busy task is preempted only at a tick
+  std::optional<double> slice_ns;  // EEVDF's se.slice
 };
 // A slice "follows" the model when measured ÷ model lies within [1/k, k].
 inline constexpr double kModelTolerance = 1.5;
@@ -48,7 +57,9 @@ inline constexpr double kModelTolerance = 1.5;
 // the largest N while the model predicts at least kModelShrinkMin times shorter.
 inline constexpr double kFlatFactor = 1.5;
 inline constexpr double kModelShrinkMin = 4.0;
-report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points);
+// Points where some threads never had a turn are left out of the rule (their mean is over a
+// subset) and named in `because`; could not judge when no point is left.
+report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points, const SchedFacts& sched);
 
 // C20: one N against a larger one.
 struct LoadPoint {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "lessons/c10k/connections.h"
+#include "lessons/c10k/goroutines.h"
 #include "lessons/c10k/parts.h"
 #include "lessons/common/lesson.h"
 #include "lessons/common/thread_limits.h"
@@ -52,6 +53,13 @@ constexpr int kMaxThreadsOption = 10'000;
 constexpr std::size_t kDefaultConnections = 10'000;
 constexpr std::size_t kFullConnections = 100'000;
 constexpr std::size_t kMaxConnectionsOption = 1'000'000;
+// The goroutine rows: counts (--full adds kFullGoroutines), the window of each and the turn
+// after which every goroutine yields.
+const std::vector<int> kGoroutineCounts = {10, 1'000, 10'000};
+const std::vector<int> kQuickGoroutineCounts = {10, 1'000};
+constexpr int kFullGoroutines = 100'000;
+constexpr std::int64_t kGoroutineWindowNs = 500'000'000, kQuickGoroutineWindowNs = 300'000'000;
+constexpr std::int64_t kGoroutineTurnNs = 1'000'000;
 // With a single allowed CPU the /proc reader competes with the workers for it.
 constexpr int kOneCpuMaxThreads = 200;
 
@@ -88,6 +96,7 @@ class C10kLesson final : public Lesson {
                           "Busy-thread counts to run one after the other, e.g. 1,10,100");
     cmd.add_option("--connections", connections_,
                    "Connections for the three echo servers (default 10,000; --full: 100,000)")
+        ->type_name("N")
         ->check(whole_number(1, kMaxConnectionsOption));
     cmd.add_flag("--full", full_,
                  "Add 10,000 threads when the limits allow (its windows last about 3 × 10,000 "
@@ -108,6 +117,7 @@ class C10kLesson final : public Lesson {
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
                 const std::vector<os::ThreadCap>& caps,
                 const std::vector<c10k::ServerRun>& servers) const;
+  void goroutine_rows(LessonContext& ctx, int cpu) const;
   std::vector<int> thread_counts_;
   std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
   bool full_ = false;
@@ -119,7 +129,11 @@ void explain_claim(LessonContext& ctx) {
       "The notes say a CPU's time is cut into a 10 ms period shared equally by the threads, so "
       "each gets 10 ms ÷ N (5 ms for 2, 2 ms for 5), and that as N grows the slices shrink "
       "until the CPU spends more time switching than working and the system stops "
-      "responding. They call this the C10K problem.\n\n"
+      "responding. They call this the C10K problem. That model is CFS's idea of a "
+      "scheduling period (sched_latency) shared by the runnable tasks, without CFS's floor "
+      "(a minimum granularity below which a slice does not shrink: the period stretches "
+      "instead); EEVDF, Linux's scheduler since 6.6, has no period at all: each task asks "
+      "for a slice of its own.\n\n"
       "C10K originally meant something else: Dan Kegel's 1999 page \"The C10K problem\" asked "
       "how a web server could serve ten thousand clients at once, and compared ways of doing "
       "it (select/poll, epoll and other readiness APIs, asynchronous I/O, one thread per "
@@ -135,12 +149,22 @@ void fit_task_limit(LessonContext& ctx, std::vector<int>& counts,
     return;
   }
   auto fit = c10k::fit_counts(counts, tightest->headroom);
+  const std::string room = fmt::format(
+      "{} leaves room for {} more threads, and {} of them stay with the rest of the "
+      "machine",
+      tightest->name, format_count(tightest->headroom), format_count(fit.margin));
+  std::string stand_in;
+  if (fit.stand_in > 0) {
+    const bool asked = std::find(counts.begin(), counts.end(), fit.stand_in) != counts.end();
+    stand_in =
+        fmt::format("N = {} is measured {}", format_count(fit.stand_in),
+                    asked ? "all the same, and where it fails shows the limit" : "in their place");
+  }
   if (!fit.left_out.empty()) {
-    ctx.warn(fmt::format(
-        "N = {} left out: {} leaves room for {} more threads, and {} of them stay with the "
-        "rest of the machine",
-        count_list(fit.left_out), tightest->name, format_count(tightest->headroom),
-        format_count(fit.margin)));
+    ctx.warn(fmt::format("N = {} left out: {}{}", count_list(fit.left_out), room,
+                         stand_in.empty() ? "" : "; " + stand_in));
+  } else if (!stand_in.empty()) {
+    ctx.warn(room + ": " + stand_in);
   }
   counts = std::move(fit.kept);
 }
@@ -306,6 +330,15 @@ void probe_alone(LessonContext& ctx, const Settings& s) {
 std::vector<Row> C10kLesson::measure_all(LessonContext& ctx, const Settings& s,
                                          const std::vector<int>& counts,
                                          const std::vector<Windows>& windows) const {
+  if (!counts.empty()) {
+    const int n = counts.back();
+    ctx.predict({"c10k_turn_ms",
+                 fmt::format("{} busy threads share CPU {}. How long does each one run per "
+                             "turn before another takes the CPU?",
+                             format_count(n), s.cpu),
+                 fmt::format("turn, {} busy threads", format_count(n)), "ms", 0.001, 10'000,
+                 median_of(fmt::format("slice_ns_n{}", n), 1e-6)});
+  }
   std::vector<Row> rows;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     LessonContext::check_interrupted();
@@ -387,13 +420,39 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
-      points.push_back({r.created, *turn});
+      points.push_back({r.created, *turn, static_cast<int>(r.thread_turns_ns.size())});
     }
   }
-  ctx.verdict(c10k::judge_c19(points));
+  ctx.verdict(c10k::judge_c19(
+      points, {facts.info.scheduler, facts.info.config_hz, facts.info.se_slice_ns}));
   auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest));
   c20.because += c10k::connection_latency_text(servers);
   ctx.verdict(std::move(c20));
+}
+
+void C10kLesson::goroutine_rows(LessonContext& ctx, int cpu) const {
+  ctx.explain("The same work as goroutines",
+              fmt::format("Goroutines share a CPU by taking turns of their own choosing: here "
+                          "each one does the busy threads' work units for about {} and then "
+                          "yields (rt::yield) to the next in the worker's queue. No timer "
+                          "preempts them and the kernel sees one thread, so there is no "
+                          "involuntary switch; the cost is that a goroutine that never yields "
+                          "holds the worker, and with N of them a turn comes back only every N "
+                          "turns.",
+                          format_ns(static_cast<double>(kGoroutineTurnNs))));
+  std::vector<int> counts = ctx.quick() ? kQuickGoroutineCounts : kGoroutineCounts;
+  if (full_) {
+    counts.push_back(kFullGoroutines);
+  }
+  const std::int64_t window = ctx.quick() ? kQuickGoroutineWindowNs : kGoroutineWindowNs;
+  std::vector<c10k::GoroutineFigures> rows;
+  for (const int n : counts) {
+    LessonContext::check_interrupted();
+    ctx.progress(fmt::format("c10k: {} goroutines on one worker", format_count(n)));
+    rows.push_back(c10k::measure_goroutines(cpu, n, window, kGoroutineTurnNs));
+  }
+  LessonContext::check_interrupted();
+  c10k::report_goroutines(ctx, rows, kGoroutineTurnNs, cpu);
 }
 
 void C10kLesson::run(LessonContext& ctx) {
@@ -430,6 +489,7 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
+  goroutine_rows(ctx, s.cpu);
   pinned.reset();  // the servers use every CPU allowed
   const std::size_t connections =
       connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);

@@ -65,21 +65,54 @@ std::string slices_note(const std::optional<double>& se_slice, double eevdf, boo
       hz > 0 ? std::to_string(hz) : std::string("unknown"));
 }
 
-std::string cost_note(const Row& base, const RunFacts& facts) {
+// What the sleeper's measured lateness says about serving it within a tick, N by N.
+std::string sleeper_text(const std::vector<Row>& rows, const std::optional<int>& hz) {
+  if (!hz) {
+    return "";
+  }
+  const double tick = 1e9 / *hz;
+  std::string within, beyond;
+  for (const auto& r : rows) {
+    if (r.lateness_ns.empty()) {
+      continue;
+    }
+    const double p99 = percentile(r.lateness_ns, 99);
+    std::string& list = p99 <= tick ? within : beyond;
+    list += fmt::format("{}N={}{}", list.empty() ? "" : ", ", format_count(r.created),
+                        p99 <= tick ? std::string() : fmt::format(" ({})", format_ns(p99)));
+  }
+  const std::string tick_text = fmt::format("{} at HZ={}", format_ns(tick), *hz);
+  if (within.empty() && beyond.empty()) {
+    return "";
+  }
+  if (beyond.empty()) {
+    return fmt::format(
+        "Here the sleeper's p99 stayed within a tick ({}) at {}: EEVDF remembers across a "
+        "sleep the CPU time a task is owed (its lag), so a woken sleeper is served soon.",
+        tick_text, within);
+  }
+  return fmt::format(
+      "Here the sleeper's p99 was {}past a tick ({}) at {}: the lag a task is owed across a "
+      "sleep lets it go ahead of busy tasks, but not always of all of them.",
+      within.empty() ? std::string() : fmt::format("within a tick at {} and ", within), tick_text,
+      beyond);
+}
+
+std::string cost_note(const std::vector<Row>& rows, const Row& base, const RunFacts& facts) {
   const auto unit = unit_ns(base);
   return fmt::format(
       "switches/s = turns begun per second, all threads together; involuntary = share of those "
       "switches that were preemptions (/proc/<pid>/task/<tid>/sched); CPU share = the workers' "
       "time on the CPU ÷ window (100% = all of CPU {}; ± one tick, since the running thread's "
-      "counter is brought up to date only at ticks); work/s = work units finished inside the "
+      "counter is brought up to date only at ticks, so it is shown at most 100%); work/s = "
+      "work units finished inside the "
       "window, one unit being {} xorshift rounds{}; work per CPU-s = units per second of CPU "
       "time the workers had, relative to N={} ({}), so that other programs taking the CPU do "
-      "not count as switching cost; waited per turn = "
+      "not count as switching cost (above 100%: more work per CPU-second than N={}, the "
+      "noise between windows); waited per turn = "
       "schedstat run-queue wait ÷ turns. Then the probe arrives on the CPU (its own window, "
       "busy threads still running): first wake = how late its first 1 ms sleep ended, just "
-      "after it arrived; p50 and p99 = all its later wake-ups. EEVDF remembers across a sleep "
-      "the CPU time a task is owed (its lag), which is how a sleeper can be served within a "
-      "tick even among many busy threads once it has waited its turn.",
+      "after it arrived; p50 and p99 = all its later wake-ups. {}",
       facts.cpu, kRoundsPerUnit,
       unit ? fmt::format(" ≈ {} of CPU here (1 ÷ work per CPU-second at N={})", format_ns(*unit),
                          base.created)
@@ -89,7 +122,8 @@ std::string cost_note(const Row& base, const RunFacts& facts) {
           ? fmt::format("the smallest N that had at least {} of the CPU",
                         format_percent(kMinCpuShare))
           : fmt::format("no N had {} of the CPU: other programs ran on it throughout",
-                        format_percent(kMinCpuShare)));
+                        format_percent(kMinCpuShare)),
+      base.created, sleeper_text(rows, facts.info.config_hz));
 }
 
 }  // namespace
@@ -154,8 +188,13 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
     const auto turn = r.mean_turn_ns();
     const double model = os::notes_model_slice_ns(r.created);
     const bool alone = r.created < 2;
+    // A mean over only the threads that had a turn is not the mean turn: marked.
+    const int ran = static_cast<int>(r.thread_turns_ns.size());
+    const std::string subset =
+        turn && ran < r.created ? fmt::format(" (!) {} ran", format_count(ran)) : std::string();
     table.rows.push_back({static_cast<std::int64_t>(r.created),
-                          alone ? std::string("— (alone)") : ns_or_dash(turn), format_ns(model),
+                          alone ? std::string("— (alone)") : ns_or_dash(turn) + subset,
+                          format_ns(model),
                           turn ? report::Value{*turn / model} : report::Value{kDash},
                           alone ? std::string("runs on") : slice_at_ticks(eevdf, hz),
                           alone ? std::string("runs on")
@@ -163,6 +202,15 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
                           turn ? format_ns(os::round_ns(r.created, *turn)) : kDash});
   }
   table.note = slices_note(se_slice, eevdf, eevdf_here, cpus, hz);
+  for (const auto& r : rows) {
+    const int ran = static_cast<int>(r.thread_turns_ns.size());
+    if (r.created >= 2 && ran < r.created && r.mean_turn_ns()) {
+      table.note += fmt::format(
+          " (!) N={}: only {} of the {} threads had a turn in the window (the others waited "
+          "throughout), so its mean is over those that ran and C19 leaves it out.",
+          r.created, format_count(ran), format_count(r.created));
+    }
+  }
   ctx.report().add(std::move(table));
 }
 
@@ -183,14 +231,15 @@ void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFact
             : kDash;
     table.rows.push_back(
         {static_cast<std::int64_t>(r.created), st.slices_per_second(), involuntary,
-         format_percent(st.cpu_share()), r.work_per_second(),
+         // A share read at ticks can pass 100% by up to a tick: shown at most 100%.
+         format_percent(std::min(st.cpu_share(), 1.0)), r.work_per_second(),
          base_work > 0 ? format_percent(r.work_per_cpu_second() / base_work) : kDash,
          ns_or_dash(st.mean_wait_per_turn_ns()),
          r.first_wake_ns ? format_ns(static_cast<double>(*r.first_wake_ns)) : kDash,
          r.lateness_ns.empty() ? kDash : format_ns(percentile(r.lateness_ns, 50)),
          r.lateness_ns.empty() ? kDash : format_ns(percentile(r.lateness_ns, 99))});
   }
-  table.note = cost_note(base, facts);
+  table.note = cost_note(rows, base, facts);
   ctx.report().add(std::move(table));
 }
 
@@ -282,8 +331,9 @@ void explain_meaning(LessonContext& ctx, const std::vector<Row>& rows, const Run
           "With {} busy threads each one still ran about {} per turn, not 10 ms ÷ {} = {}: "
           "what grew with N is the wait between turns ({} measured, one round being about "
           "{}), not the share of the CPU lost to switching ({} switches a second, {} of the "
-          "work per CPU-second of N={} kept). A thread-per-connection server with {} busy "
-          "connections would answer each of them about once every {}.{}",
+          "work per CPU-second of N={} kept). By the model N × turn (not measured), a "
+          "thread-per-connection server with {} busy connections would answer each of them "
+          "about once every {}.{}",
           format_count(big.created), format_ns(*turn), format_count(big.created),
           format_ns(os::notes_model_slice_ns(big.created)),
           ns_or_dash(big.stats.mean_wait_per_turn_ns()), format_ns(round),

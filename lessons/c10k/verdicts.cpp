@@ -22,26 +22,80 @@ CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom) {
     (n <= room ? r.kept : r.left_out).push_back(n);
   }
   if (r.kept.empty()) {
-    r.kept.push_back(
-        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front())));
+    r.stand_in =
+        static_cast<int>(std::clamp<long long>(room, 1, counts.empty() ? 1 : counts.front()));
+    r.kept.push_back(r.stand_in);
+    // A stand-in that was asked for (1 of "1,2,10") is measured, not left out.
+    r.left_out.erase(std::remove(r.left_out.begin(), r.left_out.end(), r.stand_in),
+                     r.left_out.end());
   }
   return r;
 }
 
-report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points) {
+namespace {
+
+// Why the turn does not shrink with N, from the scheduler this kernel runs.
+std::string flat_turn_cause(const SchedFacts& f) {
+  const std::string tick =
+      f.hz ? fmt::format("the next timer tick, {} at HZ={}", format_ns(1e9 / *f.hz), *f.hz)
+           : std::string("the next timer tick");
+  if (f.scheduler == "EEVDF") {
+    return fmt::format(
+        "EEVDF gives each task a requested slice of its own ({}), which does not depend on N; "
+        "a busy task that overruns it is noticed only at {}; HRTICK, which would end it on "
+        "time, is off by default. So each turn lasts about a tick and the round (N × turn) "
+        "grows instead",
+        f.slice_ns ? format_ns(*f.slice_ns) : std::string("se.slice"), tick);
+  }
+  if (f.scheduler == "CFS") {
+    return fmt::format(
+        "CFS divides its period by N only down to a minimum granularity (past 8 tasks the "
+        "period stretches instead), and a busy task is preempted only at {}, so the turn "
+        "stops shrinking and the round (N × turn) grows",
+        tick);
+  }
+  return fmt::format(
+      "the scheduler (not identified here) does not share a fixed period among N: a busy task "
+      "is preempted at {} at the earliest, and the round (N × turn) grows instead",
+      tick);
+}
+
+// "; at N=100 only 65 of the 100 threads had a turn, so its mean is left out".
+std::string partial_text(const std::vector<SlicePoint>& partial) {
+  std::string out;
+  for (const auto& p : partial) {
+    out += fmt::format("{}N={}: only {} of {} threads had a turn in the window",
+                       out.empty() ? "" : "; ", p.threads, p.ran, p.threads);
+  }
+  return out.empty() ? out
+                     : ". Left out (a mean over the threads that ran is not the mean turn): " + out;
+}
+
+}  // namespace
+
+report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points, const SchedFacts& sched) {
   report::ClaimVerdict v{"C19", report::Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "for every N >= 2 measured, the mean turn (Σ run ÷ Σ turns): confirmed when each lies "
-      "within {}x of "
-      "10 ms ÷ N; contradicted when the slice changes by less than {}x from the smallest to "
-      "the largest N while the model predicts at least {}x shorter (or a single N is off by "
-      "more than {}x); nuanced otherwise",
+      "for every N >= 2 at which every thread had a turn in the window, the mean turn (Σ run ÷ "
+      "Σ turns): confirmed when each lies within {}x of 10 ms ÷ N; contradicted when the turn "
+      "changes by less than {}x from the smallest to the largest N while the model predicts at "
+      "least {}x shorter (or a single N is off by more than {}x); could not judge when no N is "
+      "left; nuanced otherwise",
       kModelTolerance, kFlatFactor, kModelShrinkMin, kModelTolerance);
-  std::vector<SlicePoint> ps;
-  std::copy_if(points.begin(), points.end(), std::back_inserter(ps),
-               [](const SlicePoint& p) { return p.threads >= 2 && p.measured_ns > 0; });
+  std::vector<SlicePoint> ps, partial;
+  for (const auto& p : points) {
+    if (p.threads < 2 || p.measured_ns <= 0) {
+      continue;
+    }
+    (p.ran >= 0 && p.ran < p.threads ? partial : ps).push_back(p);
+  }
+  const std::string left_out = partial_text(partial);
   if (ps.empty()) {
-    v.because = "no N >= 2 gave a measured turn, so the model could not be checked";
+    v.verdict = report::Verdict::not_judged;
+    v.because =
+        "no N >= 2 gave a mean turn over all its threads, so the model could not be "
+        "checked" +
+        left_out;
     return v;
   }
   std::sort(ps.begin(), ps.end(), [](auto& a, auto& b) { return a.threads < b.threads; });
@@ -61,22 +115,20 @@ report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points) {
   const double model_shrink = static_cast<double>(hi.threads) / lo.threads;
   if (all_follow) {
     v.verdict = report::Verdict::confirmed;
-    v.because = "the mean turn on the CPU follows 10 ms ÷ N: " + seen;
+    v.because = "the mean turn on the CPU follows 10 ms ÷ N: " + seen + left_out;
   } else if ((model_shrink >= kModelShrinkMin && change < kFlatFactor) || ps.size() == 1) {
     v.verdict = report::Verdict::contradicted;
     v.because = fmt::format(
-        "mean turn {}. From N={} to N={} the model shrinks the slice {}x, the kernel changed it "
-        "{}x: "
-        "it gives each task a slice of its own, which does not depend on N, and lets the "
-        "round (N × slice) grow instead",
+        "mean turn {}. From N={} to N={} the model shrinks the turn {}x, the kernel changed it "
+        "{}x: {}{}",
         seen, lo.threads, hi.threads, report::format_number(model_shrink),
-        report::format_number(change));
+        report::format_number(change), flat_turn_cause(sched), left_out);
   } else {
     v.because = fmt::format(
         "mean turn {}. The turn changes with N ({}x from N={} to N={}) but not as 10 ms ÷ N "
-        "({}x)",
+        "({}x){}",
         seen, report::format_number(change), lo.threads, hi.threads,
-        report::format_number(model_shrink));
+        report::format_number(model_shrink), left_out);
   }
   return v;
 }

@@ -102,6 +102,21 @@ void LessonContext::warn(std::string text) {
   report_.warn(std::move(text));
 }
 
+void LessonContext::predict(Question q) {
+  const auto& session = options_.predict_session;
+  if (!options_.predict || !session || !session->ask) {
+    return;
+  }
+  guesses_.push_back(session->ask(q));
+  asked_.push_back(std::move(q));
+}
+
+void LessonContext::finish_predictions() {
+  if (!asked_.empty()) {
+    add_prediction_table(report_, asked_, guesses_, *options_.predict_session);
+  }
+}
+
 void LessonContext::check_interrupted() {
   os::throw_if_interrupted();
 }
@@ -147,7 +162,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   const auto cpus = os::allowed_cpus();
   command
       .add_option("--cpu", options.cpu,
-                  "CPU for pinned experiments (default: first allowed, here " +
+                  "CPU for pinned experiments (default: the first allowed, CPU " +
                       std::to_string(cpus.empty() ? 0 : cpus.front()) + ")")
       ->type_name("N")
       ->check(CLI::Validator(
@@ -164,8 +179,35 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
             }
             return "";
           },
-          "CPU", "allowed CPU"));
-  command.add_flag("--no-color", options.no_color, "No colour even on a terminal");
+          "a CPU this process may use (here " + os::format_cpu_list(cpus) + ")", "allowed CPU"));
+  add_color_option(command, options.color);
+  command.add_flag("--no-color", options.no_color, "No colour even on a terminal (--color=never)");
+  command.add_flag("--brief", options.brief,
+                   "The short view: per claim the verdict and one line of why (for a projector)");
+  command.add_flag("--explain-rules", options.explain_rules,
+                   "Print under each verdict the rule that decided it");
+  command.add_flag("--no-wait", options.no_wait,
+                   "Do not wait while another conc-lab measures: run at once, with every figure "
+                   "marked as disturbed");
+  command.add_flag("--predict", options.predict,
+                   "Guess each headline figure before it is measured, then see how close "
+                   "you were");
+}
+
+void add_color_option(CLI::App& command, std::string& color) {
+  command
+      .add_option("--color", color,
+                  "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR or "
+                  "CLICOLOR_FORCE turn it on), always or never")
+      ->type_name("WHEN")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            if (value == "auto" || value == "always" || value == "never") {
+              return "";
+            }
+            return "'" + value + "' is not auto, always or never";
+          },
+          "", "colour choice"));
 }
 
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
@@ -178,6 +220,7 @@ report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
   }
   LessonContext ctx(options, report, info);
   lesson.run(ctx);
+  ctx.finish_predictions();
   return report;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lessons/common/options.h"
+#include "lessons/common/predict.h"
 #include "report/report.h"
 
 namespace conc::os {
@@ -29,12 +30,19 @@ namespace conc::lessons {
 struct CommonOptions {
   bool json = false;
   bool quick = false;
-  int repeat = 0;  // 0 = the lesson's own default
-  int cpu = -1;    // -1 = the first allowed CPU
-  bool no_color = false;
-  std::string html_file;      // --html FILE: the Report as a self-contained HTML handout
-  std::string markdown_file;  // --markdown FILE: the same as Markdown
-  bool progress = false;      // not an option: the app sets it when stderr is a terminal
+  int repeat = 0;              // 0 = the lesson's own default
+  int cpu = -1;                // -1 = the first allowed CPU
+  bool no_color = false;       // --no-color: another name for --color=never
+  bool no_wait = false;        // --no-wait: measure now even while another conc-lab measures
+  std::string color = "auto";  // --color=auto|always|never (see report::want_color)
+  bool brief = false;          // --brief: per claim the verdict and one line of its because
+  bool explain_rules = false;  // --explain-rules: each verdict's rule under its because
+  std::string html_file;       // --html FILE: the Report as a self-contained HTML handout
+  std::string markdown_file;   // --markdown FILE: the same as Markdown
+  bool progress = false;       // not an option: the app sets it when stderr is a terminal
+  bool predict = false;        // --predict: ask for a guess before each headline experiment
+  // Not an option: how the app asks, and where the guesses go (predict.h). Null: no one asks.
+  std::shared_ptr<PredictSession> predict_session;
 };
 
 // What tells that the process stood still: continues after a stop (SIGCONT) and time the
@@ -78,6 +86,11 @@ class LessonContext {
                                std::vector<double> samples, std::string method);
   void verdict(report::ClaimVerdict v);
   void warn(std::string text);
+  // Declares the question the next experiment answers (predict.h); with --predict the student
+  // is asked now, before it runs. Call it just before the experiment.
+  void predict(Question q);
+  // The "Your predictions" table, once the lesson has run (run_lesson calls it).
+  void finish_predictions();
 
   // One line on stderr while the lesson runs (when the app asked for progress): for a long
   // experiment, say what is coming before it starts. Never part of the report.
@@ -93,6 +106,8 @@ class LessonContext {
   int cpu_;
   std::vector<int> allowed_cpus_;
   PauseMarks pause_marks_;
+  std::vector<Question> asked_;
+  std::vector<std::optional<double>> guesses_;
   bool pause_warned_ = false;
 };
 
@@ -110,8 +125,11 @@ class Lesson {
 // The syllabus, in the order of the lecture notes.
 std::vector<std::unique_ptr<Lesson>> all_lessons();
 
-// --json, --quick, --repeat N, --cpu N, --no-color, --html FILE, --markdown FILE.
+// --json, --quick, --repeat N, --cpu N, --color WHEN, --no-color, --brief, --explain-rules,
+// --predict, --no-wait, --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);
+// --color WHEN alone, for the other commands that print a page (info).
+void add_color_option(CLI::App& command, std::string& color);
 
 // Runs one lesson into a fresh Report (environment footer included).
 report::Report run_lesson(Lesson& lesson, const CommonOptions& options);

@@ -59,7 +59,7 @@ CLI::Validator whole_number(long long lo, long long hi) {
 }
 
 std::variant<std::vector<int>, std::string> parse_count_list(std::string_view text, long long lo,
-                                                             long long hi) {
+                                                             long long hi, std::size_t max_items) {
   const std::string expected = "give whole numbers " + bounds_text(lo, hi) +
                                " separated by commas, e.g. " + std::to_string(lo) + "," +
                                std::to_string(std::min(hi, lo * 10));
@@ -67,6 +67,9 @@ std::variant<std::vector<int>, std::string> parse_count_list(std::string_view te
     return "the list is empty: " + expected;
   }
   const auto items = split_items(text);
+  if (max_items > 0 && items.size() > max_items) {
+    return fmt::format("'{}' has {} items: give at most {}", text, items.size(), max_items);
+  }
   std::vector<int> counts;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string where = fmt::format("item {} of '{}'", i + 1, text);
@@ -100,20 +103,21 @@ CLI::Option* add_count_option(CLI::App& command, const std::string& name, int& t
 
 CLI::Option* add_count_list_option(CLI::App& command, const std::string& name,
                                    std::vector<int>& target, long long lo, long long hi,
-                                   const std::string& what) {
+                                   const std::string& what, std::size_t max_items) {
+  const std::string most = max_items > 0 ? fmt::format(", at most {} of them", max_items) : "";
   const CLI::Validator list_check(
-      [lo, hi](std::string& value) -> std::string {
-        const auto parsed = parse_count_list(value, lo, hi);
+      [lo, hi, max_items](std::string& value) -> std::string {
+        const auto parsed = parse_count_list(value, lo, hi, max_items);
         const auto* error = std::get_if<std::string>(&parsed);
         return error != nullptr ? *error : std::string();
       },
-      "whole numbers " + bounds_text(lo, hi) + ", separated by commas", "count list");
+      "whole numbers " + bounds_text(lo, hi) + " separated by commas" + most, "count list");
   return command
       .add_option_function<std::string>(
           name,
-          [&target, lo, hi](const std::string& value) {
+          [&target, lo, hi, max_items](const std::string& value) {
             // The validator has already accepted it.
-            target = std::get<std::vector<int>>(parse_count_list(value, lo, hi));
+            target = std::get<std::vector<int>>(parse_count_list(value, lo, hi, max_items));
           },
           what)
       ->type_name("LIST")

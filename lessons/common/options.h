@@ -27,17 +27,19 @@ CLI::Validator whole_number(long long lo, long long hi);
 // "1,10,100" -> {1, 10, 100}, every item a whole number from lo to hi (lo >= 1). Rejects an
 // empty list, an empty item ("1,,10"), zero, a duplicate and anything that is not a number; the
 // error names the item's position ("item 3 of '1,10,,100' is empty"). Returns the counts in the
-// order given, or the error.
+// order given, or the error. `max_items` > 0 also bounds how many items the list may hold.
 std::variant<std::vector<int>, std::string> parse_count_list(std::string_view text, long long lo,
-                                                             long long hi);
+                                                             long long hi,
+                                                             std::size_t max_items = 0);
 
 // `--name N`, a count from lo to hi, into `target`. `what` is the help sentence.
 CLI::Option* add_count_option(CLI::App& command, const std::string& name, int& target, long long lo,
                               long long hi, const std::string& what);
 
-// `--name LIST`, comma-separated counts from lo to hi (parse_count_list), into `target`.
+// `--name LIST`, comma-separated counts from lo to hi (parse_count_list), at most `max_items`
+// of them when it is > 0, into `target`.
 CLI::Option* add_count_list_option(CLI::App& command, const std::string& name,
                                    std::vector<int>& target, long long lo, long long hi,
-                                   const std::string& what);
+                                   const std::string& what, std::size_t max_items = 0);
 
 }  // namespace conc::lessons

@@ -42,20 +42,29 @@ struct ParallelRun {
   double cpu_over_wall = 0;   // total CPU time ÷ wall time: CPUs busy on average
   double parallel_share = 0;  // TraceFacts::parallel_share
 };
-// Confirmed when the CPUs busy on average reach this share of min(K, CPUs) and tasks were seen
-// on two CPUs at once in at least kMinParallelShare of the time.
-inline constexpr double kParallelEfficiency = 0.75;
-inline constexpr double kMinParallelShare = 0.5;
+// C02 is a definition ("parallelism = execution at the same instant"): confirmed once sustained
+// overlap is shown, i.e. pieces were seen on two CPUs at once in at least kMinOverlapOfFree of
+// the time the second CPU was free (1 − other programs' share of it, sampled from /proc/stat)
+// and in at least kMinSustainedOverlap of the run in absolute terms. Could not judge when there
+// is no room (one CPU, one piece), when other programs left under kMinFreeCapacity of the other
+// CPU, or when the overlap fell short. Efficiency is C03's business.
+inline constexpr double kMinOverlapOfFree = 0.5;
+inline constexpr double kMinSustainedOverlap = 0.1;
+inline constexpr double kMinFreeCapacity = 0.2;
 report::ClaimVerdict judge_c02(const ParallelRun& run);
 
 // C03: the concurrent decomposition speeds up with CPUs; the sequential one cannot.
 struct Speedups {
   Room room;
-  double parallel = 0;    // sequential wall ÷ parallel wall
-  double concurrent = 0;  // sequential wall ÷ one-CPU concurrent wall
+  double parallel = 0;            // sequential wall ÷ parallel wall
+  double concurrent = 0;          // sequential wall ÷ one-CPU concurrent wall
+  double baseline_cpu_share = 1;  // the sequential run's CPU time ÷ wall: the CPU it got
 };
 // Confirmed when the parallel speed-up reaches this share of min(K, CPUs).
 inline constexpr double kSpeedupEfficiency = 0.75;
+// A one-thread baseline that got less than this share of its CPU (something else ran there)
+// makes every speed-up against it untrusted, and C03 "could not judge".
+inline constexpr double kMinBaselineCpuShare = 0.9;
 report::ClaimVerdict judge_c03(const Speedups& s);
 
 // C13: the same threads ran interleaved on one CPU, then on several at once.

@@ -291,10 +291,13 @@ void report_modes(LessonContext& ctx, const Modes& m, const Medians& med, int k)
       {"run", "where", "wall", "CPU time", "CPU ÷ wall", "speed-up", "result"},
       {},
       ""};
+  // A baseline that did not get its CPU makes every speed-up against it too high.
+  const double baseline_share = med.cpu[0] / med.wall[0];
+  const bool baseline_ok = baseline_share >= cvp::kMinBaselineCpuShare;
   for (std::size_t i = 0; i < kModes; ++i) {
     table.rows.push_back({std::string(kModeIds[i]), where[i], format_ns(med.wall[i]),
                           format_ns(med.cpu[i]), med.cpu[i] / med.wall[i],
-                          format_ratio(med.wall[0] / med.wall[i]),
+                          format_ratio(med.wall[0] / med.wall[i]) + (baseline_ok ? "" : " (!)"),
                           fmt::format("{:016x}", m.last[i].value)});
   }
   table.note = fmt::format(
@@ -302,6 +305,13 @@ void report_modes(LessonContext& ctx, const Modes& m, const Medians& med, int k)
       "XOR of the pieces' outputs: the same computation whichever way it ran.{}",
       m.repeats, others_note(m.others, ctx.allowed_cpus()));
   ctx.report().add(std::move(table));
+  if (!baseline_ok) {
+    ctx.warn(fmt::format(
+        "speed-ups (!) untrusted: the one-thread baseline got only {} of CPU {} (CPU ÷ wall; "
+        "other programs ran there), so every speed-up against it is too high; try again on a "
+        "quieter machine or another CPU (--cpu N)",
+        report::format_percent(baseline_share), ctx.cpu()));
+  }
   if (m.inline_pieces > 0) {
     ctx.warn(
         fmt::format("{} pieces ran on the main thread because a thread could not be "
@@ -415,7 +425,8 @@ void ConcurrencyVsParallelismLesson::run(LessonContext& ctx) {
   ctx.verdict(
       cvp::judge_c02({room, med.cpu[kParallel] / med.wall[kParallel], parallel.parallel_share}));
   ctx.verdict(cvp::judge_c03({room, med.wall[kSequential] / med.wall[kParallel],
-                              med.wall[kSequential] / med.wall[kConcurrent]}));
+                              med.wall[kSequential] / med.wall[kConcurrent],
+                              med.cpu[kSequential] / med.wall[kSequential]}));
   ctx.verdict(cvp::judge_c13(room, concurrent, parallel));
 }
 

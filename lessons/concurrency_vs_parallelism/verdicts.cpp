@@ -82,31 +82,39 @@ report::ClaimVerdict judge_c01(bool same_result, const TraceFacts& concurrent, i
 
 report::ClaimVerdict judge_c02(const ParallelRun& run) {
   report::ClaimVerdict v{"C02", report::Verdict::confirmed, "", ""};
-  const int possible = run.room.possible();
   v.threshold = fmt::format(
-      "confirmed when total CPU time ÷ wall time reaches {} of min(K, CPUs) and pieces ran on "
-      "two CPUs at once in at least {} of the time; {}; nuanced too when the figures fall "
-      "short; contradicted when two or more CPUs were there and no two pieces ever ran at once",
-      format_percent(kParallelEfficiency), format_percent(kMinParallelShare), others_threshold());
+      "a definition shown: confirmed when pieces ran on two CPUs at once in at least {} of the "
+      "time the other CPU was free (1 − other programs' share of it, /proc/stat) and at least "
+      "{} of the run; could not judge when min(K, CPUs) < 2, when other programs left under {} "
+      "of the other CPU, or when the overlap fell short",
+      format_percent(kMinOverlapOfFree), format_percent(kMinSustainedOverlap),
+      format_percent(kMinFreeCapacity));
+  const double free_share = run.room.others ? 1 - run.room.others->share : 1.0;
+  const double of_free = free_share > 0 ? run.parallel_share / free_share : 0;
+  const std::string others =
+      run.room.others ? fmt::format(" (other programs took {} of CPU {})",
+                                    format_percent(run.room.others->share), run.room.others->cpu)
+                      : std::string();
   const std::string seen = fmt::format(
-      "CPU time ÷ wall time = {} (CPUs busy on average; at most {} here), pieces seen on two "
-      "CPUs at once in {} of the run",
-      format_number(run.cpu_over_wall), possible, format_percent(run.parallel_share));
+      "pieces were seen on two CPUs at once in {} of the run; the other CPU was free {} of the "
+      "time{}, so that is {} of what was free. CPUs busy on average: {}",
+      format_percent(run.parallel_share), format_percent(free_share), others,
+      format_percent(of_free), format_number(run.cpu_over_wall));
   if (const auto why = no_room(run.room); !why.empty()) {
-    v.verdict = report::Verdict::nuanced;
+    v.verdict = report::Verdict::not_judged;
     v.because = why + ": " + seen;
-  } else if (others_busy(run.room)) {
-    v.verdict = report::Verdict::nuanced;
+  } else if (free_share < kMinFreeCapacity) {
+    v.verdict = report::Verdict::not_judged;
     v.because = seen + ": " + others_text(run.room);
-  } else if (run.cpu_over_wall >= kParallelEfficiency * possible &&
-             run.parallel_share >= kMinParallelShare) {
-    v.because = seen + ": several computations executed at the same instant";
-  } else if (run.parallel_share > 0) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + ": some overlap, less than the CPUs allow";
+  } else if (of_free >= kMinOverlapOfFree && run.parallel_share >= kMinSustainedOverlap) {
+    v.because = seen +
+                ": several computations executed at the same instant, for as long as a CPU "
+                "was there for them";
   } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = seen + ": with several CPUs there, no two pieces ever ran at once";
+    v.verdict = report::Verdict::not_judged;
+    v.because = seen +
+                ": too little overlap to show parallelism; other programs came and went "
+                "faster than the sampling of /proc/stat sees, or the threads waited";
   }
   return v;
 }
@@ -117,8 +125,9 @@ report::ClaimVerdict judge_c03(const Speedups& s) {
   v.threshold = fmt::format(
       "confirmed when the parallel run is at least {} of min(K, CPUs) times faster than the "
       "sequential one; {}; nuanced too when faster but less; contradicted when several CPUs "
-      "were there and gave no speed-up",
-      format_percent(kSpeedupEfficiency), others_threshold());
+      "were there and gave no speed-up; could not judge when the one-thread baseline got "
+      "under {} of its CPU",
+      format_percent(kSpeedupEfficiency), others_threshold(), format_percent(kMinBaselineCpuShare));
   const std::string seen = fmt::format(
       "the sequential version can only use one CPU; cut into {} piece{}, the same job ran {} as "
       "fast as it with the threads free on {} CPU{}, and {} as fast with them pinned to one",
@@ -127,6 +136,12 @@ report::ClaimVerdict judge_c03(const Speedups& s) {
   if (const auto why = no_room(s.room); !why.empty()) {
     v.verdict = report::Verdict::nuanced;
     v.because = seen + ". But " + why;
+  } else if (s.baseline_cpu_share < kMinBaselineCpuShare) {
+    v.verdict = report::Verdict::not_judged;
+    v.because = fmt::format(
+        "{}. But the one-thread baseline got only {} of its CPU (something else ran there), "
+        "so every speed-up against it is too high and this run cannot judge",
+        seen, format_percent(s.baseline_cpu_share));
   } else if (others_busy(s.room)) {
     v.verdict = report::Verdict::nuanced;
     v.because = seen + ". But " + others_text(s.room);

@@ -36,18 +36,6 @@ std::string ratio_text(double a, double b) {
   return a > 0 && b > 0 ? format_ratio(a / b) : std::string("n/a");
 }
 
-// The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
-// for the features the kernel enabled); nullopt where there is no such leaf.
-std::optional<unsigned> xsave_area_bytes() {
-#if defined(__x86_64__) || defined(__i386__)
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid_count(0xD, 0, &eax, &ebx, &ecx, &edx) != 0 && ebx > 0) {
-    return ebx;
-  }
-#endif
-  return std::nullopt;
-}
-
 void record_yardsticks(LessonContext& ctx, const Yardsticks& y) {
   // Every yardstick sample: pinned to the ping-pongs' CPU, the fastest of kSubBatches batches.
   auto sampling = [&](long batch) {
@@ -261,15 +249,15 @@ void report_switch_costs(LessonContext& ctx, const SwitchCosts& costs) {
 
 void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs) {
   const double call = median(costs.y.call);
-  std::string lines;
+  // Laid out by hand (an indented block), so kept within 80 columns.
+  std::string lines = fmt::format("  {:<5}  {:>9}    {:>9}    {:>9}\n", "", "process", "thread",
+                                  "saved per switch");
   for (auto t : {Transport::futex, Transport::pipe}) {
     const double th = costs.per_switch(t, Partners::threads);
     const double pr = costs.per_switch(t, Partners::processes);
-    lines += fmt::format(
-        "  {:<5}  process {:>9}  − thread {:>9}  = {:>9} per switch ({} of the "
-        "process switch)\n",
-        os::to_string(t), format_ns(pr), format_ns(th), format_ns(pr - th),
-        format_percent(pr > 0 ? (pr - th) / pr : 0));
+    lines += fmt::format("  {:<5}  {:>9}  − {:>9}  = {:>9} ({} of the process switch)\n",
+                         os::to_string(t), format_ns(pr), format_ns(th), format_ns(pr - th),
+                         format_percent(pr > 0 ? (pr - th) / pr : 0));
   }
   const double th = costs.per_switch(Transport::futex, Partners::threads);
   const auto xsave = xsave_area_bytes();
@@ -307,9 +295,11 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
       format_ns(syscall), format_number(syscall / median(costs.y.call)), format_ns(rt));
   text += info.hypervisor
               ? "This is a virtual machine (the CPU reports the hypervisor flag): the guest "
-                "kernel runs the switch, but timers, interrupts and page-table changes may "
-                "exit to the hypervisor, and a vCPU can be descheduled under you (steal "
-                "time). "
+                "kernel runs the switch, but timers and interrupts may exit to the hypervisor, "
+                "and a vCPU can be descheduled under you (steal time). A page-table change "
+                "(CR3 load) exits only under shadow paging; with nested paging (EPT/NPT, any "
+                "recent host) it does not, but each TLB miss then walks two levels of page "
+                "tables. "
               : "This does not look like a virtual machine (no hypervisor flag). ";
   text += pti ? fmt::format(
                     "Kernel page-table isolation is on (meltdown: {}): every system "
@@ -326,6 +316,16 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
       "ratios: absolute numbers from another machine, or from this one an hour ago, are "
       "not comparable.";
   ctx.explain("Why your numbers differ from a laptop's", text);
+}
+
+std::optional<unsigned> xsave_area_bytes() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(0xD, 0, &eax, &ebx, &ecx, &edx) != 0 && ebx > 0) {
+    return ebx;
+  }
+#endif
+  return std::nullopt;
 }
 
 }  // namespace conc::lessons::context_switch

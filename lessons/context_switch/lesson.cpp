@@ -156,6 +156,11 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
       costs_.figures.push_back(PingPongFigure{t, p, {}, {}, {}, {}, {}, {}, true});
     }
   }
+  ctx.predict({"process_over_thread_switch",
+               "Two processes pass the turn back and forth over a futex, then two threads do "
+               "the same. How many times longer is the processes' round trip?",
+               "process ÷ thread round trip", "×", 0.1, 1000,
+               ratio_of("round_trip_futex_processes_ns", "round_trip_futex_threads_ns")});
   for (int r = 0; r < rounds; ++r) {
     LessonContext::check_interrupted();
     time_yardsticks(ctx);
@@ -299,10 +304,9 @@ void ContextSwitchLesson::judge(LessonContext& ctx) {
   }
   ctx.verdict(v::judge_c16(costs_.per_switch(Transport::futex, Partners::threads),
                            costs_.per_switch(Transport::futex, Partners::processes),
-                           median(costs_.y.call), user_switch, futex_trust));
-  ctx.verdict(v::judge_c17(pressure_.lost_share_at_max, pressure_.forced_switches_at_max,
-                           median(futex_threads.round_trip) / 2, pressure_.alone_cpu_share,
-                           futex_threads_trust));
+                           v::xsave_area_bytes(), futex_trust));
+  ctx.verdict(
+      v::judge_c17(pressure_.paced, median(futex_threads.round_trip) / 2, futex_threads_trust));
   ctx.verdict(v::judge_c33(costs_.per_switch(Transport::futex, Partners::threads),
                            costs_.per_switch(Transport::futex, Partners::processes), user_switch,
                            futex_trust));

@@ -82,13 +82,14 @@ Trust check_trust(const PingPongFigure& f, int cpu);
 void report_switch_costs(LessonContext& ctx, const SwitchCosts& costs);
 void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs);
 void explain_machine(LessonContext& ctx, const SwitchCosts& costs);
+// The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
+// for the features the kernel enabled); nullopt where there is no such leaf.
+std::optional<unsigned> xsave_area_bytes();
 
 // C17: runs the busy loop alone and under forced switches, round-major; adds its section,
 // measurements and table to the report, and returns what the verdict needs.
 struct PressureOutcome {
-  double lost_share_at_max = 0;       // work lost with the pair ping-ponging freely
-  double forced_switches_at_max = 0;  // switches/s above what the loop alone saw
-  double alone_cpu_share = 0;         // the loop's share of its CPU when alone
+  C17Paced paced;  // the highest paced rate, against the loop alone
 };
 PressureOutcome measure_switch_pressure(LessonContext& ctx);
 

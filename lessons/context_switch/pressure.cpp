@@ -198,7 +198,9 @@ void add_table(LessonContext& ctx, const std::vector<PressureRow>& rows,
       "1 − that ÷ the same alone, same round. ±: half the p10–p90 range over the rounds, in "
       "percentage points. CPU lost/switch = CPU lost × 1 s ÷ forced switches/s, shown only "
       "where the CPU lost is larger than its ±: '— (within noise)' means this run could not "
-      "tell that loss from zero.",
+      "tell that loss from zero. A negative loss (here or at p10) is the loop doing more "
+      "work beside the switches than alone in that round: other tasks took more of the CPU "
+      "in the loop's lone window, not a gain from switching.",
       format_number(background));
   ctx.report().add(std::move(t));
 }
@@ -223,12 +225,22 @@ PressureOutcome measure_switch_pressure(LessonContext& ctx) {
         "that CPU, so its losses are not the switches' alone (a quieter CPU: --cpu N)",
         format_percent(alone_cpu), ctx.cpu()));
   }
-  const PressureRow& max = rows.back();
+  // The highest paced rate: the row before the free ping-pong.
+  const PressureRow& paced = rows[rows.size() - 2];
+  const auto cpu = report::summarize(paced.cpu_lost);
+  std::vector<double> indirect;
+  for (std::size_t r = 0; r < paced.samples.size(); ++r) {
+    const auto& s = paced.samples[r];
+    const auto& a = alone.samples[r];
+    if (s.loop_cpu_share > 0 && a.loop_cpu_share > 0 && a.iterations_per_s > 0) {
+      indirect.push_back(1 - (s.iterations_per_s / s.loop_cpu_share) /
+                                 (a.iterations_per_s / a.loop_cpu_share));
+    }
+  }
   PressureOutcome outcome;
-  outcome.lost_share_at_max = median(max.work_lost);
-  outcome.forced_switches_at_max =
-      median(max.column(&os::BusyLoopSample::switches_per_s)) - background;
-  outcome.alone_cpu_share = alone_cpu;
+  outcome.paced = {median(paced.column(&os::BusyLoopSample::switches_per_s)) - background,
+                   cpu.median, (cpu.p90 - cpu.p10) / 2, indirect.empty() ? 0 : median(indirect),
+                   alone_cpu};
   return outcome;
 }
 

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "lessons/context_switch/context_switch.h"
 #include "report/units.h"
 
@@ -18,15 +21,16 @@ using report::Verdict;
 namespace {
 
 constexpr const char* kTrustRule =
-    "; always nuanced when a ping-pong figure it uses failed the lesson's checks (marked "
+    "; could not judge when a ping-pong figure it uses failed the lesson's checks (marked "
     "untrusted above)";
 
-// An untrusted input cannot confirm or contradict anything: nuanced, and `because` says why.
+// An untrusted input cannot confirm or contradict anything: could not judge, and `because`
+// says why.
 void apply_trust(ClaimVerdict& v, const Trust& trust) {
   if (trust.trusted) {
     return;
   }
-  v.verdict = Verdict::nuanced;
+  v.verdict = Verdict::not_judged;
   v.because += fmt::format(
       ". But the figures behind this failed the lesson's own checks ({}), so this run "
       "cannot decide",
@@ -46,38 +50,43 @@ ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_n
                        const Trust& trust) {
   ClaimVerdict v{"C14", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "the cheapest kernel switch measured (threads, futex, the lower of its two per-switch "
-      "figures) against a noinline function call: confirmed at {} calls or more, nuanced "
-      "from {} to {}, contradicted under {}{}",
-      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls),
-      format_number(kC14ExpensiveCalls), format_number(kC14CheapCalls), kTrustRule);
+      "the share of one CPU the cheapest kernel switch measured (threads, futex, the lower of "
+      "its two per-switch figures) would take at an I/O-bound server's {} switches/s: "
+      "confirmed at {} or more, contradicted under {}, nuanced in between{}",
+      format_number(kC14ServerSwitchesPerS), format_percent(kC14ExpensiveShare),
+      format_percent(kC14CheapShare), kTrustRule);
   if (thread_switch_ns <= 0 || call_ns <= 0) {
+    v.verdict = Verdict::not_judged;
     v.because = fmt::format(
         "the subtraction left {} per switch against a {} call: run-to-run noise is larger than "
         "the switch here, so this run cannot say",
         format_ns(thread_switch_ns), format_ns(call_ns));
     return v;
   }
-  const double calls = thread_switch_ns / call_ns;
+  const double server_share = thread_switch_ns * kC14ServerSwitchesPerS / 1e9;
+  const double tick_share = thread_switch_ns * kC14TickSwitchesPerS / 1e9;
   const std::string syscalls =
       syscall_ns > 0
-          ? fmt::format(" and {} bare system calls ({} each)",
-                        format_number(thread_switch_ns / syscall_ns), format_ns(syscall_ns))
+          ? fmt::format(", or {} bare system calls", format_number(thread_switch_ns / syscall_ns))
           : std::string();
   const std::string measured = fmt::format(
-      "one switch between two threads costs {}: the time of {} function calls ({} "
-      "each){}",
-      format_ns(thread_switch_ns), format_number(calls), format_ns(call_ns), syscalls);
-  if (calls >= kC14ExpensiveCalls) {
+      "one switch between two threads costs {} (the time of {} function calls{}). At the "
+      "{} switches/s of an I/O-bound server that switches for every request, switching "
+      "takes {} of a CPU; at the scheduler tick's {} a second it takes {}",
+      format_ns(thread_switch_ns), format_number(thread_switch_ns / call_ns), syscalls,
+      format_number(kC14ServerSwitchesPerS), format_percent(server_share),
+      format_number(kC14TickSwitchesPerS), format_percent(tick_share));
+  if (server_share >= kC14ExpensiveShare) {
     v.verdict = Verdict::confirmed;
     v.because = measured +
-                ". A design that switches once per small piece of work spends most "
-                "of its time switching";
-  } else if (calls < kC14CheapCalls) {
+                ". Expensive next to the few microseconds of work a request needs: a design "
+                "that switches per request pays for it, one that time-slices does not";
+  } else if (server_share < kC14CheapShare) {
     v.verdict = Verdict::contradicted;
-    v.because = measured + ": as cheap as a handful of calls";
+    v.because = measured + ": cheap even for a design that switches per request";
   } else {
-    v.because = measured + ": dearer than a call, but not by orders of magnitude";
+    v.because =
+        measured + ": a cost a switch-per-request design notices, but not one that dominates it";
   }
   apply_trust(v, trust);
   return v;
@@ -85,37 +94,29 @@ ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_n
 
 namespace {
 
-double ratio(const C15Path& p) {
-  return p.process_ns / p.thread_ns;
+double extra_ns(const C15Path& p) {
+  return p.process_ns - p.thread_ns;
 }
 
-// "heavier over futex (1.25×; per round 1.18×–1.31×)": where one path's ratio falls.
-std::string c15_reading(const char* path, const C15Path& p) {
-  const double r = ratio(p);
-  const std::string where = r >= kC15HeavierRatio  ? "heavier"
-                            : r < kC15LighterRatio ? "lighter"
-                                                   : "no clear difference";
-  return fmt::format("{} over {} ({}; per round {}–{})", where, path, format_ratio(r),
-                     format_ratio(p.ratio_p10), format_ratio(p.ratio_p90));
+// What the address space added per switch on one path, with its per-round range (from the
+// per-round ratios: thread × (ratio − 1)) and the ratio as context.
+std::string c15_path_text(const char* path, const C15Path& p) {
+  return fmt::format("{} over {} (per round {} to {}; {} the thread switch)",
+                     format_ns(extra_ns(p)), path, format_ns(p.thread_ns * (p.ratio_p10 - 1)),
+                     format_ns(p.thread_ns * (p.ratio_p90 - 1)),
+                     format_ratio(p.process_ns / p.thread_ns));
 }
 
-// Why neither confirmed nor contradicted, in terms of which path did what.
-std::string c15_nuance(const C15Path& futex, const C15Path& pipe) {
-  const bool futex_heavier = ratio(futex) >= kC15HeavierRatio;
-  const bool pipe_heavier = ratio(pipe) >= kC15HeavierRatio;
-  const std::string margin = format_percent(kC15HeavierRatio - 1);
-  if (futex_heavier || pipe_heavier) {
-    return fmt::format(
-        "Only over {} does a process switch cost at least {} more: the two paths make the same "
-        "switches, so the address space does not weigh the same in both, and this run cannot "
-        "say it always weighs much",
-        futex_heavier ? "the futex" : "pipes", margin);
-  }
-  return fmt::format(
-      "On neither path does a process switch cost {} more. The extra work of a process switch "
-      "(a new page-table root, the TLB entries of the other address space) is small here next "
-      "to the kernel entry, scheduling and exit that both kinds pay",
-      margin);
+// The two paths make the same switches, so the address space should add the same time to
+// both: their per-round ranges overlap, or they differ by at most kC15AgreementShare.
+bool c15_paths_agree(const C15Path& futex, const C15Path& pipe) {
+  const double f_lo = futex.thread_ns * (futex.ratio_p10 - 1);
+  const double f_hi = futex.thread_ns * (futex.ratio_p90 - 1);
+  const double p_lo = pipe.thread_ns * (pipe.ratio_p10 - 1);
+  const double p_hi = pipe.thread_ns * (pipe.ratio_p90 - 1);
+  const bool overlap = f_lo <= p_hi && p_lo <= f_hi;
+  const double larger = std::max(std::abs(extra_ns(futex)), std::abs(extra_ns(pipe)));
+  return overlap || std::abs(extra_ns(futex) - extra_ns(pipe)) <= kC15AgreementShare * larger;
 }
 
 }  // namespace
@@ -123,12 +124,15 @@ std::string c15_nuance(const C15Path& futex, const C15Path& pipe) {
 ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& trust) {
   ClaimVerdict v{"C15", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "process ÷ thread, per switch (no-switch baselines subtracted), over a futex and over "
-      "pipes: confirmed when both are at least {}, contradicted when both are under {}, "
-      "nuanced otherwise{}",
-      format_ratio(kC15HeavierRatio), format_ratio(kC15LighterRatio), kTrustRule);
+      "the extra cost of a process switch over a thread switch (process − thread, per switch, "
+      "no-switch baselines subtracted), over a futex and over pipes: confirmed when both add "
+      "at least {} and agree (per-round ranges overlap, or within {} of each other); "
+      "contradicted when both add under {}; nuanced otherwise{}",
+      format_ns(kC15ExtraNs), format_percent(kC15AgreementShare), format_ns(kC15NoExtraNs),
+      kTrustRule);
   if (futex.thread_ns <= 0 || futex.process_ns <= 0 || pipe.thread_ns <= 0 ||
       pipe.process_ns <= 0) {
+    v.verdict = Verdict::not_judged;
     v.because = fmt::format(
         "a per-switch figure came out at or below zero (futex: thread {}, process {}; pipe: "
         "thread {}, process {}): the baseline and the round trip are too close to compare",
@@ -136,109 +140,133 @@ ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& t
         format_ns(pipe.process_ns));
     return v;
   }
-  const std::string measured = fmt::format(
-      "per switch, two processes cost {} against {} for two threads over a futex, and {} "
-      "against {} over pipes: {}, {}",
-      format_ns(futex.process_ns), format_ns(futex.thread_ns), format_ns(pipe.process_ns),
-      format_ns(pipe.thread_ns), c15_reading("the futex", futex), c15_reading("pipes", pipe));
-  if (ratio(futex) >= kC15HeavierRatio && ratio(pipe) >= kC15HeavierRatio) {
+  const std::string measured =
+      fmt::format("a process switch adds {}, and {}", c15_path_text("the futex", futex),
+                  c15_path_text("pipes", pipe));
+  const bool agree = c15_paths_agree(futex, pipe);
+  if (extra_ns(futex) >= kC15ExtraNs && extra_ns(pipe) >= kC15ExtraNs && agree) {
     v.verdict = Verdict::confirmed;
-    v.because = measured + ". The address-space change is a large part of a process switch";
-  } else if (ratio(futex) < kC15LighterRatio && ratio(pipe) < kC15LighterRatio) {
+    v.because = measured +
+                ". Both paths agree: that is the address-space change (loading the other "
+                "page-table root, and refilling the TLB entries it displaces)";
+  } else if (extra_ns(futex) < kC15NoExtraNs && extra_ns(pipe) < kC15NoExtraNs) {
     v.verdict = Verdict::contradicted;
-    v.because = measured + ". Processes switched faster than threads here";
+    v.because = measured +
+                ". The address-space change costs nothing measurable here (a CPU that tags "
+                "TLB entries with PCID/ASID keeps them across the switch)";
+  } else if (!agree) {
+    v.because = measured +
+                ". The two paths make the same switches yet disagree beyond their spread: "
+                "something besides the address space differs between them, so this run "
+                "cannot put one figure on it";
   } else {
-    v.because = measured + ". " + c15_nuance(futex, pipe);
+    v.because = fmt::format(
+        "{}. Measurable, but under the {} this rule asks of a cost worth designing around",
+        measured, format_ns(kC15ExtraNs));
   }
   apply_trust(v, trust);
   return v;
 }
 
-namespace {
-
-// Why a thread switch that does save something is still not "light".
-std::string c16_nuance(double thread_switch_ns, double call_ns,
-                       std::optional<double> user_switch_ns) {
-  const std::string calls =
-      call_ns > 0 ? fmt::format(" ({} function calls)", format_number(thread_switch_ns / call_ns))
-                  : std::string();
-  return fmt::format(
-      "Yet the thread switch still costs {}{}: its price is the trip through the kernel "
-      "(entry, scheduler, register and FPU state, exit), not the size of the context. {}",
-      format_ns(thread_switch_ns), calls,
-      user_switch_ns ? fmt::format("The user-space switch ({}) is not {} cheaper.",
-                                   format_ns(*user_switch_ns), format_ratio(kC16UserSpaceFactor))
-                     : std::string("A switch of only PC, registers and stack, in user space, "
-                                   "was not measured in this run."));
-}
-
-}  // namespace
-
-ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns, double call_ns,
-                       std::optional<double> user_switch_ns, const Trust& trust) {
+ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns,
+                       std::optional<unsigned> register_state_bytes, const Trust& trust) {
   ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "confirmed when a user-space switch (PC, registers and stack only: the runtime's "
-      "goroutine switch) costs at most 1/{} of a kernel thread switch; without one, nuanced while "
-      "threads save at least {} of the process switch (futex, per switch), contradicted "
-      "below that{}",
-      format_number(kC16UserSpaceFactor), format_percent(kC16MinSavedShare), kTrustRule);
+      "what a thread switch saves against a process switch (futex, per switch) and the size "
+      "of the register state a thread carries (XSAVE area): confirmed when threads save at "
+      "least {} and the state is at most {}; nuanced when the state is larger; contradicted "
+      "when threads save less than {}{}",
+      format_percent(kC16MinSavedShare), report::format_bytes(kC16SmallStateBytes),
+      format_percent(kC16MinSavedShare), kTrustRule);
+  if (thread_switch_ns <= 0 || process_switch_ns <= 0) {
+    v.verdict = Verdict::not_judged;
+    v.because = fmt::format(
+        "a per-switch figure came out at or below zero (thread {}, process {}): noise is "
+        "larger than the switch here",
+        format_ns(thread_switch_ns), format_ns(process_switch_ns));
+    return v;
+  }
   const double saved = process_switch_ns - thread_switch_ns;
-  const double share = process_switch_ns > 0 ? saved / process_switch_ns : 0;
-  const std::string saving = fmt::format(
-      "a thread switch costs {} against {} for a process switch: sharing the address space "
-      "saves {} per switch ({} of the process switch)",
+  const double share = saved / process_switch_ns;
+  const std::string state =
+      register_state_bytes
+          ? fmt::format("the register state a thread carries is {} on this CPU (XSAVE area)",
+                        report::format_bytes(*register_state_bytes))
+          : std::string("the register state size could not be read on this CPU");
+  const std::string measured = fmt::format(
+      "a thread switch costs {} against {} for a process switch: not changing the address "
+      "space saves {} per switch ({} of the process switch); {}",
       format_ns(thread_switch_ns), format_ns(process_switch_ns), format_ns(saved),
-      format_percent(share));
-  if (user_switch_ns && *user_switch_ns > 0 &&
-      *user_switch_ns * kC16UserSpaceFactor <= thread_switch_ns) {
+      format_percent(share), state);
+  if (share < kC16MinSavedShare) {
+    v.verdict = Verdict::contradicted;
+    v.because = measured + ". A process's larger context cost no measurable time here";
+  } else if (register_state_bytes && *register_state_bytes > kC16SmallStateBytes) {
+    v.because = measured +
+                ". The address space is the heavy part, but the registers alone are more "
+                "than a page (wide vector or tile registers)";
+  } else {
     v.verdict = Verdict::confirmed;
     v.because = fmt::format(
-        "{}; a user-space switch, which saves only PC, registers and stack, costs {}: {} "
-        "less than the kernel thread switch",
-        saving, format_ns(*user_switch_ns), format_ratio(thread_switch_ns / *user_switch_ns));
-  } else if (share < kC16MinSavedShare) {
-    v.verdict = Verdict::contradicted;
-    v.because = saving + ": a thread's context saved no measurable time here";
-  } else {
-    v.because = saving + ". " + c16_nuance(thread_switch_ns, call_ns, user_switch_ns);
+        "{}. A thread's own context is its registers ({}) and a stack pointer; the address "
+        "space is what makes a process's heavier",
+        measured,
+        register_state_bytes
+            ? fmt::format("{} cache lines of 64 bytes", format_number(*register_state_bytes / 64.0))
+            : std::string("a few kilobytes at most"));
   }
   apply_trust(v, trust);
   return v;
 }
 
-ClaimVerdict judge_c17(double lost_share, double switches_per_s, double switch_with_syscalls_ns,
-                       double alone_cpu_share, const Trust& trust) {
+ClaimVerdict judge_c17(const C17Paced& p, double switch_with_syscalls_ns, const Trust& trust) {
   ClaimVerdict v{"C17", Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
-      "at the highest switch rate: contradicted when the busy loop lost under {} of its work; "
-      "confirmed when it lost at least {} and the time lost per forced switch is within {} of "
-      "what one switch with its system calls costs in the ping-pong; nuanced otherwise, and "
-      "always nuanced when the loop alone got under {} of its CPU (other tasks competed){}",
-      format_percent(kC17NoiseShare), format_percent(kC17MinShare), format_ratio(kC17Agreement),
+      "at the highest paced rate: confirmed when the loop's CPU lost is beyond its "
+      "round-to-round spread and, per forced switch, within {} of what a switch with its "
+      "system calls costs in the ping-pong; contradicted when the switches should have taken "
+      "at least {} times the spread and no loss was measured; could not judge when that "
+      "predicted loss is within the noise or the loop alone got under {} of its CPU; nuanced "
+      "otherwise{}",
+      format_ratio(kC17Agreement), format_number(kC17VisibleSpreads),
       format_percent(kC17MinAloneCpuShare), kTrustRule);
-  const double lost_per_switch_ns = switches_per_s > 0 ? lost_share * 1e9 / switches_per_s : 0;
-  const double agreement =
-      switch_with_syscalls_ns > 0 ? lost_per_switch_ns / switch_with_syscalls_ns : 0;
+  const double predicted = p.forced_per_s * switch_with_syscalls_ns / 1e9;
   const std::string measured = fmt::format(
-      "with {} switches/s forced on its CPU the busy loop did {} less work; that is {} lost "
-      "per switch, against {} for a switch with its system calls in the ping-pong",
-      format_number(switches_per_s), format_percent(lost_share), format_ns(lost_per_switch_ns),
-      format_ns(switch_with_syscalls_ns));
-  if (alone_cpu_share < kC17MinAloneCpuShare) {
+      "with {} switches/s forced on its CPU the busy loop lost {} of its CPU time (±{}), where "
+      "{} per switch with its system calls predicts {}; per second of its own CPU time it did "
+      "{} less work (caches and TLB refilled after the switches)",
+      format_number(p.forced_per_s), format_percent(p.cpu_lost), format_percent(p.cpu_lost_spread),
+      format_ns(switch_with_syscalls_ns), format_percent(predicted),
+      format_percent(p.indirect_lost));
+  const bool within_noise = std::abs(p.cpu_lost) <= p.cpu_lost_spread;
+  if (p.alone_cpu_share < kC17MinAloneCpuShare) {
+    v.verdict = Verdict::not_judged;
     v.because = fmt::format(
         "{}. But even alone the loop got only {} of its CPU: other tasks competed for it, so "
         "this run cannot pin its losses on the switches",
-        measured, format_percent(alone_cpu_share));
-  } else if (lost_share < kC17NoiseShare) {
+        measured, format_percent(p.alone_cpu_share));
+  } else if (p.forced_per_s <= 0 || switch_with_syscalls_ns <= 0) {
+    v.verdict = Verdict::not_judged;
+    v.because = measured + ": no switch was forced beyond the loop's own, or none was timed";
+  } else if (within_noise && predicted >= kC17VisibleSpreads * p.cpu_lost_spread) {
     v.verdict = Verdict::contradicted;
-    v.because = measured + ": no loss beyond noise";
-  } else if (lost_share >= kC17MinShare && agreement >= 1 / kC17Agreement &&
-             agreement <= kC17Agreement) {
-    v.verdict = Verdict::confirmed;
-    v.because = measured + ": the CPU time the program lost is the time spent switching";
+    v.because = measured + ": the switches should have shown, and no loss did";
+  } else if (within_noise) {
+    v.verdict = Verdict::not_judged;
+    v.because = measured + ": the loss the switches predict is within this run's noise";
   } else {
-    v.because = measured + ": a loss, but not one the counted switches account for";
+    const double agreement = p.cpu_lost * 1e9 / p.forced_per_s / switch_with_syscalls_ns;
+    if (agreement >= 1 / kC17Agreement && agreement <= kC17Agreement) {
+      v.verdict = Verdict::confirmed;
+      v.because = fmt::format(
+          "{}: {} lost per switch, so the CPU time the loop lost is the time spent switching",
+          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
+    } else {
+      v.because = fmt::format(
+          "{}: {} lost per switch, a loss the counted switches do not "
+          "account for",
+          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
+    }
   }
   apply_trust(v, trust);
   return v;

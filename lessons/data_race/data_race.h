@@ -81,5 +81,7 @@ CounterRun goroutine_counter(int goroutines, std::int64_t per_goroutine, int wor
 void thread_experiments(LessonContext& ctx, int threads, int runs, RaceView& race,
                         std::vector<FixView>& fixes);
 void goroutine_experiments(LessonContext& ctx);
+// The runtime's race detector on the goroutine counter (detector.cpp).
+void detector_experiments(LessonContext& ctx);
 
 }  // namespace conc::lessons::data_race

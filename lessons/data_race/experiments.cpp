@@ -160,6 +160,11 @@ void thread_experiments(LessonContext& ctx, int threads, int runs, RaceView& rac
           "may keep it in a register and add {} at once), so the lesson uses relaxed atomics: "
           "each step is well defined, the pair is not indivisible. Each variant runs {} times.",
           threads, report::format_count(m), report::format_count(m), runs));
+  ctx.predict({"racy_free_lost_percent",
+               fmt::format("{} threads on several CPUs each add 1 to the shared counter {} times. "
+                           "What share of the updates is lost?",
+                           threads, report::format_count(m)),
+               "updates lost, threads free", "%", 0, 100, median_of("racy_free_lost_percent")});
   ctx.progress("data-race: the racy counter, free and on one CPU");
   race.free_runs = repeat(Variant::racy, {threads, m, -1}, runs);
   race.pinned_runs = repeat(Variant::racy, {threads, m, ctx.cpu()}, runs);

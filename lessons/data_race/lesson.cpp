@@ -1,5 +1,6 @@
 // Lesson `data-race` (C23, C24): the shared counter on threads (experiments.cpp, counters.cpp),
-// then on goroutines (goroutines.cpp); the verdicts come last (verdicts.cpp).
+// then on goroutines (goroutines.cpp) and under the runtime's race detector (detector.cpp); the
+// verdicts come last (verdicts.cpp).
 
 #include <fmt/format.h>
 
@@ -57,6 +58,8 @@ void DataRaceLesson::run(LessonContext& ctx) {
   data_race::thread_experiments(ctx, threads, runs_, race, fixes);
   LessonContext::check_interrupted();
   data_race::goroutine_experiments(ctx);
+  LessonContext::check_interrupted();
+  data_race::detector_experiments(ctx);
   ctx.verdict(data_race::judge_c23(race));
   ctx.verdict(data_race::judge_c24(fixes, race));
 }

@@ -90,4 +90,14 @@ void thread_experiments(LessonContext& ctx, std::chrono::milliseconds bound, int
                         DeadlockView& view);
 void goroutine_experiments(LessonContext& ctx);
 
+// Beyond Go (beyond_go.cpp): a mutex cycle found while another goroutine runs, and a lock-order
+// inversion warned about in a run that did not deadlock.
+struct BeyondGoView {
+  bool partial_found = false;  // the runtime ended the run with DeadlockKind::mutex_cycle
+  double partial_ms = 0;       // run() start to return
+  bool inversion_warned = false;
+  bool inversion_completed = false;
+};
+void beyond_go(LessonContext& ctx, BeyondGoView& view);
+
 }  // namespace conc::lessons::deadlock

@@ -1,5 +1,6 @@
 // Lesson `deadlock` (C26): threads first (threads.cpp, watched by waits_for.cpp), then
-// goroutines and the runtime's reports (goroutines.cpp); the verdict last (verdicts.cpp).
+// goroutines and the runtime's reports (goroutines.cpp), then what the runtime finds beyond
+// Go (beyond_go.cpp); the verdict last (verdicts.cpp).
 
 #include <fmt/format.h>
 
@@ -44,6 +45,9 @@ void DeadlockLesson::run(LessonContext& ctx) {
                                view);
   LessonContext::check_interrupted();
   deadlock::goroutine_experiments(ctx);
+  LessonContext::check_interrupted();
+  deadlock::BeyondGoView beyond;
+  deadlock::beyond_go(ctx, beyond);
   ctx.verdict(deadlock::judge_c26(view));
 }
 

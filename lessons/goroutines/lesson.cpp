@@ -21,9 +21,11 @@ namespace gr = goroutines;
 
 constexpr long long kDefaultCount = 100'000, kQuickCount = 10'000, kFullCount = 1'000'000;
 constexpr long long kMaxCount = 10'000'000;
-// The compact herd is the same size up to this: its per-goroutine figures do not change with
-// the count, and each compaction and wake-up costs a copy.
-constexpr long long kMaxCompactCount = 100'000;
+// The compact herd is the same size up to this (quick, default, --full): its per-goroutine
+// figures do not change with the count, while each compaction costs a copy and a madvise
+// (whose TLB shootdown interrupts the other CPUs) and each wake-up a page fault: at 100,000 it
+// was the slowest part of a default run. A thousand still moves VmRSS by a megabyte.
+constexpr long long kCompactCountQuick = 1'000, kCompactCount = 4'000, kCompactCountFull = 100'000;
 constexpr int kDefaultThreads = 2'000, kQuickThreads = 300, kMaxThreads = 16'384;
 constexpr long kCalls = 100'000'000, kQuickCalls = 10'000'000;
 constexpr int kMnGoroutines = 16;
@@ -95,15 +97,21 @@ class GoroutinesLesson final : public Lesson {
 void GoroutinesLesson::many(LessonContext& ctx, gr::HerdView& herd, gr::StackView& stack) const {
   const long long count =
       count_ > 0 ? count_ : (full_ ? kFullCount : ctx.size(kDefaultCount, kQuickCount));
+  ctx.predict({"rss_per_goroutine",
+               fmt::format("{} goroutines are started and left waiting. How many bytes of "
+                           "memory does each one take?",
+                           report::format_count(count)),
+               "bytes per parked goroutine", "B", 1, 100'000'000, median_of("rss_per_goroutine")});
   ctx.progress(fmt::format("parking {} goroutines", report::format_count(count)));
   herd = gr::park_herd(ctx, count, workers_, false, stack);
   if (!herd.refused.empty()) {
     ctx.warn(fmt::format("spawning stopped at {} goroutines: {}", report::format_count(herd.parked),
                          herd.refused));
   }
-  gr::HerdView compact =
-      gr::park_herd(ctx, std::min(herd.parked > 0 ? herd.parked : count, kMaxCompactCount),
-                    workers_, true, stack);
+  const long long compact_cap =
+      full_ ? kCompactCountFull : ctx.size(kCompactCount, kCompactCountQuick);
+  gr::HerdView compact = gr::park_herd(
+      ctx, std::min(herd.parked > 0 ? herd.parked : count, compact_cap), workers_, true, stack);
   if (herd.parked > 0) {
     ctx.measure("wake_ns_default", "wake-up and finish per goroutine, default", "ns",
                 {stack.wake_default_ns}, "one wg.done() releases the herd; time until all ended");

@@ -13,6 +13,7 @@ namespace {
 constexpr int kMaxThreads = 64;
 constexpr int kMaxCounts = 8;
 constexpr const char* kDefaultCounts = "1,2,4,8";
+const std::vector<int> kDefaultCountList = {1, 2, 4, 8};
 
 class LockingLesson final : public Lesson {
  public:
@@ -22,28 +23,15 @@ class LockingLesson final : public Lesson {
   }
   std::vector<std::string_view> claims() const override { return {"C25"}; }
   void add_options(CLI::App& cmd) override {
-    cmd.add_option("--thread-counts", counts_text_,
-                   fmt::format("Thread counts to measure, comma-separated, each 1-{}, at most "
-                               "{} (default {})",
-                               kMaxThreads, kMaxCounts, kDefaultCounts))
-        ->type_name("LIST")
-        ->check(CLI::Validator(
-            [](std::string& value) -> std::string {
-              const auto counts = locking::parse_thread_counts(value, kMaxThreads);
-              if (!counts || counts->size() > static_cast<std::size_t>(kMaxCounts)) {
-                return fmt::format(
-                    "'{}' is not a list of at most {} whole numbers from 1 to {} "
-                    "(e.g. 1,2,4,8)",
-                    value, kMaxCounts, kMaxThreads);
-              }
-              return "";
-            },
-            "LIST", "thread counts"));
+    add_count_list_option(
+        cmd, "--thread-counts", counts_, 1, kMaxThreads,
+        fmt::format("Thread counts to measure, one after the other (default {})", kDefaultCounts),
+        kMaxCounts);
   }
   void run(LessonContext& ctx) override;
 
  private:
-  std::string counts_text_ = kDefaultCounts;
+  std::vector<int> counts_;  // empty: kDefaultCountList
 };
 
 void LockingLesson::run(LessonContext& ctx) {
@@ -51,8 +39,7 @@ void LockingLesson::run(LessonContext& ctx) {
               "Locks can reduce parallelism: code inside a lock runs one thread at a time, so "
               "adding threads to work that is mostly locked adds waiting, not speed. The lesson "
               "counts with several kinds of counter as threads are added.");
-  const auto counts = locking::parse_thread_counts(counts_text_, kMaxThreads)
-                          .value_or(std::vector<int>{1, 2, 4, 8});
+  const std::vector<int> counts = counts_.empty() ? kDefaultCountList : counts_;
   locking::ScalingView view;
   locking::thread_experiments(ctx, counts, view);
   LessonContext::check_interrupted();

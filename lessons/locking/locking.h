@@ -35,9 +35,6 @@ Cell run_cell(Variant v, int threads, double seconds, const WorkSpec& work = {})
 // Steps of the arithmetic loop that take about `ns` on this machine (calibrated).
 int steps_for_ns(double ns);
 
-// "1,2,4,8" -> {1, 2, 4, 8}; nullopt unless every item is a whole number from 1 to max.
-std::optional<std::vector<int>> parse_thread_counts(const std::string& text, int max);
-
 // Amdahl's law: the speed-up of `threads` threads when `serial` (0..1) of the work is serial.
 double amdahl(double serial, int threads);
 

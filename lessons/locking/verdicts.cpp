@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "lessons/common/verdict_rule.h"
 #include "lessons/locking/locking.h"
 #include "report/units.h"
@@ -13,23 +11,6 @@ namespace conc::lessons::locking {
 
 double amdahl(double serial, int threads) {
   return 1 / (serial + (1 - serial) / std::max(threads, 1));
-}
-
-std::optional<std::vector<int>> parse_thread_counts(const std::string& text, int max) {
-  std::vector<int> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const auto comma = std::min(text.find(',', pos), text.size());
-    const auto item = text.substr(pos, comma - pos);
-    int v = 0;
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 1 || v > max) {
-      return std::nullopt;
-    }
-    out.push_back(v);
-    pos = comma + 1;
-  }
-  return out;
 }
 
 report::ClaimVerdict judge_c25(const ScalingView& v) {

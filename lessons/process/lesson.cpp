@@ -302,7 +302,7 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
   const auto status = os::read_status(pid);
   const auto environ = os::read_environ(pid).value_or("");
   report::Table t{"proc",
-                  fmt::format("What the kernel keeps for this process (/proc/{})", pid),
+                  fmt::format("What /proc shows of this process (/proc/{})", pid),
                   {"file", "what", "here"},
                   {},
                   ""};
@@ -318,13 +318,15 @@ void ProcessLesson::what_the_kernel_keeps(LessonContext& ctx) {
       {std::string("limits"), std::string("resource limits (ulimit)"),
        fmt::format("{} limits", os::read_limits_count(pid).value_or(0))},
       {std::string("cwd"), std::string("working directory"), cwd_of(pid)},
-      {std::string("environ"), std::string("environment"),
+      {std::string("environ"), std::string("environment (in its own memory)"),
        fmt::format("{} variables, {}", os::count_environ_entries(environ),
                    report::format_bytes(static_cast<double>(environ.size())))},
   };
   t.note =
       "All of this is per process: threads of the process share it, other processes "
-      "have their own.";
+      "have their own. The kernel keeps all of it except the environment, which lives in "
+      "the process's own memory at the top of its initial stack: /proc/<pid>/environ reads "
+      "that range as it was at exec, so later setenv() calls do not show there.";
   ctx.report().add(std::move(t));
 }
 

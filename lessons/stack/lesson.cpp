@@ -210,15 +210,19 @@ void StackLesson::run(LessonContext& ctx) {
   ctx.explain("The claim",
               "Every thread needs a stack for its calls' local variables and return addresses. "
               "The main thread's stack grows on demand up to RLIMIT_STACK (`ulimit -s`); every "
-              "other thread gets a stack of a fixed size when it is created, 8 MiB being "
-              "typical. How many threads fit is then a question of which limit is hit first.");
+              "other thread gets a stack of a fixed size when it is created: glibc takes that "
+              "size from the same limit, so the 8 MiB commonly set for the main thread is "
+              "also the common thread stack there (musl gives 128 KiB, macOS 512 KiB). How "
+              "many threads fit is then a question of which limit is hit first.");
   the_limit(ctx);
   LessonContext::check_interrupted();
   const bool distinct = layout(ctx);
   LessonContext::check_interrupted();
-  stack::reserved_vs_touched_experiment(ctx);
+  const auto thread = stack::reserved_vs_touched_experiment(ctx);
   LessonContext::check_interrupted();
-  stack::overflow_experiment(ctx, distinct);
+  const auto overflow = stack::overflow_experiment(ctx, distinct);
+  LessonContext::check_interrupted();
+  stack::goroutine_stack_experiment(ctx, thread, overflow);
   LessonContext::check_interrupted();
   const bool explicit_count = max_threads_opt_ != nullptr && max_threads_opt_->count() > 0;
   stack::thread_limits_experiment(

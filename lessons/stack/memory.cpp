@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "lessons/common/lesson.h"
+#include "lessons/stack/overflow.h"
 #include "lessons/stack/stack.h"
 #include "os/procfs/limits.h"
 #include "os/sys/child.h"
@@ -34,6 +35,25 @@
 
 namespace conc::lessons::stack {
 
+OverflowShared* g_overflow = nullptr;  // set in the child only, read by its signal handler
+
+namespace {
+volatile long g_depth_limit = LONG_MAX;  // keeps the compiler from proving endless recursion
+}  // namespace
+
+long recurse(long depth) {
+  volatile char pad[kOverflowFramePadBytes];
+  pad[0] = static_cast<char>(depth);
+  const auto here = reinterpret_cast<std::uintptr_t>(&pad[0]);
+  g_overflow->depth.store(depth, std::memory_order_relaxed);
+  g_overflow->deepest_frame.store(here, std::memory_order_relaxed);
+  if (depth == 1) {
+    g_overflow->first_frame.store(here, std::memory_order_relaxed);
+  }
+  const long below = depth < g_depth_limit ? recurse(depth + 1) : 0;
+  return below + pad[0];  // work after the call: no tail call, each frame stays
+}
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -44,8 +64,8 @@ constexpr std::size_t kSmallStack = 64 * kKiB;
 constexpr std::size_t kBigStack = 8 * kMiB;
 constexpr int kOverflowCaught = 42;  // exit code of the child whose SIGSEGV handler ran
 constexpr int kNoOverflow = 43;
-constexpr std::size_t kFramePadBytes = 192;  // well under a page, so a frame cannot skip the guard
-constexpr int kOverflowRuns = 3;             // pairs of overflows by default (--quick: 1)
+constexpr std::size_t kFramePadBytes = kOverflowFramePadBytes;
+constexpr int kOverflowRuns = 3;  // pairs of overflows by default (--quick: 1)
 #ifdef CONC_ASAN
 constexpr bool kAsan = true;
 #else
@@ -73,31 +93,7 @@ struct TouchReport {
 
 // ---- overflow in a child -----------------------------------------------------------------
 
-// What the overflowing child leaves behind, in memory shared with the parent: written as it
-// goes, so the parent learns the depth whichever way the child dies.
-struct OverflowShared {
-  std::atomic<long> depth{0};
-  std::atomic<std::uint64_t> first_frame{0}, deepest_frame{0}, fault{0};
-  std::atomic<std::uint64_t> stack_lo{0}, guard_lo{0};
-};
-static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
-
-OverflowShared* g_overflow = nullptr;    // set in the child only, read by its signal handler
-volatile long g_depth_limit = LONG_MAX;  // keeps the compiler from proving endless recursion
-char g_alt_stack[64 * 1024];             // the child's signal stack: its thread stack is full
-
-[[gnu::noinline]] long recurse(long depth) {
-  volatile char pad[kFramePadBytes];
-  pad[0] = static_cast<char>(depth);
-  const auto here = reinterpret_cast<std::uintptr_t>(&pad[0]);
-  g_overflow->depth.store(depth, std::memory_order_relaxed);
-  g_overflow->deepest_frame.store(here, std::memory_order_relaxed);
-  if (depth == 1) {
-    g_overflow->first_frame.store(here, std::memory_order_relaxed);
-  }
-  const long below = depth < g_depth_limit ? recurse(depth + 1) : 0;
-  return below + pad[0];  // work after the call: no tail call, each frame stays
-}
+char g_alt_stack[64 * 1024];  // the child's signal stack: its thread stack is full
 
 void on_segv(int, siginfo_t* info, void*) {
   g_overflow->fault.store(reinterpret_cast<std::uintptr_t>(info->si_addr));
@@ -245,7 +241,7 @@ void overflow_table(LessonContext& ctx, const OverflowRun& big, const OverflowRu
 
 }  // namespace
 
-void reserved_vs_touched_experiment(LessonContext& ctx) {
+ThreadStackFigures reserved_vs_touched_experiment(LessonContext& ctx) {
   const int reps = ctx.repeats(5, 3);
   const std::size_t stack_bytes = touch_thread_stack_bytes();
   if (stack_bytes != 0) {
@@ -277,9 +273,10 @@ void reserved_vs_touched_experiment(LessonContext& ctx) {
                               bytes_text(static_cast<std::uint64_t>(res.stats.median)),
                               bytes_text(static_cast<std::uint64_t>(b.stats.median)),
                               bytes_text(static_cast<std::uint64_t>(g.stats.median))));
+  return {res.stats.median, b.stats.median, g.stats.median};
 }
 
-void overflow_experiment(LessonContext& ctx, bool stacks_distinct) {
+OverflowPair overflow_experiment(LessonContext& ctx, bool stacks_distinct) {
   const int reps = ctx.repeats(kOverflowRuns, 1);
   ctx.explain(
       "Running off the end",
@@ -292,6 +289,12 @@ void overflow_experiment(LessonContext& ctx, bool stacks_distinct) {
   if (reps > kOverflowRuns) {
     ctx.progress(fmt::format("stack: overflowing {} stacks, one child each", 2 * reps));
   }
+  ctx.predict({"overflow_depth_64kib",
+               fmt::format("A function with a {}-byte local calls itself on a thread with a {} "
+                           "stack. How many calls deep does it get before the stack runs out?",
+                           kFramePadBytes, bytes_text(kSmallStack)),
+               fmt::format("calls deep, {} stack", bytes_text(kSmallStack)), "calls", 1, 10'000'000,
+               median_of("overflow_depth_64kib")});
   std::vector<OverflowRun> big, small;
   for (int i = 0; i < reps; ++i) {
     LessonContext::check_interrupted();
@@ -310,6 +313,7 @@ void overflow_experiment(LessonContext& ctx, bool stacks_distinct) {
   v.small = small.back();
   ctx.verdict(judge_c21(v));
   ctx.verdict(judge_c09(stacks_distinct, big.back()));
+  return {big.back(), small.back()};
 }
 
 }  // namespace conc::lessons::stack

@@ -28,9 +28,9 @@ struct StackLimitView {
   std::optional<std::string> shell_soft, shell_hard;  // nullopt = no shell ran
 };
 inline constexpr std::uint64_t kTypicalStackBytes = 8 * kMiB;
-// Confirmed when the soft limit is the typical 8 MiB and a shell's ulimit printed the same;
-// nuanced when the limit is something else (or no shell could be asked); contradicted when
-// the shell printed a value other than getrlimit's.
+// A definition check (a shell inherits the limit) and one figure: confirmed when a shell's
+// ulimit printed getrlimit's value and it is the typical 8 MiB; nuanced when it is another
+// value; could not judge when no shell could be asked or it printed something else.
 report::ClaimVerdict judge_c22(const StackLimitView& v);
 
 // One overflow experiment: recursion on a thread stack of `stack_bytes` until it faulted.
@@ -109,10 +109,35 @@ struct HerdResult {
 };
 HerdResult start_parked_threads(int count, std::size_t stack_bytes);
 
-// The live experiments on a thread stack's memory (stack_memory.cpp), run by the lesson in
-// stack.cpp: reserved against touched, then overflowing stacks in children (C21, C09).
-void reserved_vs_touched_experiment(LessonContext& ctx);
-void overflow_experiment(LessonContext& ctx, bool stacks_distinct);
+// The live experiments on a thread stack's memory (memory.cpp), run by the lesson in
+// lesson.cpp: reserved against touched, then overflowing stacks in children (C21, C09).
+struct ThreadStackFigures {
+  double reserved = 0, before = 0, growth = 0;  // medians, bytes
+};
+ThreadStackFigures reserved_vs_touched_experiment(LessonContext& ctx);
+struct OverflowPair {
+  OverflowRun big, small;  // the last run of each
+};
+OverflowPair overflow_experiment(LessonContext& ctx, bool stacks_distinct);
+
+// A goroutine's stack (goroutine.cpp), measured in a child on one worker: its reservation
+// (rt::Config::stack_size), the guard page below it if it got one, resident bytes at start and
+// growth after using 16 KiB (mincore), then the overflow depth of the thread's recursion.
+struct GoroutineStackRow {
+  bool measured = false;
+  std::uint64_t reserved = 0, guard = 0;  // guard = 0: no guard page, a canary instead
+  std::uint64_t window = 0;               // bytes mincore looked at
+  std::uint64_t before = 0, growth = 0;
+  std::uint64_t stacks_reserved = 0, guarded_stacks = 0, guard_budget = 0;
+  long depth = 0;
+  double bytes_per_frame = 0;
+  bool runtime_caught = false;  // the runtime's fatal error ended the child (exit 2)
+  std::string ended, fatal;     // how the child ended; the runtime's fatal error line
+};
+GoroutineStackRow goroutine_stack_row(LessonContext& ctx);
+// The thread rows beside the goroutine row, as one table with its measurements.
+void goroutine_stack_experiment(LessonContext& ctx, const ThreadStackFigures& thread,
+                                const OverflowPair& overflow);
 // The live experiment on limits (stack_limits.cpp), run by the lesson in stack.cpp.
 void thread_limits_experiment(LessonContext& ctx, int max_threads);
 // The cap for --max-threads: well below pid_max so the machine keeps free pids.

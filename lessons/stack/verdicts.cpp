@@ -28,30 +28,44 @@ std::string bytes_text(std::uint64_t b) {
 ClaimVerdict judge_c22(const StackLimitView& v) {
   ClaimVerdict c{"C22", Verdict::nuanced, "", ""};
   c.threshold = fmt::format(
-      "confirmed when RLIMIT_STACK's soft limit is {} and `ulimit -s` in a shell prints the same "
-      "KiB; nuanced when the limit is another value or no shell could be asked; contradicted "
-      "when the shell prints something other than getrlimit's value",
+      "a definition checked (a shell inherits the limit, so it cannot disagree unless "
+      "something reset it) and one figure compared: confirmed when `ulimit -s` printed what "
+      "getrlimit(RLIMIT_STACK) returns and that is {}; nuanced when it is another value; could "
+      "not judge when no shell could be asked or it printed something else",
       bytes_text(kTypicalStackBytes));
   const std::string ours = kib_text(v.soft), ours_hard = kib_text(v.hard);
-  const bool shell_asked = v.shell_soft.has_value();
-  const bool shell_agrees =
-      shell_asked && *v.shell_soft == ours && (!v.shell_hard || *v.shell_hard == ours_hard);
-  if (shell_asked && !shell_agrees) {
-    c.verdict = Verdict::contradicted;
-    c.because =
-        fmt::format("getrlimit says {} / {} KiB (soft/hard) but `ulimit -s` printed {} / {}", ours,
-                    ours_hard, *v.shell_soft, v.shell_hard.value_or("?"));
-  } else if (v.soft == kTypicalStackBytes && shell_agrees) {
+  const std::string typical = fmt::format(
+      "{} is the kernel's default RLIMIT_STACK, which most distributions keep: the limit of "
+      "the main thread's stack, which glibc also gives new threads by default (musl gives "
+      "them 128 KiB, macOS 512 KiB)",
+      bytes_text(kTypicalStackBytes));
+  if (!v.shell_soft) {
+    c.verdict = Verdict::not_judged;
+    c.because = fmt::format(
+        "no shell could be asked, so what `ulimit -s` shows was not seen; getrlimit says {} / "
+        "{} KiB (soft/hard)",
+        ours, ours_hard);
+    return c;
+  }
+  const bool shell_agrees = *v.shell_soft == ours && (!v.shell_hard || *v.shell_hard == ours_hard);
+  if (!shell_agrees) {
+    c.verdict = Verdict::not_judged;
+    c.because = fmt::format(
+        "getrlimit says {} / {} KiB (soft/hard) but `ulimit -s` printed {} / {}: the shell "
+        "inherits the limit, so something in its start-up changed it, and this run cannot "
+        "say which figure `ulimit` stands for",
+        ours, ours_hard, *v.shell_soft, v.shell_hard.value_or("?"));
+  } else if (v.soft == kTypicalStackBytes) {
     c.verdict = Verdict::confirmed;
     c.because = fmt::format(
         "`ulimit -s` prints {} (KiB, = {}) and `ulimit -Hs` {}, exactly what getrlimit "
-        "(RLIMIT_STACK) returns to this process",
-        ours, bytes_text(*v.soft), ours_hard);
+        "(RLIMIT_STACK) returns to this process. {}",
+        ours, bytes_text(*v.soft), ours_hard, typical);
   } else {
-    c.because =
-        fmt::format("the soft stack limit here is {}{} KiB (hard {}), not the typical {}", ours,
-                    shell_asked ? " (as `ulimit -s` printed it)" : " (no shell could be asked)",
-                    ours_hard, bytes_text(kTypicalStackBytes));
+    c.because = fmt::format(
+        "`ulimit -s` prints {} KiB (hard {}), what getrlimit returns, but not the typical "
+        "value. {}; this machine or its login set another",
+        ours, ours_hard, typical);
   }
   return c;
 }
@@ -164,9 +178,10 @@ std::string draw_layout(std::vector<LayoutBox> boxes) {
     rule += "─";
   }
   auto addr = [&](std::uint64_t a) {
-    return fmt::format("    {:>{}} ", fmt::format("{:#x}", a), kAddr);
+    return fmt::format("  {:>{}} ", fmt::format("{:#x}", a), kAddr);
   };
-  const std::string blank = fmt::format("    {:>{}} ", "", kAddr);
+  // Two columns of indent, 16 of address, the box: within 80 columns once the renderer indents.
+  const std::string blank = fmt::format("  {:>{}} ", "", kAddr);
   auto content = [&](const std::string& left, const std::string& right) {
     const std::size_t used = left.size() + right.size() + 2;
     const std::string pad = used < kInner ? std::string(kInner - used, ' ') : " ";

@@ -108,7 +108,7 @@ report::Table play_roles(std::int64_t window_ns, std::vector<ThreadAccount>& acc
                   fmt::format("Per-thread accounts of process {} (/proc/{}/task/<tid>/)",
                               ::getpid(), ::getpid()),
                   {"thread", "tid", "on CPU", "waiting for a CPU", "times scheduled",
-                   "voluntary sw.", "involuntary sw.", "state", "last CPU"},
+                   "voluntary sw.", "involuntary sw.", "state (parked)", "last CPU"},
                   {},
                   ""};
   std::int64_t sum_ns = 0;
@@ -122,7 +122,9 @@ report::Table play_roles(std::int64_t window_ns, std::vector<ThreadAccount>& acc
       "CLOCK_PROCESS_CPUTIME_ID) used {} over the same time: the process's CPU time is the sum "
       "of its threads'. The scheduler chose, switched and accounted each tid on its own; the "
       "sleeper gave up the CPU itself (voluntary switches), the busy one was taken off it "
-      "(involuntary).",
+      "(involuntary). State and last CPU are read after the roles ended, while every thread "
+      "waits to be joined: S (sleeping), or R for one still on its way to that wait; they "
+      "say nothing of the role it played.",
       report::format_ns(static_cast<double>(sum_ns)),
       report::format_ns(static_cast<double>(process_ns)));
   return t;

@@ -109,7 +109,7 @@ report::Table stacks_table(const StackSighting& s, std::uint64_t stack_bytes) {
                     hex(s.main.local), mapping_text(s.main),
                     bytes_text(s.main.map_end - s.main.map_start),
                     s.main.guard_bytes > 0 ? bytes_text(s.main.guard_bytes)
-                                           : std::string("none: [stack] grows down on demand"),
+                                           : std::string("kernel gap, not in maps"),
                     std::string("")});
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     const auto& v = sorted[i];
@@ -124,7 +124,9 @@ report::Table stacks_table(const StackSighting& s, std::uint64_t stack_bytes) {
       "each stack with one mmap of stack + guard ({} + {} here) and the kernel places them next "
       "to each other, so neighbouring locals sit exactly that far apart. The guard page is "
       "mapped with no access (---p): running off the end of a stack faults there instead of "
-      "silently writing into the next thread's stack.",
+      "silently writing into the next thread's stack. The main thread's [stack] has no guard "
+      "mapping: it grows down on demand, and the kernel keeps a gap below it that no other "
+      "mapping may take (stack_guard_gap, 256 pages by default), which maps does not list.",
       bytes_text(stack_bytes), bytes_text(stack_bytes), bytes_text(os::page_size()));
   return t;
 }

@@ -408,6 +408,29 @@ void explain_parallel(LessonContext& ctx, int n, int phase_ms, const std::vector
                   report::format_ns(static_cast<double>(kOffCpuGapNs))));
 }
 
+// The free chart's heading says what happened: side by side only when two threads did run at
+// the same time, else which CPUs they were seen on.
+std::string free_heading(const RunHistory& runs, std::int64_t from, std::int64_t to,
+                         const std::vector<int>& allowed) {
+  const std::string head = fmt::format("Free on CPUs {}", os::format_cpu_list(allowed));
+  if (parallel_ns(runs, from, to) > 0) {
+    return head + ": side by side";
+  }
+  std::vector<int> seen;
+  for (const auto& thread : runs) {
+    for (const auto& r : thread) {
+      if (r.end_ns > from && r.start_ns < to && r.cpu >= 0 &&
+          std::find(seen.begin(), seen.end(), r.cpu) == seen.end()) {
+        seen.push_back(r.cpu);
+      }
+    }
+  }
+  std::sort(seen.begin(), seen.end());
+  return seen.empty() ? head + ": not seen running"
+                      : fmt::format("{}: never at the same time (seen on CPU {})", head,
+                                    os::format_cpu_list(seen));
+}
+
 void add_timelines(LessonContext& ctx, const PhaseRecord& rec, const Phases& p, int phase_ms,
                    const std::vector<int>& allowed) {
   std::vector<std::string> labels;
@@ -422,8 +445,8 @@ void add_timelines(LessonContext& ctx, const PhaseRecord& rec, const Phases& p, 
       "cpu_pinned", fmt::format("Pinned to CPU {}: taking turns", ctx.cpu()), bucket_ms, labels,
       cpu_timeline(rec.pinned, p.t0, p.t1, kTimelineColumns), legend});
   ctx.report().add(report::Timeline{
-      "cpu_free", fmt::format("Free on CPUs {}: side by side", os::format_cpu_list(allowed)),
-      bucket_ms, labels, cpu_timeline(rec.free_runs, p.t1_free, p.t2, kTimelineColumns), legend});
+      "cpu_free", free_heading(rec.free_runs, p.t1_free, p.t2, allowed), bucket_ms, labels,
+      cpu_timeline(rec.free_runs, p.t1_free, p.t2, kTimelineColumns), legend});
 }
 
 // One phase's figures: time with two running at once, and each thread's time and CPU changes.

@@ -4,43 +4,34 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "report/units.h"
 
 namespace conc::report {
 
-std::size_t display_width(std::string_view s) {
-  // Count every byte that does not continue a multi-byte UTF-8 sequence.
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 namespace {
 
-std::string pad_right(std::string_view s, std::size_t width) {
-  std::string out(s);
-  for (std::size_t w = display_width(s); w < width; ++w) {
-    out += ' ';
-  }
-  return out;
+// Below this the page cannot be laid out sensibly; narrower terminals get 40-column lines.
+constexpr int kNarrowestWidth = 40;
+
+// A column of process or thread ids: its integers are printed as the kernel prints them (no
+// thousands separators), so they can be pasted into /proc/<pid>/...
+bool is_id_column(std::string_view header) {
+  const auto space = header.find_last_of(" (");
+  const std::string_view last = space == std::string_view::npos ? header : header.substr(space + 1);
+  return last == "pid" || last == "tid" || last == "PID" || last == "TID";
 }
 
-std::string pad_left(std::string_view s, std::size_t width) {
-  std::string out;
-  for (std::size_t w = display_width(s); w < width; ++w) {
-    out += ' ';
-  }
-  return out + std::string(s);
-}
-
-std::string value_text(const Value& v) {
+std::string value_text(const Value& v, bool id = false) {
   if (const auto* s = std::get_if<std::string>(&v)) {
     return *s;
   }
   if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    return format_count(*i);
+    return id ? std::to_string(*i) : format_count(*i);
   }
   return format_number(std::get<double>(v));
 }
@@ -62,9 +53,83 @@ class Painter {
   bool color_;
 };
 
+std::size_t columns_of(int width) {
+  return static_cast<std::size_t>(std::max(width, kNarrowestWidth));
+}
+
+// A line the lesson laid out itself, indented by two. One wider than the page (a runtime's
+// report quoted whole, say) is broken between words, the rest indented under its start, rather
+// than left for the terminal to wrap at column 0.
+std::string verbatim_line(const std::string& line, int width) {
+  const std::size_t room = columns_of(width) - 2;
+  if (display_width(line) <= room) {
+    return "  " + line + "\n";
+  }
+  const std::size_t indent = std::min(line.find_first_not_of(' '), room / 2);
+  std::string out;
+  bool first = true;
+  std::string rest = line.substr(line.find_first_not_of(' '));
+  while (!rest.empty()) {
+    const std::size_t lead = indent + (first ? 0 : 4);
+    const auto pieces = wrap_words(rest, room - lead);
+    out += "  " + std::string(lead, ' ') + pieces.front() + "\n";
+    // What is left after the first piece, re-wrapped at the continuation indent.
+    std::string left;
+    for (std::size_t i = 1; i < pieces.size(); ++i) {
+      left += (left.empty() ? "" : " ") + pieces[i];
+    }
+    rest = std::move(left);
+    first = false;
+  }
+  return out;
+}
+
+// Follows the first use of each glossary term in the page with "(see glossary)".
+class GlossaryMarks {
+ public:
+  explicit GlossaryMarks(const std::vector<std::string>& terms) : terms_(terms) {}
+
+  std::string mark(std::string text) {
+    for (const auto& term : terms_) {
+      if (std::find(done_.begin(), done_.end(), term) != done_.end()) {
+        continue;
+      }
+      const auto at = find_word(text, term);
+      if (at != std::string::npos) {
+        // After a possessive: "tsuna's (see glossary)", not "tsuna (see glossary)'s".
+        const std::size_t end = at + term.size();
+        const bool possessive = text.compare(end, 2, "'s") == 0;
+        text.insert(end + (possessive ? 2 : 0), " (see glossary)");
+        done_.push_back(term);
+      }
+    }
+    return text;
+  }
+
+ private:
+  static bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  }
+  // `term` as a word of its own: "futex" in "a futex word", not in "futexes" or "FUTEX_WAIT".
+  static std::size_t find_word(const std::string& text, const std::string& term) {
+    for (auto at = text.find(term); at != std::string::npos; at = text.find(term, at + 1)) {
+      const bool starts = at == 0 || !word_char(text[at - 1]);
+      const std::size_t end = at + term.size();
+      const bool ends = end == text.size() || (!word_char(text[end]) && text[end] != '-');
+      if (starts && ends) {
+        return at;
+      }
+    }
+    return std::string::npos;
+  }
+
+  const std::vector<std::string>& terms_;
+  std::vector<std::string> done_;
+};
+
 // Paragraphs are re-flowed to the width, except those with an indented line (art, code, lists
 // that the lesson laid out itself).
-void wrap_into(std::string& out, std::string_view text, int width) {
+void wrap_into(std::string& out, std::string_view text, int width, GlossaryMarks* marks = nullptr) {
   std::istringstream in{std::string(text)};
   std::string line;
   std::vector<std::string> para;
@@ -72,31 +137,22 @@ void wrap_into(std::string& out, std::string_view text, int width) {
     if (para.empty()) {
       return;
     }
-    bool verbatim = std::any_of(para.begin(), para.end(),
-                                [](const std::string& l) { return !l.empty() && l[0] == ' '; });
+    const bool verbatim = std::any_of(
+        para.begin(), para.end(), [](const std::string& l) { return !l.empty() && l[0] == ' '; });
     if (verbatim) {
       for (const auto& l : para) {
-        out += "  " + l + "\n";
+        out += verbatim_line(l, width);
       }
     } else {
-      std::string current;
-      std::istringstream words;
       std::string joined;
       for (const auto& l : para) {
         joined += l + " ";
       }
-      words.str(joined);
-      std::string word;
-      while (words >> word) {
-        if (!current.empty() &&
-            static_cast<int>(display_width(current) + 1 + display_width(word)) > width - 2) {
-          out += "  " + current + "\n";
-          current.clear();
-        }
-        current += (current.empty() ? "" : " ") + word;
+      if (marks != nullptr) {
+        joined = marks->mark(std::move(joined));
       }
-      if (!current.empty()) {
-        out += "  " + current + "\n";
+      for (const auto& l : wrap_words(joined, columns_of(width) - 2)) {
+        out += "  " + l + "\n";
       }
     }
     out += "\n";
@@ -112,60 +168,48 @@ void wrap_into(std::string& out, std::string_view text, int width) {
   flush();
 }
 
-void render_table_rows(std::string& out, const std::vector<std::string>& header,
-                       const std::vector<std::vector<std::string>>& rows,
-                       const std::vector<bool>& numeric, const Painter& p) {
-  std::vector<std::size_t> widths(header.size(), 0);
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    widths[c] = display_width(header[c]);
-    for (const auto& r : rows) {
-      if (c < r.size()) {
-        widths[c] = std::max(widths[c], display_width(r[c]));
-      }
-    }
+// Text wrapped to the width, each line indented by `indent` spaces, without blank lines.
+std::string wrapped_lines(std::string_view text, int width, std::size_t indent) {
+  std::string out;
+  for (const auto& l : wrap_words(text, columns_of(width) - indent)) {
+    out += std::string(indent, ' ') + l + "\n";
   }
-  auto line = [&](const std::vector<std::string>& cells, bool is_header) {
-    std::string l = "  ";
-    for (std::size_t c = 0; c < widths.size(); ++c) {
-      const std::string cell = c < cells.size() ? cells[c] : "";
-      l += (numeric[c] && !is_header) ? pad_left(cell, widths[c]) : pad_right(cell, widths[c]);
-      if (c + 1 < widths.size()) {
-        l += "  ";
-      }
+  return out;
+}
+
+void render_grid(std::string& out, const TextGrid& grid, const Painter& p, int width) {
+  for (const auto& line : layout_grid(grid, static_cast<int>(columns_of(width)))) {
+    switch (line.kind) {
+      case GridLine::Kind::header:
+        out += p.bold(line.text) + "\n";
+        break;
+      case GridLine::Kind::rule:
+        out += p.dim(line.text) + "\n";
+        break;
+      case GridLine::Kind::body:
+        out += line.text + "\n";
+        break;
     }
-    while (!l.empty() && l.back() == ' ') {
-      l.pop_back();
-    }
-    out += (is_header ? p.bold(l) : l) + "\n";
-  };
-  line(header, true);
-  std::string rule = "  ";
-  for (std::size_t c = 0; c < widths.size(); ++c) {
-    rule += std::string(widths[c], '-') + (c + 1 < widths.size() ? "  " : "");
-  }
-  out += p.dim(rule) + "\n";
-  for (const auto& r : rows) {
-    line(r, false);
   }
 }
 
-void render_table(std::string& out, const Table& t, const Painter& p, int width) {
-  out += p.bold(t.title) + "\n";
-  std::vector<bool> numeric(t.columns.size(), true);
-  std::vector<std::vector<std::string>> cells;
+void render_table(std::string& out, const Table& t, const Painter& p, int width,
+                  GlossaryMarks& marks) {
+  out += p.bold(wrapped_lines(t.title, width, 0));
+  TextGrid grid{t.columns, {}, std::vector<bool>(t.columns.size(), true)};
   for (const auto& row : t.rows) {
     std::vector<std::string> r;
     for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c < numeric.size() && std::holds_alternative<std::string>(row[c])) {
-        numeric[c] = false;
+      if (c < grid.numeric.size() && std::holds_alternative<std::string>(row[c])) {
+        grid.numeric[c] = false;
       }
-      r.push_back(value_text(row[c]));
+      r.push_back(value_text(row[c], c < t.columns.size() && is_id_column(t.columns[c])));
     }
-    cells.push_back(std::move(r));
+    grid.rows.push_back(std::move(r));
   }
-  render_table_rows(out, t.columns, cells, numeric, p);
+  render_grid(out, grid, p, width);
   if (!t.note.empty()) {
-    wrap_into(out, t.note, width);
+    wrap_into(out, t.note, width, &marks);
   } else {
     out += "\n";
   }
@@ -200,33 +244,28 @@ std::pair<double, std::string> display_unit(const std::string& unit, double typi
   return {1 / ns_per_unit, "ns"};
 }
 
-// A run of consecutive measurements is shown as one aligned block.
-void render_measurements(std::string& out, const std::vector<const Measurement*>& ms,
-                         const Painter& p, int width) {
-  std::vector<std::string> header{"measured", "median", "p10 – p90", "min – max", "n"};
-  std::vector<std::vector<std::string>> rows;
-  for (const auto* m : ms) {
-    // Durations and sizes are scaled to one unit per row, chosen by the median ("1.23 µs", not
-    // "1,234 ns"); a spread figure that the row's unit would show as 0.0023 or 12,345 carries
-    // its own unit instead.
-    const auto [scale, unit] = display_unit(m->unit, m->stats.median);
-    auto v = [&, s = scale, u = unit](double x) {
-      const auto [own_scale, own_unit] = display_unit(m->unit, x);
-      if (own_unit == u || x == 0) {
-        return format_number(x / s);
-      }
-      return format_number(x / own_scale) + " " + own_unit;
-    };
-    const std::string suffix = unit.empty() ? "" : " " + unit;
-    // One sample has no spread to show.
-    const bool single = m->stats.n <= 1;
-    rows.push_back({m->label + (m->trusted ? "" : " (!)"), v(m->stats.median) + suffix,
-                    single ? "—" : v(m->stats.p10) + " – " + v(m->stats.p90),
-                    single ? "—" : v(m->stats.min) + " – " + v(m->stats.max),
-                    std::to_string(m->stats.n)});
+// "3.78 – 4.23" when both ends are in the row's unit (the median column names it); otherwise
+// each end carries its own unit: "7.38 µs – 3.26 ms", never "7.38 – 3.26 ms".
+std::string range_text(const Measurement& m, const std::string& row_unit, double lo, double hi) {
+  auto [lo_scale, lo_unit] = display_unit(m.unit, lo);
+  auto [hi_scale, hi_unit] = display_unit(m.unit, hi);
+  if (lo == 0) {  // zero has no unit of its own: it takes the other end's
+    std::tie(lo_scale, lo_unit) = std::tie(hi_scale, hi_unit);
   }
-  render_table_rows(out, header, rows, {false, true, true, true, true}, p);
-  // One line per distinct method, naming every figure measured that way.
+  if (hi == 0) {
+    std::tie(hi_scale, hi_unit) = std::tie(lo_scale, lo_unit);
+  }
+  if (lo_unit == row_unit && hi_unit == row_unit) {
+    return format_number(lo / lo_scale) + " – " + format_number(hi / hi_scale);
+  }
+  auto with_unit = [](double v, const std::string& u) {
+    return format_number(v) + (u.empty() ? "" : " " + u);
+  };
+  return with_unit(lo / lo_scale, lo_unit) + " – " + with_unit(hi / hi_scale, hi_unit);
+}
+
+// One line per distinct method, naming every figure measured that way, and one per caveat.
+std::string method_lines(const std::vector<const Measurement*>& ms, int width) {
   std::vector<std::pair<std::string, std::string>> by_method;  // method, labels
   for (const auto* m : ms) {
     if (m->method.empty()) {
@@ -240,40 +279,51 @@ void render_measurements(std::string& out, const std::vector<const Measurement*>
       it->second += "; " + m->label;
     }
   }
-  std::string methods;
+  std::string out;
   for (const auto& [method, labels] : by_method) {
-    methods += "· " + labels + ": " + method + "\n";
+    out += wrapped_lines(fmt::format("· {}: {}", labels, method), width, 2);
   }
   for (const auto* m : ms) {
     if (!m->trusted) {
-      methods += "(!) " + m->label + ": " + m->caveat + "\n";
+      out += wrapped_lines("(!) " + m->label + ": " + m->caveat, width, 2);
     }
   }
-  if (!methods.empty()) {
-    std::string wrapped;
-    // Each method line is its own paragraph so that it wraps on its own.
-    std::istringstream in(methods);
-    std::string l;
-    while (std::getline(in, l)) {
-      wrapped += l + "\n\n";
-    }
-    std::string body;
-    wrap_into(body, wrapped, width);
-    // Drop the blank lines that separated the one-line paragraphs.
-    std::string compact;
-    std::istringstream b(body);
-    while (std::getline(b, l)) {
-      if (!l.empty()) {
-        compact += l + "\n";
-      }
-    }
-    out += p.dim(compact);
+  return out;
+}
+
+// A run of consecutive measurements is shown as one aligned block.
+void render_measurements(std::string& out, const std::vector<const Measurement*>& ms,
+                         const Painter& p, int width) {
+  TextGrid grid{
+      {"measured", "median", "p10 – p90", "min – max", "n"}, {}, {false, true, true, true, true}};
+  for (const auto* m : ms) {
+    // Durations and sizes are scaled to one unit per row, chosen by the median ("1.23 µs", not
+    // "1,234 ns").
+    const auto [scale, unit] = display_unit(m->unit, m->stats.median);
+    const std::string suffix = unit.empty() ? "" : " " + unit;
+    // One sample has no spread to show.
+    const bool single = m->stats.n <= 1;
+    grid.rows.push_back({m->label + (m->trusted ? "" : " (!)"),
+                         format_number(m->stats.median / scale) + suffix,
+                         single ? "—" : range_text(*m, unit, m->stats.p10, m->stats.p90),
+                         single ? "—" : range_text(*m, unit, m->stats.min, m->stats.max),
+                         std::to_string(m->stats.n)});
   }
-  out += "\n";
+  // On a narrow page the extremes give way to the labels: p10 – p90 already shows the spread
+  // (the JSON keeps both).
+  if (!fits_unwrapped(grid, static_cast<int>(columns_of(width)))) {
+    grid.header.erase(grid.header.begin() + 3);
+    grid.numeric.erase(grid.numeric.begin() + 3);
+    for (auto& r : grid.rows) {
+      r.erase(r.begin() + 3);
+    }
+  }
+  render_grid(out, grid, p, width);
+  out += p.dim(method_lines(ms, width)) + "\n";
 }
 
 void render_chart(std::string& out, const BarChart& c, const Painter& p, int width) {
-  out += p.bold(c.title) + (c.log_scale ? p.dim("  (log scale)") : "") + "\n";
+  out += p.bold(wrapped_lines(c.title + (c.log_scale ? "  (log scale)" : ""), width, 0));
   std::size_t label_w = 0;
   std::size_t note_w = 0;
   double max_v = 0;
@@ -286,7 +336,12 @@ void render_chart(std::string& out, const BarChart& c, const Painter& p, int wid
       min_pos = b.value;
     }
   }
-  const int bar_room = std::max(10, width - static_cast<int>(label_w + note_w) - 8);
+  constexpr int kFewestBarCells = 10;
+  const int cols = static_cast<int>(columns_of(width));
+  // A long annotation goes under its bar rather than past the right edge.
+  const bool notes_below = cols - static_cast<int>(label_w + note_w) - 5 < kFewestBarCells;
+  const int bar_room =
+      std::max(kFewestBarCells, cols - static_cast<int>(label_w + (notes_below ? 0 : note_w)) - 6);
   for (const auto& b : c.bars) {
     double frac = 0;
     if (max_v > 0 && b.value > 0) {
@@ -312,37 +367,70 @@ void render_chart(std::string& out, const BarChart& c, const Painter& p, int wid
     if (bar.empty() && b.value > 0) {
       bar = "▏";
     }
-    out += "  " + pad_right(b.label, label_w) + " │" + bar + " " + b.annotation + "\n";
+    out += "  " + pad_right(b.label, label_w) + " │" + bar;
+    if (notes_below) {
+      out += "\n" + wrapped_lines(b.annotation, width, label_w + 5);
+    } else {
+      out += " " + b.annotation + "\n";
+    }
   }
   out += "\n";
 }
 
-void render_timeline(std::string& out, const Timeline& t, const Painter& p) {
-  out += p.bold(t.title) + "\n";
+// `s` from code point `from`, at most `count` code points.
+std::string code_points(std::string_view s, std::size_t from, std::size_t count) {
+  std::string out;
+  std::size_t index = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool starts = (s[i] & 0xC0) != 0x80;
+    if (starts) {
+      ++index;
+    }
+    if (index > from && index <= from + count) {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// A timeline wider than the page is cut into consecutive stretches of buckets, one under the
+// other, each with its own axis.
+void render_timeline(std::string& out, const Timeline& t, const Painter& p, int width) {
+  out += p.bold(wrapped_lines(t.title, width, 0));
   std::size_t label_w = 0;
   for (const auto& l : t.row_labels) {
     label_w = std::max(label_w, display_width(l));
   }
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const std::string label = i < t.row_labels.size() ? t.row_labels[i] : "";
-    out += "  " + pad_right(label, label_w) + " │" + t.rows[i] + "│\n";
-  }
-  if (!t.rows.empty()) {
+  const std::size_t buckets = t.rows.empty() ? 0 : display_width(t.rows.front());
+  const std::size_t room = columns_of(width) - std::min(columns_of(width) - 10, label_w + 5);
+  const std::size_t stretch = std::max<std::size_t>(1, std::min(buckets, room));
+  for (std::size_t from = 0; from < buckets; from += stretch) {
+    const std::size_t n = std::min(stretch, buckets - from);
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+      const std::string label = i < t.row_labels.size() ? t.row_labels[i] : "";
+      out += "  " + pad_right(label, label_w) + " │" + code_points(t.rows[i], from, n) + "│\n";
+    }
     std::string axis;
-    for (std::size_t c = display_width(t.rows.front()); c > 0; --c) {
+    for (std::size_t c = 0; c < n; ++c) {
       axis += "─";
     }
-    out += p.dim(fmt::format("  {} └{}┘ one column = {} ms", std::string(label_w, ' '), axis,
-                             format_number(t.bucket_ms))) +
-           "\n";
+    const std::string span = n == buckets ? "" : fmt::format(" columns {}–{}", from + 1, from + n);
+    out += p.dim(fmt::format("  {} └{}┘", std::string(label_w, ' '), axis)) + "\n";
+    if (!span.empty()) {
+      out += p.dim(pad_left(span, label_w + 4 + span.size())) + "\n";
+    }
+  }
+  if (!t.rows.empty()) {
+    out += p.dim(wrapped_lines(fmt::format("one column = {} ms", format_number(t.bucket_ms)), width,
+                               label_w + 4));
   }
   if (!t.legend.empty()) {
-    out += p.dim("  " + t.legend) + "\n";
+    out += p.dim(wrapped_lines(t.legend, width, 2));
   }
   out += "\n";
 }
 
-void render_verdict(std::string& out, const ClaimVerdict& v, const Painter& p, int width) {
+std::string verdict_word(const ClaimVerdict& v, const Painter& p) {
   fmt::terminal_color c = fmt::terminal_color::yellow;
   if (v.verdict == Verdict::confirmed) {
     c = fmt::terminal_color::green;
@@ -355,20 +443,122 @@ void render_verdict(std::string& out, const ClaimVerdict& v, const Painter& p, i
   std::transform(word.begin(), word.end(), word.begin(), [](char ch) {
     return static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   });
-  out += fmt::format("  {} {}\n", p.bold(v.claim), p.colored(word, c));
-  std::string body;
-  wrap_into(body, v.because + "\n\nRule: " + v.threshold, width - 4);
-  std::istringstream in(body);
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty()) {
-      out += "    " + l + "\n";
-    }
+  return p.colored(word, c);
+}
+
+void render_verdict(std::string& out, const ClaimVerdict& v, const Painter& p,
+                    const TextStyle& style) {
+  out += fmt::format("  {} {}\n", p.bold(v.claim), verdict_word(v, p));
+  out += wrapped_lines(v.because, style.width, 6);
+  if (style.explain_rules && !v.threshold.empty()) {
+    out += p.dim(wrapped_lines("Rule: " + v.threshold, style.width, 6));
   }
   out += "\n";
 }
 
+// The first clause of a because (up to the first ". ", "; " or ": " outside brackets, which is
+// where the lessons put the figures), cut to one line of `width` columns.
+std::string one_line(const std::string& because, std::size_t width) {
+  int depth = 0;
+  std::size_t end = because.size();
+  for (std::size_t i = 0; i + 1 < because.size() && end == because.size(); ++i) {
+    const char c = because[i];
+    depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+    // A clause shorter than this is a label ("pinned: ..."), and a colon before a number is a
+    // field ("Threads: 1"): neither ends the headline.
+    constexpr std::size_t kShortestClause = 24;
+    const bool field = c == ':' && i + 2 < because.size() &&
+                       std::isdigit(static_cast<unsigned char>(because[i + 2]));
+    if (depth == 0 && (c == '.' || c == ';' || c == ':') && because[i + 1] == ' ' && !field &&
+        display_width(std::string_view(because).substr(0, i)) >= kShortestClause) {
+      end = i;
+    }
+  }
+  const auto lines = wrap_words(because.substr(0, end), width - 1);
+  return lines.size() == 1 ? lines.front() : lines.front() + "…";
+}
+
+void render_title(std::string& out, const Report& report, const Painter& p, int width) {
+  const auto lines =
+      wrap_words(fmt::format("conc-lab · {} · {}", report.lesson, report.title), columns_of(width));
+  for (const auto& l : lines) {
+    out += p.bold(l) + "\n";
+  }
+  if (report.quick) {
+    out += p.dim("(quick run: smallest honest size)") + "\n";
+  }
+  out += "\n";
+}
+
+void render_next(std::string& out, const TextStyle& style) {
+  if (!style.next_lesson.empty()) {
+    out += wrapped_lines(fmt::format("next: lesson {} — {} lesson {}", style.next_lesson,
+                                     style.command, style.next_lesson),
+                         style.width, 0);
+  }
+}
+
+std::string render_footer_lines(const Report& report, int width) {
+  std::string out;
+  std::string line = "env:";
+  for (const auto& f : report.env) {
+    // A bare "%" sticks to its number; other units are words.
+    const std::string unit = f.unit.empty() ? "" : (f.unit == "%" ? f.unit : " " + f.unit);
+    const std::string fact = f.label + " " + value_text(f.value) + unit;
+    const bool first = line == "env:";
+    if (!first && display_width(line) + 3 + display_width(fact) > columns_of(width)) {
+      out += line + " ·\n";
+      line = "    ";
+    } else if (!first) {
+      line += " ·";
+    }
+    line += " " + fact;
+  }
+  return out + line + "\n";
+}
+
+std::string render_brief(const Report& report, const TextStyle& style) {
+  const Painter p(style.color);
+  std::string out;
+  render_title(out, report, p, style.width);
+  for (const auto& v : report.verdicts) {
+    out += fmt::format("  {} {}\n", p.bold(v.claim), verdict_word(v, p));
+    out += "      " + one_line(v.because, columns_of(style.width) - 6) + "\n";
+  }
+  if (report.verdicts.empty()) {
+    out += "  (no verdicts in this run)\n";
+  }
+  if (!report.warnings.empty()) {
+    out += "\n" + p.colored("  ! ", fmt::terminal_color::yellow) +
+           fmt::format("{} warning{}: run without --brief to read them\n", report.warnings.size(),
+                       report.warnings.size() == 1 ? "" : "s");
+  }
+  out += "\n";
+  render_next(out, style);
+  return out;
+}
+
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0';
+}
+
+bool env_forces(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && std::string_view(v) != "0";
+}
+
 }  // namespace
+
+bool want_color(std::string_view choice, bool stdout_is_tty) {
+  if (choice == "always" || choice == "never") {
+    return choice == "always";
+  }
+  if (env_set("NO_COLOR")) {
+    return false;
+  }
+  return stdout_is_tty || env_forces("FORCE_COLOR") || env_forces("CLICOLOR_FORCE");
+}
 
 std::string render_footer(const Report& report) {
   std::string line;
@@ -376,7 +566,6 @@ std::string render_footer(const Report& report) {
     if (!line.empty()) {
       line += " · ";
     }
-    // A bare "%" sticks to its number; other units are words.
     const std::string unit = f.unit.empty() ? "" : (f.unit == "%" ? f.unit : " " + f.unit);
     line += f.label + " " + value_text(f.value) + unit;
   }
@@ -384,10 +573,13 @@ std::string render_footer(const Report& report) {
 }
 
 std::string render_text(const Report& report, const TextStyle& style) {
+  if (style.view == TextStyle::View::brief) {
+    return render_brief(report, style);
+  }
   const Painter p(style.color);
+  GlossaryMarks marks(style.glossary_terms);
   std::string out;
-  out += p.bold(fmt::format("conc-lab · {} · {}", report.lesson, report.title)) +
-         (report.quick ? p.dim("  (quick run: smallest honest size)") : "") + "\n\n";
+  render_title(out, report, p, style.width);
   const auto& order = report.order();
   for (std::size_t i = 0; i < order.size(); ++i) {
     const BlockRef& b = order[i];
@@ -395,9 +587,9 @@ std::string render_text(const Report& report, const TextStyle& style) {
       case BlockRef::Kind::section: {
         const Section& s = report.sections[b.index];
         if (!s.title.empty()) {
-          out += p.bold("── " + s.title) + "\n";
+          out += p.bold(wrapped_lines("── " + s.title, style.width, 0));
         }
-        wrap_into(out, s.text, style.width);
+        wrap_into(out, s.text, style.width, &marks);
         break;
       }
       case BlockRef::Kind::measurement: {
@@ -411,33 +603,35 @@ std::string render_text(const Report& report, const TextStyle& style) {
         break;
       }
       case BlockRef::Kind::table:
-        render_table(out, report.tables[b.index], p, style.width);
+        render_table(out, report.tables[b.index], p, style.width, marks);
         break;
       case BlockRef::Kind::chart:
         render_chart(out, report.charts[b.index], p, style.width);
         break;
       case BlockRef::Kind::timeline:
-        render_timeline(out, report.timelines[b.index], p);
+        render_timeline(out, report.timelines[b.index], p, style.width);
         break;
       case BlockRef::Kind::verdict:
         if (i == 0 || order[i - 1].kind != BlockRef::Kind::verdict) {
           out += p.bold("── Verdicts for this machine") + "\n";
         }
-        render_verdict(out, report.verdicts[b.index], p, style.width);
+        render_verdict(out, report.verdicts[b.index], p, style);
         break;
-      case BlockRef::Kind::warning:
-        out += p.colored("  ! ", fmt::terminal_color::yellow);
-        {
-          std::string body;
-          wrap_into(body, report.warnings[b.index], style.width - 2);
-          // wrap_into indents by two; the "! " marker already did that for the first line.
-          out += body.substr(std::min<std::size_t>(2, body.size()));
-        }
+      case BlockRef::Kind::warning: {
+        // The "! " marker stands where the first line's indent would be.
+        const std::string body = wrapped_lines(report.warnings[b.index], style.width, 4);
+        out += p.colored("  ! ", fmt::terminal_color::yellow) +
+               body.substr(std::min<std::size_t>(4, body.size())) + "\n";
         break;
+      }
     }
   }
   if (!report.env.empty()) {
-    out += p.dim("env: " + render_footer(report)) + "\n";
+    out += p.dim(render_footer_lines(report, style.width));
+  }
+  if (!style.next_lesson.empty()) {
+    out += "\n";
+    render_next(out, style);
   }
   return out;
 }

@@ -36,6 +36,7 @@
 #include "runtime/lockcheck.h"
 #include "runtime/netpoller.h"
 #include "runtime/sched.h"
+#include "runtime/source_path.h"
 #include "runtime/timer.h"
 
 namespace conc::rt::detail {
@@ -77,13 +78,15 @@ const char* wait_reason_text(WaitReason r) {
 namespace {
 
 void describe(std::ostringstream& out, const ObjectInfo* o) {
-  out << o->kind << " #" << o->id << " (created at " << o->file << ":" << o->line << ")";
+  out << o->kind << " #" << o->id << " (created at " << source_path(o->file) << ":" << o->line
+      << ")";
 }
 
 // Where Go's own words depend on its version (runtime2.go's waitReason strings).
 constexpr const char* kSyncReasonLegend =
     "(sync waits are named as Go 1.24 names them; Go 1.20-1.23 print\n"
-    " [semacquire] for sync.WaitGroup.Wait, Go 1.19 and older for every sync wait)\n";
+    " [semacquire] for sync.WaitGroup.Wait, Go 1.19 and older for every\n"
+    " sync wait)\n";
 
 bool is_sync_wait(WaitReason r) {
   return r == WaitReason::mutex_lock || r == WaitReason::rwmutex_rlock ||
@@ -200,7 +203,7 @@ void describe_goroutine(std::ostringstream& out, const Fiber* g, WaitsFor& waits
     const std::uint64_t holder = g->wait_object->holder.load();
     const std::int32_t readers = g->wait_object->readers.load();
     if (waits_on_lock(g->wait_reason) && holder != 0) {
-      out << ", held by goroutine " << holder;
+      out << ",\n\t\theld by goroutine " << holder;  // on a line of its own: 80 columns
       waits_for[g->id] = LockEdge{g, g->wait_object, holder};
     } else if (waits_on_lock(g->wait_reason) && readers > 0) {
       // Readers are counted, not named: one RWMutex may have any number of them.
@@ -208,7 +211,7 @@ void describe_goroutine(std::ostringstream& out, const Fiber* g, WaitsFor& waits
     }
     out << "\n";
   }
-  out << "\tcreated at " << g->spawn_file;
+  out << "\tcreated at " << source_path(g->spawn_file);
   if (g->spawn_line != 0) {
     out << ":" << g->spawn_line;
   }

@@ -15,6 +15,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/sched.h"
+#include "runtime/source_path.h"
 
 namespace conc::rt::detail {
 
@@ -254,7 +255,7 @@ std::string lock_text(const LockInfo& l) {
 
 std::string site_text(const Site& s) {
   std::ostringstream out;
-  out << s.file;
+  out << detail::source_path(s.file);
   if (s.line != 0) {
     out << ":" << s.line;
   }
@@ -263,23 +264,26 @@ std::string site_text(const Site& s) {
 
 }  // namespace
 
+// Lines stay short (a report is read at 80 columns): each lock's creation site once, after
+// the goroutines, and the cycle one link a line.
 std::string format_mutex_cycle(const MutexCycle& c) {
   std::ostringstream out;
   out << "partial deadlock: mutex wait-for cycle (other goroutines may still run)\n";
   for (const CycleLink& l : c.links) {
     out << "\ngoroutine " << l.goroutine << " [sync." << l.waits_for.kind << ".Lock]:\n"
-        << "\twaits on " << lock_text(l.waits_for) << " (created at "
-        << site_text(l.waits_for.created) << "), held by goroutine " << l.held_by << "\n"
+        << "\twaits on " << lock_text(l.waits_for) << ", held by goroutine " << l.held_by << "\n"
         << "\tcreated at " << site_text(l.goroutine_created) << "\n";
   }
-  out << "\nwait-for cycle: ";
+  out << "\n";
   for (const CycleLink& l : c.links) {
-    out << "goroutine " << l.goroutine << " -> " << lock_text(l.waits_for) << " -> ";
+    out << lock_text(l.waits_for) << " created at " << site_text(l.waits_for.created) << "\n";
   }
   if (!c.links.empty()) {
-    out << "goroutine " << c.links.front().goroutine;
+    out << "\nwait-for cycle: goroutine " << c.links.front().goroutine << "\n";
   }
-  out << "\n";
+  for (const CycleLink& l : c.links) {
+    out << "\t-> " << lock_text(l.waits_for) << " -> goroutine " << l.held_by << "\n";
+  }
   return out.str();
 }
 
@@ -288,16 +292,17 @@ std::string format_lock_order(const LockOrderWarning& w) {
   const std::string a = lock_text(w.a);
   const std::string b = lock_text(w.b);
   out << "WARNING: lock order inversion (potential deadlock)\n"
-      << a << " (created at " << site_text(w.a.created) << ") and " << b << " (created at "
-      << site_text(w.b.created) << ")\nare taken in both orders:\n"
+      << a << " (created at " << site_text(w.a.created) << ") and\n"
+      << b << " (created at " << site_text(w.b.created) << ")\nare taken in both orders:\n"
       << "  goroutine " << w.a_then_b.goroutine << " took " << a << " at "
       << site_text(w.a_then_b.first_locked) << "\n    then " << lock_text(w.a_then) << " at "
       << site_text(w.a_then_b.second_locked)
-      << (w.a_then.id == w.b.id ? "" : " (a chain that leads to " + b + ")") << "\n"
+      << (w.a_then.id == w.b.id ? "" : "\n    (a chain that leads to " + b + ")") << "\n"
       << "  goroutine " << w.b_then_a.goroutine << " took " << b << " at "
       << site_text(w.b_then_a.first_locked) << "\n    then " << a << " at "
       << site_text(w.b_then_a.second_locked) << "\n"
-      << "Two goroutines doing both at once deadlock: take locks in one order everywhere.\n";
+      << "Two goroutines doing both at once deadlock:\n"
+      << "take locks in one order everywhere.\n";
   return out.str();
 }
 

@@ -24,6 +24,7 @@
 #include "runtime/hooks.h"
 #include "runtime/sched.h"
 #include "runtime/shared.h"
+#include "runtime/source_path.h"
 
 namespace conc::rt::detail {
 
@@ -423,7 +424,7 @@ void print_site(std::ostringstream& out, const Site& s) {
   if (s.function != nullptr && s.function[0] != '\0') {
     out << "  " << s.function << "()\n";
   }
-  out << "      " << s.file;
+  out << "      " << detail::source_path(s.file);
   if (s.line != 0) {
     out << ":" << s.line;
   }

@@ -49,6 +49,21 @@ TEST_SUITE("cli") {
     CHECK(run_conc_lab({"lesson", "process", "--help"}).exit_code == 0);
   }
 
+  TEST_CASE("completion scripts come from the command tree; an unknown shell exits 2") {
+    const auto bash = run_conc_lab({"completion", "bash"});
+    CHECK(bash.exit_code == 0);
+    CHECK(bash.out.find("complete -F _conc_lab conc-lab") != std::string::npos);
+    CHECK(bash.out.find("\"/lesson/waitgroup\"") != std::string::npos);
+    const auto zsh = run_conc_lab({"completion", "zsh"});
+    CHECK(zsh.exit_code == 0);
+    CHECK(zsh.out.rfind("#compdef conc-lab\n", 0) == 0);
+    const auto man = run_conc_lab({"man"});
+    CHECK(man.exit_code == 0);
+    CHECK(man.out.rfind(".TH CONC\\-LAB 1", 0) == 0);
+    check_usage_error(run_conc_lab({"completion", "fish"}));
+    check_usage_error(run_conc_lab({"completion"}));
+  }
+
   TEST_CASE("an unknown lesson exits 2 and suggests the nearest") {
     const auto r = run_conc_lab({"lesson", "proces"});
     CHECK(r.exit_code == 2);

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +28,28 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
+std::string name_of(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
+
+// Every run of the executable gets a state folder of this test process's own: its verdicts
+// do not land in the user's ledger, and its lessons do not wait for (or disturb) a conc-lab
+// measuring elsewhere on the machine. Hints are as for a conc-lab run directly.
+struct IsolatedState {
+  std::string folder = "/tmp/conc-lab-cli-state-" + std::to_string(::getpid());
+  IsolatedState() {
+    ::setenv("XDG_STATE_HOME", folder.c_str(), 1);
+    ::unsetenv("CONC_LAB_INVOKED_AS");
+  }
+  ~IsolatedState() {
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+  }
+  IsolatedState(const IsolatedState&) = delete;
+  IsolatedState& operator=(const IsolatedState&) = delete;
+};
+const IsolatedState g_isolated_state;
+
 int decode(int status) {
   if (WIFEXITED(status)) {
     return WEXITSTATUS(status);
@@ -41,9 +65,14 @@ Finished run_conc_lab(const std::vector<std::string>& args, const std::vector<st
   }
   std::vector<std::string> argv{CONC_LAB_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
+  // `env` overrides: getenv() would find an inherited entry of the same name first.
   std::vector<std::string> envp;
   for (char** e = environ; *e != nullptr; ++e) {
-    envp.emplace_back(*e);
+    const std::string name = name_of(*e);
+    if (std::none_of(env.begin(), env.end(),
+                     [&](const std::string& entry) { return name_of(entry) == name; })) {
+      envp.emplace_back(*e);
+    }
   }
   envp.insert(envp.end(), env.begin(), env.end());
   auto cargv = c_strings(argv);

@@ -20,8 +20,47 @@ namespace conc::report {
 namespace {
 
 const std::filesystem::path kGoldenDir = CONC_GOLDEN_DIR;
-const char* const kSaved[] = {
-    "concurrency-vs-parallelism", "process", "thread", "context-switch", "c10k", "stack", "info"};
+// The lessons in the notes' order (as `conc-lab list`), then the other pages.
+const char* const kSaved[] = {"concurrency-vs-parallelism",
+                              "process",
+                              "thread",
+                              "context-switch",
+                              "c10k",
+                              "stack",
+                              "data-race",
+                              "locking",
+                              "deadlock",
+                              "goroutines",
+                              "channels",
+                              "select",
+                              "sync",
+                              "waitgroup",
+                              "info"};
+constexpr std::size_t kLessonCount = std::size(kSaved) - 1;
+
+// What a page looks like at `width`: the next lesson named as the app names it.
+TextStyle style_for(std::size_t index, int width) {
+  TextStyle style = TextStyle::plain(width);
+  if (index + 1 < kLessonCount) {
+    style.next_lesson = kSaved[index + 1];
+  }
+  return style;
+}
+
+// Lines wider than `width` columns, with their numbers, for the failure message.
+std::string too_wide(const std::string& text, std::size_t width) {
+  std::string found;
+  std::size_t number = 0;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    ++number;
+    if (display_width(l) > width) {
+      found += "line " + std::to_string(number) + " (" + std::to_string(display_width(l)) +
+               " columns): " + l + "\n";
+    }
+  }
+  return found;
+}
 
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -82,13 +121,55 @@ void check_golden(const std::string& actual, const std::string& file_name) {
   }
 }
 
+Report saved(const std::string& name) {
+  return report_from_json_text(slurp(kGoldenDir / "saved" / (name + ".json")));
+}
+
 TEST_CASE("every renderer prints saved Reports exactly as the goldens say") {
-  for (const std::string name : kSaved) {
+  for (std::size_t i = 0; i < std::size(kSaved); ++i) {
+    const std::string name = kSaved[i];
     CAPTURE(name);
-    const Report r = report_from_json_text(slurp(kGoldenDir / "saved" / (name + ".json")));
-    check_golden(render_text(r, {.color = false, .width = 80}), name + ".w80.txt");
-    check_golden(render_text(r, {.color = false, .width = 120}), name + ".w120.txt");
+    const Report r = saved(name);
+    check_golden(render_text(r, style_for(i, 80)), name + ".w80.txt");
+    check_golden(render_text(r, style_for(i, 120)), name + ".w120.txt");
+    TextStyle brief = style_for(i, 80);
+    brief.view = TextStyle::View::brief;
+    check_golden(render_text(r, brief), name + ".brief.txt");
     check_golden(render_json(r), name + ".json");
+  }
+}
+
+TEST_CASE("every saved page fits 80 and 120 columns, with and without the rules") {
+  for (std::size_t i = 0; i < std::size(kSaved); ++i) {
+    const std::string name = kSaved[i];
+    CAPTURE(name);
+    const Report r = saved(name);
+    for (const int width : {80, 120}) {
+      CAPTURE(width);
+      TextStyle style = style_for(i, width);
+      CHECK_MESSAGE(too_wide(render_text(r, style), width).empty(),
+                    too_wide(render_text(r, style), width));
+      style.explain_rules = true;
+      CHECK_MESSAGE(too_wide(render_text(r, style), width).empty(),
+                    too_wide(render_text(r, style), width));
+    }
+  }
+}
+
+TEST_CASE("the brief view of every lesson fits one 40-row screen at 80 columns") {
+  constexpr std::size_t kScreenRows = 40;
+  for (std::size_t i = 0; i < kLessonCount; ++i) {
+    const std::string name = kSaved[i];
+    CAPTURE(name);
+    TextStyle brief = style_for(i, 80);
+    brief.view = TextStyle::View::brief;
+    const std::string text = render_text(saved(name), brief);
+    CHECK(lines_of(text).size() <= kScreenRows);
+    CHECK(too_wide(text, 80).empty());
+    CHECK(text.find("Rule:") == std::string::npos);
+    if (i + 1 < kLessonCount) {
+      CHECK(text.find("next: lesson " + std::string(kSaved[i + 1])) != std::string::npos);
+    }
   }
 }
 

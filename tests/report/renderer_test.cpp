@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "report/json_renderer.h"
@@ -51,7 +53,7 @@ TEST_SUITE("renderers") {
   }
 
   TEST_CASE("text shows every block, in order, without colour codes when colour is off") {
-    const std::string text = render_text(sample(), TextStyle{false, 80});
+    const std::string text = render_text(sample(), TextStyle::plain(80));
     const auto claim = text.find("The claim");
     const auto measured = text.find("thread switch");
     const auto verdict = text.find("CONFIRMED");
@@ -64,11 +66,11 @@ TEST_SUITE("renderers") {
   }
 
   TEST_CASE("colour adds escape codes") {
-    CHECK(render_text(sample(), TextStyle{true, 80}).find('\x1b') != std::string::npos);
+    CHECK(render_text(sample(), TextStyle::plain(80, true)).find('\x1b') != std::string::npos);
   }
 
   TEST_CASE("a log-scale chart still draws the smallest bar") {
-    const std::string text = render_text(sample(), TextStyle{false, 80});
+    const std::string text = render_text(sample(), TextStyle::plain(80));
     const auto call_line = text.substr(text.find("call"), 40);
     CHECK(call_line.find("█") != std::string::npos);
   }
@@ -80,7 +82,7 @@ TEST_SUITE("renderers") {
                 {"a", "b"},
                 {{std::string("µs"), std::int64_t{1}}, {std::string("ab"), std::int64_t{22}}},
                 ""});
-    const std::string text = render_text(r, TextStyle{false, 80});
+    const std::string text = render_text(r, TextStyle::plain(80));
     CHECK(text.find("  µs   1\n") != std::string::npos);
     CHECK(text.find("  ab  22\n") != std::string::npos);
   }
@@ -89,4 +91,137 @@ TEST_SUITE("renderers") {
     CHECK(display_width("µs") == 2);
     CHECK(display_width("█▏") == 2);
   }
+}
+
+TEST_SUITE("fitting the width") {
+  TEST_CASE("a range whose ends have different units names both units") {
+    Report r("t", "t");
+    Measurement m;
+    m.id = "wake";
+    m.label = "wake-up lateness";
+    m.unit = "ns";
+    m.stats = summarize({7380, 20'000, 3'260'000});
+    r.add(m);
+    const std::string text = render_text(r, TextStyle::plain(120));
+    CHECK(text.find("7.38 µs – 3.26 ms") != std::string::npos);
+    CHECK(text.find("7.38 – 3.26 ms") == std::string::npos);
+  }
+
+  TEST_CASE("a range in the row's own unit keeps it to the median column") {
+    Report r("t", "t");
+    Measurement m;
+    m.id = "turn";
+    m.label = "turn";
+    m.unit = "ns";
+    m.stats = summarize({3.78e6, 4.0e6, 4.23e6});
+    r.add(m);
+    CHECK(render_text(r, TextStyle::plain(120)).find("3.78 – 4.23") != std::string::npos);
+  }
+
+  TEST_CASE("process and thread ids are printed as the kernel prints them") {
+    Report r("t", "t");
+    r.add(
+        Table{"t",
+              "T",
+              {"thread", "tid", "parent pid", "count"},
+              {{std::string("a"), std::int64_t{123456}, std::int64_t{23456}, std::int64_t{12345}}},
+              ""});
+    const std::string text = render_text(r, TextStyle::plain(80));
+    CHECK(text.find("123456") != std::string::npos);
+    CHECK(text.find(" 23456") != std::string::npos);
+    CHECK(text.find("12,345") != std::string::npos);
+  }
+
+  TEST_CASE("a table too wide for the page wraps its text cells inside their columns") {
+    TextGrid g{
+        {"name", "what it means"},
+        {{"a", std::string(30, 'x') + " " + std::string(30, 'y') + " " + std::string(30, 'z')}},
+        {false, false}};
+    const auto lines = layout_grid(g, 60);
+    CHECK(lines.size() > 3);
+    for (const auto& l : lines) {
+      CHECK(display_width(l.text) <= 60);
+    }
+  }
+
+  TEST_CASE("a table with too many columns is stacked, or laid out as records") {
+    TextGrid wide{{"N"}, {{"1"}}, {true}};
+    for (int c = 0; c < 12; ++c) {
+      wide.header.push_back("column " + std::to_string(c));
+      wide.rows[0].push_back("value " + std::to_string(c));
+      wide.numeric.push_back(false);
+    }
+    for (const int width : {40, 80}) {
+      for (const auto& l : layout_grid(wide, width)) {
+        CHECK(display_width(l.text) <= static_cast<std::size_t>(width));
+      }
+    }
+    TextGrid unbreakable{
+        {"path", "other path"}, {{std::string(50, 'p'), std::string(50, 'q')}}, {false, false}};
+    for (const auto& l : layout_grid(unbreakable, 80)) {
+      CHECK(display_width(l.text) <= 80);
+    }
+  }
+
+  TEST_CASE("a number keeps its unit on its line") {
+    const auto lines = wrap_words("waited 4.00 ms", 12);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[1] == "4.00 ms");
+  }
+
+  TEST_CASE("the rule is printed only on request; the brief view keeps one line per because") {
+    Report r("demo", "a demo lesson");
+    r.add(ClaimVerdict{"C14", Verdict::confirmed,
+                       "a switch costs 1.00 µs against 1.00 ns for a call; so much more text "
+                       "follows that it could never fit on one line of the page at all",
+                       "ratio > 10"});
+    CHECK(render_text(r, TextStyle::plain(80)).find("Rule:") == std::string::npos);
+    TextStyle rules = TextStyle::plain(80);
+    rules.explain_rules = true;
+    CHECK(render_text(r, rules).find("Rule: ratio > 10") != std::string::npos);
+    TextStyle brief = TextStyle::plain(80);
+    brief.view = TextStyle::View::brief;
+    brief.next_lesson = "thread";
+    const std::string text = render_text(r, brief);
+    CHECK(text.find("a switch costs 1.00 µs against 1.00 ns for a call\n") != std::string::npos);
+    CHECK(text.find("so much more") == std::string::npos);
+    CHECK(text.find("next: lesson thread — conc-lab lesson thread") != std::string::npos);
+  }
+
+  TEST_CASE("colour: the flag decides, else NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE, a terminal") {
+    ::unsetenv("NO_COLOR");
+    ::unsetenv("FORCE_COLOR");
+    ::unsetenv("CLICOLOR_FORCE");
+    CHECK(want_color("always", false));
+    CHECK_FALSE(want_color("never", true));
+    CHECK(want_color("auto", true));
+    CHECK_FALSE(want_color("auto", false));
+    ::setenv("FORCE_COLOR", "1", 1);
+    CHECK(want_color("auto", false));
+    ::setenv("FORCE_COLOR", "0", 1);
+    CHECK_FALSE(want_color("auto", false));
+    ::unsetenv("FORCE_COLOR");
+    ::setenv("CLICOLOR_FORCE", "1", 1);
+    CHECK(want_color("auto", false));
+    ::setenv("NO_COLOR", "1", 1);
+    CHECK_FALSE(want_color("auto", true));
+    CHECK(want_color("always", false));
+    ::unsetenv("NO_COLOR");
+    ::unsetenv("CLICOLOR_FORCE");
+  }
+}
+
+TEST_CASE("the first use of a glossary term in the prose is marked, once, as a whole word") {
+  Report r("t", "t");
+  r.add(Section{"Futexes", "A futexes list, then a futex word. Another futex. tsuna's figure."});
+  r.add(Section{"", "    a futex in art is left alone"});
+  TextStyle style = TextStyle::plain(120);  // the paragraph on one line
+  style.glossary_terms = {"futex", "tsuna"};
+  const std::string text = render_text(r, style);
+  CHECK(text.find("futexes list") != std::string::npos);
+  CHECK(text.find("a futex (see glossary) word") != std::string::npos);
+  CHECK(text.find("Another futex.") != std::string::npos);
+  CHECK(text.find("tsuna's (see glossary) figure") != std::string::npos);
+  CHECK(text.find("art is left alone") != std::string::npos);
+  CHECK(render_text(r, TextStyle::plain(80)).find("see glossary") == std::string::npos);
 }

@@ -12,6 +12,7 @@
 #include "runtime/chan.h"
 #include "runtime/select.h"
 #include "runtime/shared.h"
+#include "runtime/source_path.h"
 #include "runtime/sync.h"
 
 using namespace conc::rt;
@@ -533,4 +534,16 @@ TEST_SUITE("race detector") {
       CHECK(r.races.empty());
     }
   }
+}
+
+// The reports' paths: from the repository root whether the compiler was given a path relative
+// to the build folder or an absolute one; anything else is left as it is.
+static_assert(detail::source_path("../../lessons/x/y.cpp") == "lessons/x/y.cpp");
+static_assert(detail::source_path("./lib/runtime/race.cpp") == "lib/runtime/race.cpp");
+static_assert(detail::source_path("lessons/x/y.cpp") == "lessons/x/y.cpp");
+static_assert(detail::source_path("/elsewhere/z.cpp") == "/elsewhere/z.cpp");
+TEST_CASE("race report paths: this file's own path, from the repository root") {
+  const std::string root(detail::repository_root());
+  CHECK(detail::source_path(root + "tests/runtime/race_test.cpp") == "tests/runtime/race_test.cpp");
+  CHECK(detail::source_path(__builtin_FILE()) == "tests/runtime/race_test.cpp");
 }

@@ -44,6 +44,18 @@ TEST_SUITE("lesson c10k") {
       CAPTURE(i);
       CHECK(cell(*servers, i, 1) == 200);  // every connection served
     }
+    // The goroutine rows (quick: 10 and 1,000 on one worker): every one spawned, and no more
+    // had a turn than exist; how many did depends on the CPU time the machine gave the worker.
+    const auto* goroutines = find_table(r, "goroutines");
+    REQUIRE(goroutines != nullptr);
+    REQUIRE(goroutines->rows.size() == 2);
+    const std::int64_t spawned[] = {10, 1000};
+    for (std::size_t i = 0; i < 2; ++i) {
+      CAPTURE(i);
+      CHECK(cell(*goroutines, i, 0) == spawned[i]);
+      CHECK(cell(*goroutines, i, 3) <= spawned[i]);
+    }
+    CHECK(r.find_measurement("goroutine_work_per_s_n1000") != nullptr);
     for (const char* id : {"plan", "slices", "cost"}) {
       CHECK_MESSAGE(find_table(r, id) != nullptr, id);
     }

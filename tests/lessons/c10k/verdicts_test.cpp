@@ -80,16 +80,48 @@ TEST_SUITE("c10k verdicts") {
     const auto small = fit_counts({100, 1000}, 600);  // half of the room stays free
     CHECK(small.kept == std::vector<int>{100});
     CHECK(small.margin == 300);
-    CHECK(fit_counts({5, 10}, 0).kept == std::vector<int>{1});  // its failure shows the limit
+    const auto none = fit_counts({5, 10}, 0);
+    CHECK(none.kept == std::vector<int>{1});  // its failure shows the limit
+    CHECK(none.stand_in == 1);
+    CHECK(none.left_out == std::vector<int>{5, 10});
+    // prlimit --nproc=50 with most of it in use: 1 is measured, so it is not "left out".
+    const auto nproc = fit_counts({1, 2, 10, 100}, 0);
+    CHECK(nproc.kept == std::vector<int>{1});
+    CHECK(nproc.left_out == std::vector<int>{2, 10, 100});
+    CHECK(fit_counts({1, 2, 10, 100}, 3).kept == std::vector<int>{1, 2});  // room 3 - 1
+    const auto stand_in = fit_counts({10, 100}, 12);  // room 6: N = 6 measured instead
+    CHECK(stand_in.kept == std::vector<int>{6});
+    CHECK(stand_in.stand_in == 6);
+    CHECK(stand_in.left_out == std::vector<int>{10, 100});
+    CHECK(roomy.stand_in == 0);
   }
 
-  TEST_CASE("C19: 10 ms ÷ N followed, a flat slice, or something in between") {
-    CHECK(judge_c19({{2, 5e6}, {5, 2.1e6}, {10, 1e6}}).verdict == Verdict::confirmed);
-    CHECK(judge_c19({{1, 60e6}, {2, 4e6}, {10, 4e6}, {1000, 4e6}}).verdict ==
-          Verdict::contradicted);
-    // CFS-like: shrinks to a floor.
-    CHECK(judge_c19({{2, 6e6}, {5, 2.4e6}, {100, 1.5e6}}).verdict == Verdict::nuanced);
-    CHECK(judge_c19({{1, 60e6}}).verdict == Verdict::nuanced);  // nothing to judge
+  TEST_CASE("C19: 10 ms ÷ N followed, a flat turn, or something in between") {
+    const SchedFacts eevdf{"EEVDF", 250, 1.4e6};
+    const SchedFacts cfs{"CFS", 1000, std::nullopt};
+    // A kernel that shared a 10 ms period (none does exactly; the rule must allow it).
+    CHECK(judge_c19({{2, 5e6}, {5, 2.1e6}, {10, 1e6}}, cfs).verdict == Verdict::confirmed);
+    // EEVDF kernel at HZ=250: a tick per turn whatever N. The cause named is the tick.
+    const auto flat = judge_c19({{1, 60e6}, {2, 4e6}, {10, 4e6}, {1000, 4e6}}, eevdf);
+    CHECK(flat.verdict == Verdict::contradicted);
+    CHECK(flat.because.find("HZ=250") != std::string::npos);
+    CHECK(flat.because.find("1.40 ms") != std::string::npos);
+    CHECK(flat.because.find("HRTICK") != std::string::npos);
+    // CFS kernel with a floor: shrinks, then stops.
+    CHECK(judge_c19({{2, 6e6}, {5, 2.4e6}, {100, 1.5e6}}, cfs).verdict == Verdict::nuanced);
+    const auto cfs_flat = judge_c19({{2, 3e6}, {10, 3e6}, {100, 3e6}}, cfs);
+    CHECK(cfs_flat.because.find("minimum granularity") != std::string::npos);
+    CHECK(cfs_flat.because.find("EEVDF") == std::string::npos);
+    CHECK(judge_c19({{1, 60e6}}, eevdf).verdict == Verdict::not_judged);  // nothing to judge
+  }
+
+  TEST_CASE("C19 on a busy machine: threads that never ran leave their N out, saying so") {
+    const SchedFacts eevdf{"EEVDF", 250, 1.4e6};
+    // --quick on a busy machine: 35 of 100 threads never had a turn.
+    const auto v = judge_c19({{2, 4e6}, {10, 4e6}, {100, 4e6, 65}}, eevdf);
+    CHECK(v.because.find("only 65 of 100") != std::string::npos);
+    CHECK(v.because.find("N=100: 4") == std::string::npos);  // not used as a point
+    CHECK(judge_c19({{100, 4e6, 65}}, eevdf).verdict == Verdict::not_judged);
   }
 
   TEST_CASE("C20: both halves, one half, neither") {

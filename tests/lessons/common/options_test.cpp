@@ -33,6 +33,14 @@ TEST_CASE("a bad item is named by its position") {
   CHECK(list_error("-3").find("out of range") != std::string::npos);
 }
 
+TEST_CASE("a count list may be bounded in length (locking measures at most 8 counts)") {
+  const auto eight = parse_count_list("1,2,3,4,5,6,7,8", 1, 64, 8);
+  CHECK(std::holds_alternative<std::vector<int>>(eight));
+  const auto nine = parse_count_list("1,2,3,4,5,6,7,8,9", 1, 64, 8);
+  REQUIRE(std::holds_alternative<std::string>(nine));
+  CHECK(std::get<std::string>(nine) == "'1,2,3,4,5,6,7,8,9' has 9 items: give at most 8");
+}
+
 TEST_CASE("whole numbers: decimal only, bounds named") {
   CHECK(parse_decimal("300") == 300);
   CHECK(parse_decimal("-12") == -12);

@@ -74,24 +74,41 @@ TEST_SUITE("concurrency-vs-parallelism verdicts") {
     CHECK(judge_c01(true, f, 4).verdict == Verdict::nuanced);
   }
 
-  TEST_CASE("C02: CPUs busy at once, or one CPU only") {
+  TEST_CASE("C02: a definition, confirmed by sustained overlap against the free CPU") {
+    // Quiet two-CPU machine: overlap 90% of the run.
     CHECK(judge_c02({kQuiet, 1.9, 0.9}).verdict == Verdict::confirmed);
-    CHECK(judge_c02({kQuiet, 1.1, 0.2}).verdict == Verdict::nuanced);
-    CHECK(judge_c02({kQuiet, 1.0, 0.0}).verdict == Verdict::contradicted);
+    // Busy machine: other programs held 30% of CPU 1, overlap 40% of the run = 57% of what
+    // was free. The old rule (50% of the run) said "less overlap than the CPUs allow".
+    const auto busy = judge_c02({kOtherLight, 1.4, 0.4});
+    CHECK(busy.verdict == Verdict::confirmed);
+    CHECK(busy.because.find("70.0%") != std::string::npos);
+    // Overlap that never sustained: could not judge, never "contradicted".
+    CHECK(judge_c02({kQuiet, 1.1, 0.05}).verdict == Verdict::not_judged);
+    CHECK(judge_c02({kQuiet, 1.0, 0.0}).verdict == Verdict::not_judged);
+    // A one-CPU container, or one piece: nothing to show.
     const auto single = judge_c02({{1, 4, std::nullopt}, 1.0, 0.0});
-    CHECK(single.verdict == Verdict::nuanced);
+    CHECK(single.verdict == Verdict::not_judged);
     CHECK(single.because.find("cannot be shown") != std::string::npos);
     const auto one_piece = judge_c02({{2, 1, std::nullopt}, 1.0, 0.0});
-    CHECK(one_piece.verdict == Verdict::nuanced);
+    CHECK(one_piece.verdict == Verdict::not_judged);
     CHECK(one_piece.because.find("cannot be shown") != std::string::npos);
   }
 
-  TEST_CASE("C02: another program holding the other CPU nuances, and is named") {
+  TEST_CASE("C02: another program holding the other CPU: could not judge, and it is named") {
     const auto v = judge_c02({kOtherHeld, 1.0, 0.0});
-    CHECK(v.verdict == Verdict::nuanced);
+    CHECK(v.verdict == Verdict::not_judged);
     CHECK(v.because.find("CPU 1 85.0%") != std::string::npos);
-    // Below the threshold the run is judged as usual.
-    CHECK(judge_c02({kOtherLight, 1.0, 0.0}).verdict == Verdict::contradicted);
+    // A program holding 70% of it, and overlap in most of what it left: confirmed.
+    const Room held70{2, 4, os::OtherLoad{1, 0.7}};
+    CHECK(judge_c02({held70, 1.2, 0.16}).verdict == Verdict::confirmed);
+  }
+
+  TEST_CASE("C03 on a busy machine: a baseline that did not get its CPU cannot be judged") {
+    // The one-thread run got 0.37 of a CPU: pinned threads looked 1.88x as fast.
+    const auto v = judge_c03({kQuiet, 1.9, 1.88, 0.37});
+    CHECK(v.verdict == Verdict::not_judged);
+    CHECK(v.because.find("37.0%") != std::string::npos);
+    CHECK(judge_c03({kQuiet, 1.9, 1.0, 0.99}).verdict == Verdict::confirmed);
   }
 
   TEST_CASE("C03: the speed-up against the CPUs") {

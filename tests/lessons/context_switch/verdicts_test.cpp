@@ -27,31 +27,37 @@ C15Path path(double thread_ns, double process_ns) {
 }  // namespace
 
 TEST_SUITE("lesson context-switch: verdicts") {
-  TEST_CASE("C14: a switch worth hundreds of calls is expensive, a handful is not") {
-    CHECK(judge_c14(500, 1, 50, kTrusted).verdict == Verdict::confirmed);
-    CHECK(judge_c14(50, 1, 50, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c14(5, 1, 50, kTrusted).verdict == Verdict::contradicted);
-    CHECK(judge_c14(-10, 1, 50, kTrusted).verdict == Verdict::nuanced);  // noise ate the switch
-    CHECK_FALSE(judge_c14(500, 1, 50, kTrusted).threshold.empty());
+  TEST_CASE("C14: judged on the CPU share switching takes at an I/O-bound server's rate") {
+    // PTI guest: 3 µs per thread switch = 30% of a CPU at 100,000 switches/s.
+    const auto guest = judge_c14(3000, 2, 1200, kTrusted);
+    CHECK(guest.verdict == Verdict::confirmed);
+    CHECK(says(guest, "30.0%"));
+    // Bare metal with PCID: 500 ns per switch = 5% at the server's rate.
+    CHECK(judge_c14(500, 1, 70, kTrusted).verdict == Verdict::nuanced);
+    // A switch under 100 ns would be cheap even for a switch-per-request design.
+    CHECK(judge_c14(60, 1, 50, kTrusted).verdict == Verdict::contradicted);
+    // Busy machine: noise ate the switch.
+    CHECK(judge_c14(-10, 1, 50, kTrusted).verdict == Verdict::not_judged);
+    CHECK_FALSE(guest.threshold.empty());
   }
 
-  TEST_CASE("C14-C17: figures that failed the lesson's checks give nuanced, saying why") {
-    const auto c14 = judge_c14(500, 1, 50, kUntrusted);
-    CHECK(c14.verdict == Verdict::nuanced);
+  TEST_CASE("C14-C17 on a busy machine: figures that failed the checks cannot be judged") {
+    const auto c14 = judge_c14(3000, 1, 50, kUntrusted);
+    CHECK(c14.verdict == Verdict::not_judged);
     CHECK(says(c14, kUntrusted.caveat));
-    CHECK(judge_c14(5, 1, 50, kUntrusted).verdict == Verdict::nuanced);
-    const auto c15 = judge_c15(path(500, 2500), path(600, 2000), kUntrusted);
-    CHECK(c15.verdict == Verdict::nuanced);
+    CHECK(judge_c14(60, 1, 50, kUntrusted).verdict == Verdict::not_judged);
+    const auto c15 = judge_c15(path(500, 2500), path(600, 2600), kUntrusted);
+    CHECK(c15.verdict == Verdict::not_judged);
     CHECK(says(c15, kUntrusted.caveat));
-    CHECK(judge_c15(path(500, 300), path(600, 400), kUntrusted).verdict == Verdict::nuanced);
-    const auto c16 = judge_c16(500, 650, 1, 40.0, kUntrusted);
-    CHECK(c16.verdict == Verdict::nuanced);
+    CHECK(judge_c15(path(500, 300), path(600, 400), kUntrusted).verdict == Verdict::not_judged);
+    const auto c16 = judge_c16(500, 650, 832U, kUntrusted);
+    CHECK(c16.verdict == Verdict::not_judged);
     CHECK(says(c16, kUntrusted.caveat));
-    CHECK(judge_c16(500, 505, 1, std::nullopt, kUntrusted).verdict == Verdict::nuanced);
-    const auto c17 = judge_c17(0.5, 800'000, 650, 1.0, kUntrusted);
-    CHECK(c17.verdict == Verdict::nuanced);
+    CHECK(judge_c16(500, 505, 832U, kUntrusted).verdict == Verdict::not_judged);
+    const auto c17 = judge_c17({10'000, 0.04, 0.005, 0.01, 1.0}, 4000, kUntrusted);
+    CHECK(c17.verdict == Verdict::not_judged);
     CHECK(says(c17, kUntrusted.caveat));
-    CHECK(judge_c17(0.01, 800'000, 650, 1.0, kUntrusted).verdict == Verdict::nuanced);
+    CHECK(judge_c17({10'000, 0, 0.005, 0, 1.0}, 4000, kUntrusted).verdict == Verdict::not_judged);
   }
 
   TEST_CASE("trust of two figures: both must pass, and every caveat is kept") {
@@ -65,49 +71,58 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(joined.caveat.find(other.caveat) != std::string::npos);
   }
 
-  TEST_CASE("C15: both paths heavier confirms, one path nuances, both lighter contradicts") {
-    CHECK(judge_c15(path(500, 2500), path(600, 2000), kTrusted).verdict == Verdict::confirmed);
-    CHECK(judge_c15(path(500, 650), path(550, 620), kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c15(path(500, 800), path(600, 610), kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c15(path(500, 300), path(600, 400), kTrusted).verdict == Verdict::contradicted);
-    CHECK(judge_c15(path(0, 300), path(600, 400), kTrusted).verdict == Verdict::nuanced);
+  TEST_CASE("C15: judged on the extra nanoseconds per switch, the same on both paths") {
+    // PTI guest without PCID: the CR3 load flushes the TLB, 2 µs more on both paths.
+    CHECK(judge_c15(path(1800, 3800), path(2100, 4200), kTrusted).verdict == Verdict::confirmed);
+    // Bare metal with PCID: 10-20 ns more, no more than noise.
+    CHECK(judge_c15(path(500, 510), path(600, 620), kTrusted).verdict == Verdict::contradicted);
+    // The same 100-odd ns on a cheap futex and on a dearer pipe: the ratios differ (1.2× and
+    // 1.17×), the cost does not, and that is what the rule asks about.
+    const auto same = judge_c15(path(500, 620), path(700, 820), kTrusted);
+    CHECK(same.verdict == Verdict::confirmed);
+    CHECK(says(same, "120 ns over the futex"));
+    // Measurable but small: 60 ns on both paths.
+    CHECK(judge_c15(path(500, 560), path(700, 760), kTrusted).verdict == Verdict::nuanced);
+    // The paths disagree beyond their spread: nuanced, saying so.
+    const auto apart = judge_c15(path(500, 600), path(600, 2000), kTrusted);
+    CHECK(apart.verdict == Verdict::nuanced);
+    CHECK(says(apart, "disagree"));
+    // Busy machine: a subtraction left nothing.
+    CHECK(judge_c15(path(0, 300), path(600, 400), kTrusted).verdict == Verdict::not_judged);
   }
 
-  TEST_CASE("C15: the nuance names the path that cleared the margin, or says neither did") {
-    // Futex 1.6×, pipe 1.02×: only the futex path.
-    const auto one = judge_c15(path(500, 800), path(600, 610), kTrusted);
-    CHECK(says(one, "Only over the futex"));
-    CHECK(says(one, "20.0%"));  // derived from kC15HeavierRatio, not typed in
-    // Both between 1 and 1.2: neither path, and no claim that one of them cleared it.
-    const auto neither = judge_c15(path(500, 550), path(600, 640), kTrusted);
-    CHECK(says(neither, "On neither path"));
-    CHECK_FALSE(says(neither, "Only over"));
-    // Pipe heavier, futex lighter.
-    const auto pipe = judge_c15(path(500, 350), path(600, 900), kTrusted);
-    CHECK(pipe.verdict == Verdict::nuanced);
-    CHECK(says(pipe, "Only over pipes"));
-    // The per-round spread of this run is in the text.
-    CHECK(says(judge_c15(path(500, 550), path(600, 640), kTrusted), "per round"));
+  TEST_CASE("C16: judged on what a thread saves and the register state it carries") {
+    // PTI guest with AVX-512: threads save 66%, registers 2.6 KiB: confirmed.
+    const auto guest = judge_c16(1870, 5510, 2696U, kTrusted);
+    CHECK(guest.verdict == Verdict::confirmed);
+    CHECK(says(guest, "XSAVE"));
+    // A CPU with AMX tiles: 11 KB of register state, more than a page: nuanced.
+    CHECK(judge_c16(1870, 5510, 11008U, kTrusted).verdict == Verdict::nuanced);
+    // Bare metal with PCID, where the address space costs nothing measurable: contradicted.
+    CHECK(judge_c16(500, 505, 832U, kTrusted).verdict == Verdict::contradicted);
+    // An arm64 machine: no XSAVE leaf; judged on the saving alone, saying so.
+    const auto arm = judge_c16(500, 650, std::nullopt, kTrusted);
+    CHECK(arm.verdict == Verdict::confirmed);
+    CHECK(says(arm, "could not be read"));
+    CHECK(judge_c16(-5, 650, 832U, kTrusted).verdict == Verdict::not_judged);
   }
 
-  TEST_CASE("C16: only a cheap user-space switch confirms; no saving contradicts") {
-    CHECK(judge_c16(500, 650, 1, std::nullopt, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c16(500, 505, 1, std::nullopt, kTrusted).verdict == Verdict::contradicted);
-    CHECK(judge_c16(500, 650, 1, 40.0, kTrusted).verdict == Verdict::confirmed);
-    CHECK(judge_c16(500, 650, 1, 200.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c16(500, 505, 1, 40.0, kTrusted).verdict == Verdict::confirmed);
-    CHECK(says(judge_c16(500, 650, 1, std::nullopt, kTrusted), "not measured"));
-  }
-
-  TEST_CASE("C17: a loss the switches account for confirms; none contradicts") {
-    // 50% lost at 800k switches/s = 625 ns per switch, against 650 ns measured: confirmed.
-    CHECK(judge_c17(0.5, 800'000, 650, 1.0, kTrusted).verdict == Verdict::confirmed);
-    // The same numbers while other tasks took half the CPU from the loop alone: no verdict.
-    CHECK(judge_c17(0.5, 800'000, 650, 0.5, kTrusted).verdict == Verdict::nuanced);
-    // The same loss with 100x fewer switches: 62.5 µs per switch, not the switches.
-    CHECK(judge_c17(0.5, 8'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.03, 50'000, 650, 1.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c17(0.01, 800'000, 650, 1.0, kTrusted).verdict == Verdict::contradicted);
+  TEST_CASE("C17: judged on the paced rate, per forced switch against the switch's cost") {
+    // PTI guest: 4 µs per switch with its syscalls, 10,000 forced/s predicts 4% of the CPU;
+    // 3.8% lost (±0.5%): confirmed, 3.80 µs per switch.
+    const auto guest = judge_c17({10'000, 0.038, 0.005, 0.02, 0.98}, 4000, kTrusted);
+    CHECK(guest.verdict == Verdict::confirmed);
+    CHECK(says(guest, "3.80 µs lost per switch"));
+    // A loss ten times what the switches account for: nuanced.
+    CHECK(judge_c17({10'000, 0.4, 0.01, 0.02, 0.98}, 4000, kTrusted).verdict == Verdict::nuanced);
+    // The switches should have taken 4% with a ±0.5% spread, and nothing went: contradicted.
+    CHECK(judge_c17({10'000, 0.001, 0.005, 0, 0.98}, 4000, kTrusted).verdict ==
+          Verdict::contradicted);
+    // Bare metal with PCID: 1 µs per switch predicts 1%, inside a ±2% spread: cannot judge.
+    CHECK(judge_c17({10'000, 0.01, 0.02, 0, 0.98}, 1000, kTrusted).verdict == Verdict::not_judged);
+    // Busy machine: the loop alone got 65% of its CPU.
+    CHECK(judge_c17({10'000, 0.038, 0.005, 0.02, 0.65}, 4000, kTrusted).verdict ==
+          Verdict::not_judged);
   }
 
   TEST_CASE("C33: ten times cheaper confirms, less than twice contradicts") {
@@ -116,7 +131,7 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(judge_c33(600, 700, 400.0, kTrusted).verdict == Verdict::contradicted);
     CHECK(judge_c33(600, 700, std::nullopt, kTrusted).verdict == Verdict::nuanced);
     CHECK(judge_c33(-5, 700, 20.0, kTrusted).verdict == Verdict::nuanced);
-    CHECK(judge_c33(600, 700, 20.0, kUntrusted).verdict == Verdict::nuanced);
+    CHECK(judge_c33(600, 700, 20.0, kUntrusted).verdict == Verdict::not_judged);
     CHECK(says(judge_c33(600, 700, 20.0, kTrusted), "30.0×"));
   }
 }

@@ -71,6 +71,36 @@ TEST_SUITE("lesson data-race") {
     REQUIRE(step != nullptr);
     CHECK(step->stats.min == 1);
     CHECK(step->stats.max == 1);
+    // The detector reports the racy programs (also the one that lost nothing), not the fixes.
+    const auto* detector = find_table(r, "detector");
+    REQUIRE(detector != nullptr);
+    REQUIRE(detector->rows.size() == 4);
+    auto races = [&](std::size_t row) { return std::get<std::int64_t>(detector->rows[row][4]); };
+    auto lost = [&](std::size_t row) { return std::get<std::int64_t>(detector->rows[row][3]); };
+    CHECK(races(0) >= 1);
+    CHECK(races(1) >= 1);
+    CHECK(lost(1) == 0);
+    CHECK(races(2) == 0);
+    CHECK(lost(2) == 0);
+    CHECK(races(3) == 0);
+    CHECK(lost(3) == 0);
+    // Both reports, in Go's words, name both accesses and both goroutines (2 and 3: main is 1),
+    // with paths from the repository root.
+    int reports = 0;
+    for (const auto& s : r.sections) {
+      if (s.text.find("WARNING: DATA RACE") == std::string::npos) {
+        continue;
+      }
+      ++reports;
+      CHECK(s.text.find("Previous ") != std::string::npos);
+      CHECK(s.text.find(" by goroutine 2:") != std::string::npos);
+      CHECK(s.text.find(" by goroutine 3:") != std::string::npos);
+      CHECK(s.text.find("Goroutine 2 (") != std::string::npos);
+      CHECK(s.text.find("Goroutine 3 (") != std::string::npos);
+      CHECK(s.text.find(" lessons/data_race/detector.cpp:") != std::string::npos);
+      CHECK(s.text.find("../") == std::string::npos);
+    }
+    CHECK(reports == 2);
     REQUIRE(r.verdicts.size() == 2);
     CHECK(verdicts_last_in_claim_order(r));
   }

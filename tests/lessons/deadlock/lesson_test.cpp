@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <set>
+#include <string>
+
 #include "lessons/common/lesson.h"
 #include "lessons/common/report_checks.h"
 #include "os/procfs/proc_read.h"
@@ -17,6 +20,25 @@ long long thread_count() {
 constexpr double kBoundMs = 2000;
 // Generous for a loaded 2-core machine: the lesson's own bound plus the rest of a quick run.
 constexpr double kQuickRunLimitMs = 10'000;
+
+std::string section_text(const report::Report& r, const std::string& title) {
+  for (const auto& s : r.sections) {
+    if (s.title == title) {
+      return s.text;
+    }
+  }
+  return "";
+}
+
+// The distinct "Mutex #N" a report names: a lock-order or cycle report must name both locks.
+std::set<std::string> mutexes_named(const std::string& text) {
+  std::set<std::string> ids;
+  for (auto at = text.find("Mutex #"); at != std::string::npos; at = text.find("Mutex #", at + 1)) {
+    const auto end = text.find_first_not_of("0123456789", at + 7);
+    ids.insert(text.substr(at, end - at));
+  }
+  return ids;
+}
 }  // namespace
 
 TEST_SUITE("lesson deadlock") {
@@ -49,6 +71,23 @@ TEST_SUITE("lesson deadlock") {
       for (const auto& row : fixes->rows) {
         CHECK(std::get<std::string>(row[1]) == "yes");
       }
+      const auto* beyond = find_table(r, "beyond_go");
+      REQUIRE(beyond != nullptr);
+      REQUIRE(beyond->rows.size() == 2);
+      CHECK(std::get<std::string>(beyond->rows[0][1]) == "yes");
+      CHECK(std::get<double>(beyond->rows[0][2]) < kBoundMs);
+      CHECK(std::get<std::string>(beyond->rows[1][1]) == "yes");
+      // The partial deadlock's report names both goroutines of the cycle and both locks; the
+      // lock-order warning names both locks, in a run that completed.
+      const auto partial = section_text(r, "Beyond Go: a partial deadlock");
+      CHECK(partial.find("wait-for cycle: goroutine ") != std::string::npos);
+      CHECK(partial.find("goroutine 3 [sync.Mutex.Lock]") != std::string::npos);
+      CHECK(partial.find("goroutine 4 [sync.Mutex.Lock]") != std::string::npos);
+      CHECK(mutexes_named(partial).size() == 2);
+      const auto order = section_text(r, "Beyond Go: lock order checking");
+      CHECK(order.find("WARNING: lock order inversion") != std::string::npos);
+      CHECK(order.find("This run cannot deadlock (it completed)") != std::string::npos);
+      CHECK(mutexes_named(order).size() == 2);
       REQUIRE(r.verdicts.size() == 1);
     }
   }

@@ -21,17 +21,9 @@ TEST_SUITE("lesson locking") {
     CHECK(judge_c25({1, 8, 0.9, 1.0}).verdict == Verdict::not_judged);
   }
 
-  TEST_CASE("Amdahl's law and the thread-count list") {
+  TEST_CASE("Amdahl's law") {
     CHECK(amdahl(0.0, 4) == doctest::Approx(4.0));
     CHECK(amdahl(0.25, 4) == doctest::Approx(1 / (0.25 + 0.75 / 4)));
     CHECK(amdahl(1.0, 8) == doctest::Approx(1.0));
-    CHECK(parse_thread_counts("1,2,4,8", 64) == std::vector<int>{1, 2, 4, 8});
-    CHECK(parse_thread_counts("3", 64) == std::vector<int>{3});
-    CHECK_FALSE(parse_thread_counts("", 64).has_value());
-    CHECK_FALSE(parse_thread_counts("1,,2", 64).has_value());
-    CHECK_FALSE(parse_thread_counts("1,x", 64).has_value());
-    CHECK_FALSE(parse_thread_counts("0,2", 64).has_value());
-    CHECK_FALSE(parse_thread_counts("1,65", 64).has_value());
-    CHECK_FALSE(parse_thread_counts("2,", 64).has_value());
   }
 }

@@ -11,6 +11,7 @@
 #include "lessons/stack/stack.h"
 #include "os/procfs/proc_read.h"
 #include "os/sys/child.h"
+#include "runtime/runtime.h"
 
 using namespace conc;
 using namespace conc::lessons::stack;
@@ -75,6 +76,21 @@ TEST_SUITE("lesson stack") {
     REQUIRE(at_start != nullptr);
     CHECK(growth->stats.min >= 16.0 * 1024);
     CHECK(at_start->stats.max < 256.0 * 1024);
+    // The goroutine row: the runtime's reservation, the same recursion overflowing it in a
+    // child that the runtime's fatal error ends (a sanitizer build takes the fault itself).
+    const auto* kinds = find_table(r, "stack_kinds");
+    REQUIRE(kinds != nullptr);
+    CHECK(kinds->rows.size() == 3);
+    const auto* g_reserved = r.find_measurement("goroutine_stack_reserved_bytes");
+    const auto* g_depth = r.find_measurement("overflow_depth_goroutine");
+    REQUIRE(g_reserved != nullptr);
+    REQUIRE(g_depth != nullptr);
+    CHECK(g_reserved->stats.median == static_cast<double>(rt::Config{}.stack_size));
+    CHECK(g_depth->stats.min > 0);
+    CHECK(g_depth->stats.max < big->stats.min);
+    if (!kAsan) {
+      CHECK(kinds->note.find("fatal error: stack overflow in goroutine") != std::string::npos);
+    }
     const auto* live = find_table(r, "live_attempt");
     REQUIRE(live != nullptr);
     CHECK(std::get<std::int64_t>(live->rows.at(0).at(0)) == 300);

@@ -47,24 +47,31 @@ TEST_SUITE("lesson stack") {
     CHECK_FALSE(first_cap({}).has_value());
   }
 
-  TEST_CASE("C22: 8 MiB agreed on by the shell confirms, a disagreement contradicts") {
+  TEST_CASE("C22: a definition checked; 8 MiB confirms, another limit nuances") {
+    // A glibc distribution with the kernel's default limit.
     StackLimitView v{8 * kMiB, std::nullopt, std::string("8192"), std::string("unlimited")};
-    CHECK(judge_c22(v).verdict == Verdict::confirmed);
+    const auto distro = judge_c22(v);
+    CHECK(distro.verdict == Verdict::confirmed);
+    CHECK(distro.because.find("main thread") != std::string::npos);
+    // A CI runner whose login set 512 KiB.
     auto other = v;
     other.soft = 512 * kKiB;
     other.shell_soft = "512";
     CHECK(judge_c22(other).verdict == Verdict::nuanced);
+    // A build machine with `ulimit -s unlimited`.
     auto unlimited = v;
     unlimited.soft = std::nullopt;
     unlimited.shell_soft = "unlimited";
     CHECK(judge_c22(unlimited).verdict == Verdict::nuanced);
+    // A container with no /bin/sh: could not judge.
     auto no_shell = v;
     no_shell.shell_soft = std::nullopt;
     no_shell.shell_hard = std::nullopt;
-    CHECK(judge_c22(no_shell).verdict == Verdict::nuanced);
+    CHECK(judge_c22(no_shell).verdict == Verdict::not_judged);
+    // A shell whose start-up reset the limit: could not judge, not a contradiction.
     auto disagree = v;
     disagree.shell_soft = "1024";
-    CHECK(judge_c22(disagree).verdict == Verdict::contradicted);
+    CHECK(judge_c22(disagree).verdict == Verdict::not_judged);
   }
 
   TEST_CASE("C21: depths in proportion to sizes confirm, a small stack as deep contradicts") {
