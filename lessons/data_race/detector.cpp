@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lessons/common/lesson.h"
+#include "lessons/common/verbatim.h"
 #include "lessons/data_race/data_race.h"
 #include "runtime/chan.h"
 #include "runtime/runtime.h"
@@ -21,19 +22,6 @@ namespace {
 
 constexpr int kGoroutines = 2;
 constexpr std::int64_t kAdds = 20'000, kAddsQuick = 5'000;
-
-// Every line indented so the text renderer keeps it verbatim; tabs as four spaces.
-std::string indented(const std::string& text) {
-  std::istringstream in(text);
-  std::string out, line;
-  while (std::getline(in, line)) {
-    for (auto tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t')) {
-      line.replace(tab, 1, "    ");
-    }
-    out += "    " + line + "\n";
-  }
-  return out;
-}
 
 enum class Program { racy, lucky, mutex, channel };
 
@@ -130,15 +118,15 @@ void detector_experiments(LessonContext& ctx) {
             "line), the earlier access it conflicts with, then where each goroutine was started "
             "(the `go` statement). operator()() is C++'s name for the function a lambda defines: "
             "here, the body of each goroutine. Paths are from the repository's root.\n\n" +
-                indented(racy_report));
+                indented_verbatim(racy_report));
   ctx.explain(
       "A run that lost nothing, reported anyway",
-      fmt::format(
-          "Each goroutine adds once, on one worker, with no yield between the load and "
-          "the store: the first finishes before the second starts and the counter ends "
-          "right. Nothing orders the two, though: another schedule would lose an "
-          "update, and the detector says so without needing that schedule.\n\n{}",
-          lucky_report.empty() ? std::string("No race was reported.") : indented(lucky_report)));
+      fmt::format("Each goroutine adds once, on one worker, with no yield between the load and "
+                  "the store: the first finishes before the second starts and the counter ends "
+                  "right. Nothing orders the two, though: another schedule would lose an "
+                  "update, and the detector says so without needing that schedule.\n\n{}",
+                  lucky_report.empty() ? std::string("No race was reported.")
+                                       : indented_verbatim(lucky_report)));
 }
 
 }  // namespace conc::lessons::data_race

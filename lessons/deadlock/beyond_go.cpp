@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lessons/common/lesson.h"
+#include "lessons/common/verbatim.h"
 #include "lessons/deadlock/deadlock.h"
 #include "os/sys/clock.h"
 #include "report/units.h"
@@ -23,18 +24,6 @@ namespace {
 // cycle were never found (the pair would then be reported once everyone is asleep).
 constexpr int kBystanderTicks = 1500;
 constexpr auto kTick = std::chrono::milliseconds(1);
-
-std::string indented(const std::string& text) {
-  std::istringstream in(text);
-  std::string out, line;
-  while (std::getline(in, line)) {
-    for (auto tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t')) {
-      line.replace(tab, 1, "    ");
-    }
-    out += "    " + line + "\n";
-  }
-  return out;
-}
 
 // "; A is Mutex #7, B is Mutex #8": A is declared first, so its creation line is lower.
 std::string lock_names(const rt::LockInfo& x, const rt::LockInfo& y) {
@@ -147,8 +136,8 @@ void beyond_go(LessonContext& ctx, BeyondGoView& view) {
           view.partial_found ? "the cycle was reported" : "no cycle report (the run ended so)",
           report::format_number(p.ms), p.bystander_ticks, lock_names(p.result),
           p.result.mutex_cycles.empty()
-              ? indented(p.result.report)
-              : indented(rt::format_mutex_cycle(p.result.mutex_cycles.front()))));
+              ? indented_verbatim(p.result.report)
+              : indented_verbatim(rt::format_mutex_cycle(p.result.mutex_cycles.front()))));
   LessonContext::check_interrupted();
   const auto inv = inversion_without_deadlock();
   view.inversion_warned = !inv.lock_order.empty();
@@ -165,8 +154,9 @@ void beyond_go(LessonContext& ctx, BeyondGoView& view) {
           view.inversion_completed ? "it completed" : "yet it did not complete",
           inv.lock_order.empty() ? std::string()
                                  : lock_names(inv.lock_order.front().a, inv.lock_order.front().b),
-          inv.lock_order.empty() ? std::string("    (no warning)\n")
-                                 : indented(rt::format_lock_order(inv.lock_order.front()))));
+          inv.lock_order.empty()
+              ? std::string("    (no warning)\n")
+              : indented_verbatim(rt::format_lock_order(inv.lock_order.front()))));
   report::Table t{
       "beyond_go", "Beyond Go: what the runtime found", {"case", "found", "ms"}, {}, ""};
   t.rows.push_back({std::string("mutex cycle while another runs"),
