@@ -169,6 +169,7 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   costs_.goroutine = time_goroutine_switches(ctx, rounds);
   context_switch::report_switch_costs(ctx, costs_);
   context_switch::explain_thread_saving(ctx, costs_);
+  context_switch::add_process_switch_determinants(ctx, costs_);
   LessonContext::check_interrupted();
   pressure_ = context_switch::measure_switch_pressure(ctx);
   LessonContext::check_interrupted();
