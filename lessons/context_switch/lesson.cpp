@@ -171,6 +171,8 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   context_switch::explain_thread_saving(ctx, costs_);
   context_switch::add_process_switch_determinants(ctx, costs_);
   LessonContext::check_interrupted();
+  context_switch::measure_switch_ring(ctx);
+  LessonContext::check_interrupted();
   pressure_ = context_switch::measure_switch_pressure(ctx);
   LessonContext::check_interrupted();
   const Yardsticks& y = costs_.y;
