@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "lessons/c10k/c10k.h"
 #include "lessons/common/lesson.h"
 #include "os/procfs/sched_window.h"
 #include "os/procfs/sysinfo.h"
@@ -87,5 +88,9 @@ void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFact
 void report_creation(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
 void report_chart(LessonContext& ctx, const std::vector<Row>& rows);
 void explain_meaning(LessonContext& ctx, const std::vector<Row>& rows, const RunFacts& facts);
+
+// io_bound.cpp: C20's I/O-bound load at rising N on `cpu`; adds its table and returns the row
+// with the most threads (nullopt when not even one thread could be started).
+std::optional<IoBoundPoint> measure_io_bound(LessonContext& ctx, int cpu);
 
 }  // namespace conc::lessons::c10k
