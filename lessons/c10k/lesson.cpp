@@ -486,6 +486,7 @@ void C10kLesson::run(LessonContext& ctx) {
   facts.baseline_trusted = baseline.has_value();
   c10k::report_measurements(ctx, rows, s.cpu);
   c10k::report_slices(ctx, rows, facts.info);
+  c10k::report_windows(ctx, rows, s.cpu);
   c10k::report_cost(ctx, rows, facts);
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
