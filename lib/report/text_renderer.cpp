@@ -514,7 +514,22 @@ std::string render_footer_lines(const Report& report, int width) {
     }
     line += " " + fact;
   }
-  return out + line + "\n";
+  out += line + "\n";
+  // The two figures a student asks about, explained once under the facts.
+  const bool has_load = std::any_of(report.env.begin(), report.env.end(), [](const Fact& f) {
+    return f.key == "loadavg_1m" || f.key == "other_runnable";
+  });
+  if (has_load) {
+    out += wrapped_lines(
+        "load: the kernel's 1-minute load average (tasks running, waiting for a CPU or for the "
+        "disk, "
+        "averaged over the last minute, this program's own earlier work included); others "
+        "running: other programs' tasks that wanted a CPU throughout a short sample taken "
+        "just before the lesson (what competes with it now). The busy-machine warning reads "
+        "'others running' against the CPUs this program may use.",
+        width, 5);
+  }
+  return out;
 }
 
 std::string render_brief(const Report& report, const TextStyle& style) {
