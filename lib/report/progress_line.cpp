@@ -12,7 +12,7 @@ namespace conc::report {
 namespace {
 
 constexpr int kDefaultWidth = 80;
-constexpr int kBarCells = 20;
+constexpr int kBarCells = 16;
 constexpr double kSecondsPerMinute = 60;
 // The time left is a guess from the pace so far: only shown once a few steps give a pace.
 constexpr double kMinFractionForEta = 0.05;
@@ -71,11 +71,11 @@ std::string progress_text(const ProgressState& state, double elapsed_s, int widt
     if (fraction >= kMinFractionForEta && fraction < 1.0) {
       time += ", about " + progress_duration(elapsed_s * (1.0 - fraction) / fraction) + " left";
     }
-    line = fmt::format("[{}{}] {}/{} {} ({})", std::string(filled, '#'),
-                       std::string(kBarCells - filled, '.'), state.done, state.total, state.what,
-                       time);
+    line = fmt::format("[{}{}] {}/{} · {} · {}", std::string(filled, '#'),
+                       std::string(kBarCells - filled, '.'), state.done, state.total, time,
+                       state.what);
   } else {
-    line = fmt::format("{} {} ({})", kFrames[frame % 4], state.what, progress_duration(elapsed_s));
+    line = fmt::format("{} {} · {}", kFrames[frame % 4], progress_duration(elapsed_s), state.what);
   }
   return fit(std::move(line), std::max(width - 1, 1));
 }
