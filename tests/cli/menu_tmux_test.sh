@@ -2,8 +2,9 @@
 # The menu as a user meets it, driven in tmux at 80×24 (send-keys, capture-pane): it opens on a
 # terminal, the arrow keys move the highlighted row, the quick-mode toggle turns on, a number
 # and Enter run a lesson (stack, quick) which then returns to the menu with its verdicts, `q`
-# leaves, and the terminal's modes (`stty -a`) are the same before and after; SIGTERM and a
-# crash (SIGSEGV) leave them the same too. Every screen fits 80 columns.
+# leaves, and the terminal's modes (`stty -a`) are the same before and after; Ctrl-C in a
+# lesson returns to the menu; Ctrl-C, SIGTERM and a crash (SIGSEGV) at the menu end it and
+# leave the modes the same too. Every screen fits 80 columns.
 #
 # Usage: menu_tmux_test.sh CONC_LAB_BINARY
 set -euo pipefail
@@ -91,7 +92,25 @@ wait_for "MENU-EXIT=0"
 [[ -s $tmp/after ]] || sleep 1
 diff "$tmp/before" "$tmp/after" >&2 || fail "stty -a differs after q"
 
-# 2. SIGTERM at the menu: exit 143, the terminal given back.
+# 2. Ctrl-C during a lesson stops the lesson, not the menu; Ctrl-C at the menu ends it (130).
+rm -f "$tmp/after"
+keys "clear; $bin; echo MENU-EXIT=\$?; stty -a > $tmp/after" Enter
+wait_for "Enter run"
+keys 5
+wait_selected " 5. c10k"
+keys Enter
+wait_for "c10k" 60
+sleep 1
+keys C-c
+wait_for "ended with status 130" 60
+keys Enter
+wait_for "Enter run"
+keys C-c
+wait_for "MENU-EXIT=130"
+sleep 0.5
+diff "$tmp/before" "$tmp/after" >&2 || fail "stty -a differs after Ctrl-C"
+
+# 3. SIGTERM at the menu: exit 143, the terminal given back.
 rm -f "$tmp/after"
 keys "clear; $bin; echo MENU-EXIT=\$?; stty -a > $tmp/after" Enter
 wait_for "Enter run"
@@ -100,7 +119,7 @@ wait_for "MENU-EXIT=143"
 sleep 0.5
 diff "$tmp/before" "$tmp/after" >&2 || fail "stty -a differs after SIGTERM"
 
-# 3. A crash (SIGSEGV) at the menu: the terminal given back, then the default action.
+# 4. A crash (SIGSEGV) at the menu: the terminal given back, then the default action.
 rm -f "$tmp/after"
 keys "clear; $bin; echo MENU-EXIT=\$?; stty -a > $tmp/after" Enter
 wait_for "Enter run"
