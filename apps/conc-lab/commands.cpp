@@ -166,6 +166,7 @@ void mark_disturbed(report::Report& r, pid_t other) {
 
 void record_predictions(const std::vector<lessons::Prediction>& results) {
   std::vector<report::PredictionRecord> records;
+  records.reserve(results.size());
   const std::string now = report::utc_timestamp();
   for (const auto& p : results) {
     records.push_back({now, p.lesson, p.question_id, p.label, p.unit, p.guess, p.measured});
@@ -312,8 +313,8 @@ int Commands::run() {
   if (selected_) {
     return selected_();
   }
-  return ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1 ? run_menu()
-                                                                     : print_syllabus();
+  const bool terminal = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+  return terminal && menu_terminal_usable() ? run_menu() : print_syllabus();
 }
 
 int Commands::run_menu() const {

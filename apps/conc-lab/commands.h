@@ -22,7 +22,7 @@ class Commands {
  public:
   explicit Commands(CLI::App& app);
   // Runs whichever command was parsed. None: the menu when stdin and stdout are both
-  // terminals (menu.h), else the syllabus, never waiting for input.
+  // terminals that can show it (menu.h), else the syllabus, never waiting for input.
   int run();
   // Names the lesson command accepts (for "did you mean").
   std::vector<std::string> lesson_names() const;

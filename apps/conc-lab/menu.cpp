@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <clocale>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,7 +53,8 @@ std::string fit(const std::string& text, int width) {
 
 std::string terminfo_string(const char* capability) {
   const char* s = tigetstr(capability);
-  return s == nullptr || s == reinterpret_cast<const char*>(-1) ? "" : s;
+  // tigetstr's "not a string capability" is (char*)-1.
+  return s == nullptr || reinterpret_cast<std::intptr_t>(s) == -1 ? "" : s;
 }
 
 // Curses mode, entered by the constructor and left by the destructor; suspend() and resume()
@@ -228,14 +230,27 @@ MenuAction next_action(MenuModel& model, const Screen& screen) {
 // The child: this binary with `args`, in the foreground, SIGINT and SIGQUIT ignored here
 // meanwhile (as system(3)). Returns its exit status (128 + signal when killed).
 int run_child(const std::vector<std::string>& args) {
-  struct sigaction ignore {
-  }, old_int{}, old_quit{};
+  struct sigaction ignore {};
+  struct sigaction old_int {};
+  struct sigaction old_quit {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);
+  // Everything the child needs is built before fork(): after it, in a threaded process, the
+  // child may only make async-signal-safe calls.
+  std::vector<std::string> argv_strings = {program_invocation_name};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
+  for (auto& s : argv_strings) {
+    argv.push_back(s.data());
+  }
+  argv.push_back(nullptr);
+  static const char kExecFailed[] = "conc-lab: cannot run /proc/self/exe\n";
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
+  const int fork_errno = errno;
   if (pid == 0) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGQUIT, SIG_DFL);
@@ -243,15 +258,8 @@ int run_child(const std::vector<std::string>& args) {
     if (::getppid() != parent) {
       ::_exit(1);
     }
-    std::vector<std::string> argv_strings = {program_invocation_name};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) {
-      argv.push_back(s.data());
-    }
-    argv.push_back(nullptr);
     ::execv("/proc/self/exe", argv.data());
-    std::fprintf(stderr, "conc-lab: cannot run /proc/self/exe: %s\n", std::strerror(errno));
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, kExecFailed, sizeof kExecFailed - 1);
     ::_exit(127);
   }
   int status = 0;
@@ -264,7 +272,7 @@ int run_child(const std::vector<std::string>& args) {
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
   if (pid < 0) {
-    std::fprintf(stderr, "conc-lab: cannot start a process: %s\n", std::strerror(errno));
+    std::fprintf(stderr, "conc-lab: cannot start a process: %s\n", std::strerror(fork_errno));
   }
   return exit_status;
 }
@@ -306,6 +314,16 @@ void reload(MenuModel& model) {
 }
 
 }  // namespace
+
+bool menu_terminal_usable() {
+  int status = 0;
+  if (setupterm(nullptr, STDOUT_FILENO, &status) != OK) {
+    return false;  // TERM unset or unknown
+  }
+  const bool addressable = !terminfo_string("cup").empty();  // "dumb" cannot move the cursor
+  del_curterm(cur_term);
+  return addressable;
+}
 
 int run_menu(MenuModel& model) {
   reload(model);

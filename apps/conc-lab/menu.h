@@ -16,6 +16,10 @@
 
 namespace conc::app {
 
+// Whether the terminal on stdout can show the menu: TERM names a terminal that terminfo knows
+// and that can move its cursor (not "dumb").
+bool menu_terminal_usable();
+
 // Runs the menu until `q`; returns the exit status. Throws os::Interrupted after Ctrl-C at the
 // menu itself (the screen restored first).
 int run_menu(MenuModel& model);

@@ -60,6 +60,7 @@ Attached run_attached(const std::vector<std::string>& args, bool in_tty, bool ou
   std::vector<std::string> argv_s{CONC_LAB_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& s : argv_s) {
     argv.push_back(s.data());
   }
