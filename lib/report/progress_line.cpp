@@ -12,6 +12,9 @@ namespace conc::report {
 namespace {
 
 constexpr int kDefaultWidth = 80;
+// Room left at the end of the line for the terminal's "^C" echo, so that after Ctrl-C the echo
+// stays on the line that the destructor then erases.
+constexpr int kSpareColumns = 3;
 constexpr int kBarCells = 16;
 constexpr double kSecondsPerMinute = 60;
 // The time left is a guess from the pace so far: only shown once a few steps give a pace.
@@ -77,7 +80,7 @@ std::string progress_text(const ProgressState& state, double elapsed_s, int widt
   } else {
     line = fmt::format("{} {} · {}", kFrames[frame % 4], progress_duration(elapsed_s), state.what);
   }
-  return fit(std::move(line), std::max(width - 1, 1));
+  return fit(std::move(line), std::max(width - kSpareColumns, 1));
 }
 
 bool ProgressLine::wanted(int fd, bool json) {

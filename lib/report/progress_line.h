@@ -15,7 +15,8 @@
 // - The line is cleared (carriage return, erase to end of line) by clear(), by the next
 //   start(), and by the destructor, which also joins the thread; a lesson unwinding after
 //   Ctrl-C passes through the destructor, so the thread stops with it.
-// - A drawn line is at most the terminal's width minus one column, so it never wraps.
+// - A drawn line is at most the terminal's width minus three columns, so it never wraps, not
+//   even with the terminal's "^C" echoed after it.
 
 #include <chrono>
 #include <condition_variable>
