@@ -89,8 +89,8 @@ void add_ring_table(LessonContext& ctx, const RingGrid& grid, const std::vector<
       "thr: a ring of threads of one process; proc: of processes. Each hop = one switch + a "
       "pipe write and read + reading every word of the task's own working set (16K = 16 "
       "KiB). Subtracted, as lmbench's lat_ctx does: the same hop by one task with no switch "
-      "({}); a figure below zero means the switch cost less than that subtraction's own "
-      "error (the lone task's data were no hotter than the ring's). {} repetitions of {} hops "
+      "({}); a figure below zero means the switch cost less than that subtraction's own error. "
+      "{} repetitions of {} hops "
       "after a warm-up. *: a task was not on CPU {}.",
       subtracted, reps, hops, ctx.cpu());
   ctx.report().add(std::move(t));
