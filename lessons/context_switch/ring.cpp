@@ -115,6 +115,7 @@ void measure_switch_ring(LessonContext& ctx) {
   const long hops = ctx.size(kRingHops, kQuickRingHops);
   ctx.progress("timing rings of 2-16 threads and processes on one CPU");
   std::vector<double> overheads;
+  overheads.reserve(kRingWorkingSetsKiB.size());
   for (auto ws : kRingWorkingSetsKiB) {
     overheads.push_back(median(os::ring_overhead_ns(ctx.cpu(), ws * 1024, hops, reps)));
   }

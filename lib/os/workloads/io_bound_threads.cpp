@@ -159,7 +159,7 @@ IoBoundResult run_io_bound(const IoBoundConfig& c) {
     const EventFd& inbox = *load.inbox[static_cast<std::size_t>(i)];
     const int err =
         Thread::start(t, [&load, &inbox, units = c.work_units] { worker(load, inbox, units); },
-                      {64 * 1024, c.cpu});
+                      {std::size_t{64} * 1024, c.cpu});
     if (err != 0) {
       r.limit = std::system_category().message(err);
       break;

@@ -35,7 +35,7 @@ struct RingConfig {
   int members = 2;  // 2 .. kMaxRingMembers
   Partners partners = Partners::processes;
   int cpu = 0;
-  std::size_t working_set_bytes = 16 * 1024;
+  std::size_t working_set_bytes = std::size_t{16} * 1024;
   long laps = 200;        // timed laps per repetition (a lap = `members` hops)
   long warmup_laps = 50;  // untimed, before the first repetition
   int repetitions = 3;    // 1 .. kMaxRingRepetitions
