@@ -1,0 +1,128 @@
+#include "lessons/common/tour.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <system_error>
+#include <utility>
+
+#include "report/text_layout.h"
+#include "report/units.h"
+#include "report/verdict_store.h"
+
+namespace conc::lessons {
+
+namespace {
+
+// The notes' chapters, in their order, and the lessons that teach each.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kChapterOf = {{
+    {"concurrency-vs-parallelism", "Concurrency and parallelism"},
+    {"process", "What is a process? What is a thread?"},
+    {"thread", "What is a process? What is a thread?"},
+    {"context-switch", "Processes and threads: context switches are expensive"},
+    {"c10k", "Can we scale the number of threads per process?"},
+    {"stack", "Can we scale the number of threads per process?"},
+    {"data-race", "Why is concurrency hard?"},
+    {"locking", "Memory access synchronisation"},
+    {"deadlock", "Memory access synchronisation"},
+    {"goroutines", "Go's concurrency tool set"},
+    {"channels", "Go's concurrency tool set"},
+    {"select", "Go's concurrency tool set"},
+    {"sync", "Go's concurrency tool set"},
+    {"waitgroup", "Making main() wait: WaitGroup"},
+}};
+
+// "1.23 µs", "8 MiB", "3.5 ×": the median in the figure's own unit.
+std::string figure_text(const report::Measurement& m) {
+  if (m.unit == "ns") {
+    return report::format_ns(m.stats.median);
+  }
+  if (m.unit == "B") {
+    return report::format_bytes(m.stats.median);
+  }
+  return report::format_number(m.stats.median) + (m.unit.empty() ? "" : " " + m.unit);
+}
+
+}  // namespace
+
+std::string chapter_of(std::string_view lesson) {
+  for (const auto& [name, chapter] : kChapterOf) {
+    if (name == lesson) {
+      return std::string(chapter);
+    }
+  }
+  return "";
+}
+
+std::string lesson_summary(const report::Report& report, std::size_t width) {
+  using report::Verdict;
+  // "2 claims confirmed, 1 nuanced": the first count names what it counts.
+  std::string counts;
+  for (const Verdict v :
+       {Verdict::confirmed, Verdict::nuanced, Verdict::contradicted, Verdict::not_judged}) {
+    std::size_t n = 0;
+    for (const auto& cv : report.verdicts) {
+      n += cv.verdict == v ? 1 : 0;
+    }
+    if (n > 0 && counts.empty()) {
+      counts = fmt::format("{} claim{} {}", n, n == 1 ? "" : "s", report::to_string(v));
+    } else if (n > 0) {
+      counts += fmt::format(", {} {}", n, report::to_string(v));
+    }
+  }
+  if (counts.empty()) {
+    counts = "no verdict in this run";
+  }
+  std::string line = fmt::format("{}: {}", report.lesson, counts);
+  for (const auto& m : report.measurements) {
+    if (m.trusted) {
+      line += fmt::format("; {} {}", m.label, figure_text(m));
+      break;
+    }
+  }
+  if (report::display_width(line) > width) {
+    const auto pieces = report::wrap_words(line, width - 1);
+    line = pieces.front() + "…";
+  }
+  return line;
+}
+
+std::filesystem::path default_tour_position_path() {
+  return report::VerdictStore::default_path().parent_path() / "tour-position";
+}
+
+std::optional<std::string> load_tour_position(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string lesson;
+  if (!in || !std::getline(in, lesson) || lesson.empty()) {
+    return std::nullopt;
+  }
+  return lesson;
+}
+
+std::optional<std::string> save_tour_position(const std::filesystem::path& file,
+                                              const std::string& lesson) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  const auto tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << lesson << "\n";
+    if (!out.flush()) {
+      return "cannot write " + tmp + ": the tour's position is not saved";
+    }
+  }
+  if (std::rename(tmp.c_str(), file.c_str()) != 0) {
+    return "cannot rename " + tmp + ": the tour's position is not saved";
+  }
+  return std::nullopt;
+}
+
+void clear_tour_position(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+}
+
+}  // namespace conc::lessons
