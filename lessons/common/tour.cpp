@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "report/text_layout.h"
-#include "report/units.h"
 #include "report/verdict_store.h"
 
 namespace conc::lessons {
@@ -33,17 +32,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kChapter
     {"sync", "Go's concurrency tool set"},
     {"waitgroup", "Making main() wait: WaitGroup"},
 }};
-
-// "1.23 µs", "8 MiB", "3.5 ×": the median in the figure's own unit.
-std::string figure_text(const report::Measurement& m) {
-  if (m.unit == "ns") {
-    return report::format_ns(m.stats.median);
-  }
-  if (m.unit == "B") {
-    return report::format_bytes(m.stats.median);
-  }
-  return report::format_number(m.stats.median) + (m.unit.empty() ? "" : " " + m.unit);
-}
 
 }  // namespace
 
@@ -76,11 +64,10 @@ std::string lesson_summary(const report::Report& report, std::size_t width) {
     counts = "no verdict in this run";
   }
   std::string line = fmt::format("{}: {}", report.lesson, counts);
-  for (const auto& m : report.measurements) {
-    if (m.trusted) {
-      line += fmt::format("; {} {}", m.label, figure_text(m));
-      break;
-    }
+  // What was learnt: the first verdict's because, in this run's own words and numbers.
+  if (!report.verdicts.empty() && !report.verdicts.front().because.empty()) {
+    const auto& first = report.verdicts.front();
+    line += fmt::format("; {}: {}", first.claim, first.because);
   }
   if (report::display_width(line) > width) {
     const auto pieces = report::wrap_words(line, width - 1);

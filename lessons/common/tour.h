@@ -16,8 +16,8 @@ namespace conc::lessons {
 // "" for a lesson the notes do not place.
 std::string chapter_of(std::string_view lesson);
 
-// "context-switch: 4 claims confirmed, 1 nuanced; thread switch 723 ns", from this run's
-// verdicts and its first trusted figure; at most `width` columns.
+// "context-switch: 4 claims confirmed, 1 nuanced; C12: a thread switch cost 723 ns here…",
+// from this run's verdicts and the first one's because; at most `width` columns.
 std::string lesson_summary(const report::Report& report, std::size_t width = 80);
 
 // Where the tour stands: the lesson it is at (saved as each lesson starts, so an interrupted

@@ -10,6 +10,7 @@
 
 #include "lessons/common/lesson.h"
 #include "lessons/common/tour.h"
+#include "report/text_layout.h"
 
 using namespace conc;
 using lessons::StepKey;
@@ -172,20 +173,17 @@ TEST_SUITE("tour") {
     }
   }
 
-  TEST_CASE("the summary counts this run's verdicts and quotes its first trusted figure") {
+  TEST_CASE("the summary counts this run's verdicts and quotes the first one's because") {
     report::Report r("context-switch", "t");
-    r.add(report::ClaimVerdict{"C1", report::Verdict::confirmed, "", ""});
+    r.add(report::ClaimVerdict{"C1", report::Verdict::confirmed, "a thread switch cost 723 ns here",
+                               ""});
     r.add(report::ClaimVerdict{"C2", report::Verdict::confirmed, "", ""});
     r.add(report::ClaimVerdict{"C3", report::Verdict::nuanced, "", ""});
-    report::Measurement m;
-    m.label = "thread switch";
-    m.unit = "ns";
-    m.stats = report::summarize({700, 723, 750});
-    r.add(m);
-    const auto line = lessons::lesson_summary(r);
+    const auto line = lessons::lesson_summary(r, 120);
     CHECK(line.find("context-switch: 2 claims confirmed, 1 nuanced") == 0);
-    CHECK(line.find("thread switch 723 ns") != std::string::npos);
-    CHECK(lessons::lesson_summary(r, 40).size() <= 43);  // 40 columns and "…"
+    CHECK(line.find("; C1: a thread switch cost 723 ns here") != std::string::npos);
+    CHECK(report::display_width(lessons::lesson_summary(r)) <= 80);
+    CHECK(report::display_width(lessons::lesson_summary(r, 40)) <= 40);
   }
 
   TEST_CASE("the position is saved, read back and cleared") {
