@@ -13,8 +13,13 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 trap 'rm -rf "$state"; [[ -n ${sock:-} ]] && tmux -S "$sock" kill-server 2>/dev/null' EXIT
 
 # 1. The tour's last lessons with stdin a pipe that stays open: nothing reads it, so it ends.
-out=$(sleep 300 | timeout 240 "$conc_lab" tour --quick --from waitgroup 2>"$state/err")
+mkfifo "$state/stdin"
+sleep 300 >"$state/stdin" &
+holder=$!
+out=$(timeout 240 "$conc_lab" tour --quick --from waitgroup <"$state/stdin" 2>"$state/err")
 rc=$?
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 [[ $rc == 0 ]] || fail "tour --quick --from waitgroup exited $rc: $(tail -3 "$state/err")"
 grep -q '^══ ' <<<"$out" || fail "tour printed no chapter header"
 grep -q '^→ waitgroup: ' <<<"$out" || fail "tour printed no summary line for waitgroup"
@@ -62,15 +67,20 @@ if command -v tmux >/dev/null; then
     fail "never saw '$1' on the screen"
     return 1
   }
-  wait_for 'Enter: next' && check_screen
-  before=$(tmux -S "$sock" capture-pane -p -t step | grep -c 'Enter: next')
+  wait_for "Enter: next" && check_screen
+  # Enter: the lesson runs the next part and pauses again (a new prompt or a page's "more").
+  prompts() { tmux -S "$sock" capture-pane -p -S -2000 -t step | grep -cE 'Enter: next|more \(Enter\)'; }
+  first=$(prompts)
   tmux -S "$sock" send-keys -t step Enter
+  advanced=no
   for _ in $(seq 1200); do
-    now=$(tmux -S "$sock" capture-pane -p -S -200 -t step | grep -c 'Enter: next')
-    ((now > before)) && break
+    if (($(prompts) > first)); then
+      advanced=yes
+      break
+    fi
     sleep 0.1
   done
-  ((now > before)) || fail "Enter did not advance to the next pause"
+  [[ $advanced == yes ]] || fail "Enter did not advance to the next pause"
   check_screen
   tmux -S "$sock" send-keys -t step q
   for _ in $(seq 100); do [[ -s $state/stty.after ]] && break; sleep 0.1; done
