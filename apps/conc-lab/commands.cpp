@@ -9,17 +9,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lessons/common/chapters.h"
 #include "lessons/common/claims.h"
 #include "lessons/common/environment.h"
 #include "lessons/common/glossary.h"
 #include "lessons/common/options.h"
 #include "lessons/common/progress.h"
+#include "menu.h"
 #include "os/sys/pid_lock.h"
 #include "predict_prompt.h"
 #include "report/command_hint.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
 #include "report/prediction_log.h"
+#include "report/progress_line.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
 #include "step_keys.h"
@@ -175,6 +178,7 @@ void mark_disturbed(report::Report& r, pid_t other) {
 
 void record_predictions(const std::vector<lessons::Prediction>& results) {
   std::vector<report::PredictionRecord> records;
+  records.reserve(results.size());
   const std::string now = report::utc_timestamp();
   for (const auto& p : results) {
     records.push_back({now, p.lesson, p.question_id, p.label, p.unit, p.guess, p.measured});
@@ -327,7 +331,31 @@ std::vector<std::string> Commands::lessons_with_option(const std::string& flag) 
 }
 
 int Commands::run() {
-  return selected_ ? selected_() : print_syllabus();
+  if (selected_) {
+    return selected_();
+  }
+  const bool terminal = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+  return terminal && menu_terminal_usable() ? run_menu() : print_syllabus();
+}
+
+int Commands::run_menu() const {
+  std::vector<MenuLesson> lessons;
+  for (const auto& l : lessons_) {
+    MenuLesson m{std::string(l->name()), std::string(l->title()), {}};
+    for (auto c : l->claims()) {
+      m.claims.emplace_back(c);
+    }
+    lessons.push_back(std::move(m));
+  }
+  MenuFeatures features;
+  for (const CLI::App* sub : app_.get_subcommands({})) {
+    if (sub->get_name() == "tour") {
+      features.tour = true;
+      features.tour_quick = sub->get_option_no_throw("--quick") != nullptr;
+    }
+  }
+  MenuModel model(std::move(lessons), lessons::chapters(), features);
+  return conc::app::run_menu(model);
 }
 
 int Commands::print_syllabus() const {
@@ -457,7 +485,7 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
 
 report::Report Commands::run_and_show(lessons::Lesson& lesson,
                                       lessons::CommonOptions options) const {
-  options.progress = ::isatty(2) == 1;
+  options.progress = report::ProgressLine::wanted(STDERR_FILENO, options.json);
   if (options.predict) {
     options.predict_session = terminal_predict_session();
   }

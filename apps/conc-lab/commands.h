@@ -21,7 +21,8 @@ inline constexpr int kExitUsage = 2;
 class Commands {
  public:
   explicit Commands(CLI::App& app);
-  // Runs whichever command was parsed; the syllabus when none was.
+  // Runs whichever command was parsed. None: the menu when stdin and stdout are both
+  // terminals that can show it (menu.h), else the syllabus, never waiting for input.
   int run();
   // Names the lesson command accepts (for "did you mean").
   std::vector<std::string> lesson_names() const;
@@ -48,6 +49,7 @@ class Commands {
   void add_shell_integration(CLI::App& app);
 
   int print_syllabus() const;
+  int run_menu() const;
   int run_list() const;
   int run_info() const;
   int run_claims() const;

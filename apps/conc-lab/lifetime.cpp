@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "os/sys/interrupt.h"
+#include "os/sys/terminal.h"
 
 namespace conc::app {
 
@@ -32,6 +33,7 @@ void start_interrupt_watchdog() {
     }
     ::poll(nullptr, 0, kInterruptGraceMs);
     os::kill_registered_groups();
+    os::restore_saved_terminal();  // the menu's curses mode, if it is on
     // Worded apart from the normal "interrupted" so a test can tell that the lesson did not
     // stop by itself.
     static const char kMsg[] =

@@ -295,10 +295,10 @@ std::vector<Windows> C10kLesson::plan(LessonContext& ctx, const Settings& s,
   table.note = plan_note(s, info, slice_ns, counts.back(), total_ns);
   explain_experiment(ctx, s);
   ctx.report().add(std::move(table));
-  ctx.progress(fmt::format(
-      "c10k: about {} of measuring for N = {}; at N={} one round (N × {}) takes about {}",
-      format_ns(total_ns), count_list(counts), format_count(counts.back()), format_ns(slice_ns),
-      format_ns(big_round)));
+  // The progress line is one terminal line: the plan in short (the table's note has it all).
+  ctx.progress(fmt::format("c10k: about {} of measuring, N = {}; one round at N={}: {}",
+                           format_ns(total_ns), count_list(counts), format_count(counts.back()),
+                           format_ns(big_round)));
   return windows;
 }
 

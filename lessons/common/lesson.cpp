@@ -15,15 +15,23 @@
 #include "os/procfs/cpu_list.h"
 #include "os/sys/affinity.h"
 #include "os/sys/interrupt.h"
+#include "report/progress_line.h"
 
 namespace conc::lessons {
 
 void LessonContext::progress(const std::string& text) const {
-  if (options_.progress) {
-    std::fprintf(stderr, "conc-lab: %s\n", text.c_str());
-    std::fflush(stderr);
+  if (progress_line_) {
+    progress_line_->start(text);
   }
 }
+
+void LessonContext::progress_step(long long done, long long total) const {
+  if (progress_line_) {
+    progress_line_->step(done, total);
+  }
+}
+
+LessonContext::~LessonContext() = default;
 
 LessonContext::LessonContext(const CommonOptions& options, report::Report& report,
                              const os::SystemInfo& system)
@@ -33,6 +41,9 @@ LessonContext::LessonContext(const CommonOptions& options, report::Report& repor
       allowed_cpus_(os::allowed_cpus()),
       pause_marks_(PauseMarks::now()) {
   cpu_ = options.cpu >= 0 ? options.cpu : os::default_cpu();
+  if (options.progress) {
+    progress_line_ = std::make_unique<report::ProgressLine>(STDERR_FILENO);
+  }
 }
 
 PauseMarks PauseMarks::now() {
@@ -106,6 +117,9 @@ void LessonContext::predict(Question q) {
   const auto& session = options_.predict_session;
   if (!options_.predict || !session || !session->ask) {
     return;
+  }
+  if (progress_line_) {
+    progress_line_->clear();  // the question owns the terminal now
   }
   guesses_.push_back(session->ask(q));
   asked_.push_back(std::move(q));

@@ -25,6 +25,9 @@
 namespace conc::os {
 struct SystemInfo;
 }
+namespace conc::report {
+class ProgressLine;
+}
 
 namespace conc::lessons {
 
@@ -41,8 +44,10 @@ struct CommonOptions {
   bool explain_rules = false;  // --explain-rules: each verdict's rule under its because
   std::string html_file;       // --html FILE: the Report as a self-contained HTML handout
   std::string markdown_file;   // --markdown FILE: the same as Markdown
-  bool progress = false;       // not an option: the app sets it when stderr is a terminal
-  bool predict = false;        // --predict: ask for a guess before each headline experiment
+  // Not an option: the app sets it when stderr is a terminal and the output is not JSON
+  // (report::ProgressLine::wanted).
+  bool progress = false;
+  bool predict = false;  // --predict: ask for a guess before each headline experiment
   // Not an option: how the app asks, and where the guesses go (predict.h). Null: no one asks.
   std::shared_ptr<PredictSession> predict_session;
   bool step = false;  // --step: one section at a time (step.h)
@@ -65,6 +70,9 @@ std::string pause_caveat(const PauseMarks& before, const PauseMarks& after);
 class LessonContext {
  public:
   LessonContext(const CommonOptions& options, report::Report& report, const os::SystemInfo& system);
+  ~LessonContext();  // clears the progress line
+  LessonContext(const LessonContext&) = delete;
+  LessonContext& operator=(const LessonContext&) = delete;
 
   bool quick() const { return options_.quick; }
   // Measured repetitions per figure: --repeat when given, else the lesson's default.
@@ -101,9 +109,14 @@ class LessonContext {
   // The "Your predictions" table, once the lesson has run (run_lesson calls it).
   void finish_predictions();
 
-  // One line on stderr while the lesson runs (when the app asked for progress): for a long
-  // experiment, say what is coming before it starts. Never part of the report.
+  // A live line on stderr while the lesson runs (when the app asked for progress: a terminal,
+  // not --json; report/progress_line.h): what the experiment now starting does, with a
+  // spinner and the time so far. Call it before every experiment that may take a second or
+  // more. Never part of the report.
   void progress(const std::string& text) const;
+  // The current experiment has finished `done` of its `total` steps: the line becomes a bar
+  // with the time left at the pace so far.
+  void progress_step(long long done, long long total) const;
 
   // Throws os::Interrupted after Ctrl-C; call between the steps of every long experiment.
   static void check_interrupted();
@@ -118,6 +131,7 @@ class LessonContext {
   std::vector<Question> asked_;
   std::vector<std::optional<double>> guesses_;
   bool pause_warned_ = false;
+  std::unique_ptr<report::ProgressLine> progress_line_;  // null when no one watches
 };
 
 class Lesson {

@@ -1,8 +1,9 @@
 #include "lessons/common/tour.h"
 
+#include "lessons/common/chapters.h"
+
 #include <fmt/format.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
@@ -13,32 +14,15 @@
 
 namespace conc::lessons {
 
-namespace {
+namespace {}  // namespace
 
-// The notes' chapters, in their order, and the lessons that teach each.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kChapterOf = {{
-    {"concurrency-vs-parallelism", "Concurrency and parallelism"},
-    {"process", "What is a process? What is a thread?"},
-    {"thread", "What is a process? What is a thread?"},
-    {"context-switch", "Processes and threads: context switches are expensive"},
-    {"c10k", "Can we scale the number of threads per process?"},
-    {"stack", "Can we scale the number of threads per process?"},
-    {"data-race", "Why is concurrency hard?"},
-    {"locking", "Memory access synchronisation"},
-    {"deadlock", "Memory access synchronisation"},
-    {"goroutines", "Go's concurrency tool set"},
-    {"channels", "Go's concurrency tool set"},
-    {"select", "Go's concurrency tool set"},
-    {"sync", "Go's concurrency tool set"},
-    {"waitgroup", "Making main() wait: WaitGroup"},
-}};
-
-}  // namespace
-
+// One list of chapters for the menu and the tour (chapters.h).
 std::string chapter_of(std::string_view lesson) {
-  for (const auto& [name, chapter] : kChapterOf) {
-    if (name == lesson) {
-      return std::string(chapter);
+  for (const auto& chapter : chapters()) {
+    for (const auto name : chapter.lessons) {
+      if (name == lesson) {
+        return std::string(chapter.title);
+      }
     }
   }
   return "";

@@ -208,7 +208,10 @@ Modes run_modes(LessonContext& ctx, const Job& job) {
   m.repeats = ctx.repeats(kRepeats, kQuickRepeats);
   os::OtherLoadMeter meter(os::ns_per_clock_tick());
   std::uint64_t reference = 0;
+  ctx.progress(
+      fmt::format("the job three ways (sequential, concurrent, parallel), {} times", m.repeats));
   for (int r = 0; r < m.repeats; ++r) {
+    ctx.progress_step(r, m.repeats);
     const bool trace = r == m.repeats - 1;
     std::array<RunResult, kModes> runs;
     LessonContext::check_interrupted();
@@ -442,7 +445,10 @@ void ConcurrencyVsParallelismLesson::crossover(LessonContext& ctx, double unit_n
        "speed-up"},
       {},
       ""};
+  ctx.progress(fmt::format("when splitting pays: the job at {} sizes", sizes.size()));
+  long long done = 0;
   for (const auto size : sizes) {
+    ctx.progress_step(done++, static_cast<long long>(sizes.size()));
     LessonContext::check_interrupted();
     const Job job = make_job(static_cast<double>(size), unit_ns, tasks_);
     run_sequential(job, false);  // warm-up of both

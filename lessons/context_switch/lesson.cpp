@@ -161,15 +161,22 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
                "the same. How many times longer is the processes' round trip?",
                "process ÷ thread round trip", "×", 0.1, 1000,
                ratio_of("round_trip_futex_processes_ns", "round_trip_futex_threads_ns")});
+  ctx.progress(
+      fmt::format("context-switch: futex and pipe ping-pongs, threads and processes, "
+                  "{} rounds",
+                  rounds));
   for (int r = 0; r < rounds; ++r) {
+    ctx.progress_step(r, rounds);
     LessonContext::check_interrupted();
     time_yardsticks(ctx);
     time_pingpongs(ctx, round_trips, r);
   }
+  ctx.progress("context-switch: goroutine switches on one worker");
   costs_.goroutine = time_goroutine_switches(ctx, rounds);
   context_switch::report_switch_costs(ctx, costs_);
   context_switch::explain_thread_saving(ctx, costs_);
   LessonContext::check_interrupted();
+  ctx.progress("context-switch: a busy loop's work under forced switches");
   pressure_ = context_switch::measure_switch_pressure(ctx);
   LessonContext::check_interrupted();
   const Yardsticks& y = costs_.y;

@@ -110,6 +110,7 @@ void GoroutinesLesson::many(LessonContext& ctx, gr::HerdView& herd, gr::StackVie
   }
   const long long compact_cap =
       full_ ? kCompactCountFull : ctx.size(kCompactCount, kCompactCountQuick);
+  ctx.progress("parking goroutines in compact mode");
   gr::HerdView compact = gr::park_herd(
       ctx, std::min(herd.parked > 0 ? herd.parked : count, compact_cap), workers_, true, stack);
   if (herd.parked > 0) {
@@ -179,6 +180,7 @@ void GoroutinesLesson::run(LessonContext& ctx) {
               "page when the stack first touches it. The opt-in compact mode copies a parked "
               "goroutine's used stack to the heap and gives the page back, and copies it back "
               "before it runs again.");
+  ctx.progress("goroutines: resident memory by recursion depth");
   gr::stack_growth(ctx, stack);
 
   ctx.explain("A bound check in every call",
@@ -187,8 +189,10 @@ void GoroutinesLesson::run(LessonContext& ctx) {
               "stack whose overflow hits a guard page (an unmapped page that faults) or, when "
               "vm.max_map_count leaves no room for more guards, a canary word checked at each "
               "switch.");
+  ctx.progress("goroutines: calls with and without a bound check");
   const auto calls = gr::call_check(ctx, ctx.size(kCalls, kQuickCalls));
 
+  ctx.progress("goroutines: a goroutine switch against a thread switch");
   const auto sw = gr::switch_costs(ctx);
 
   ctx.explain("M:N",
@@ -197,6 +201,7 @@ void GoroutinesLesson::run(LessonContext& ctx) {
                           "another worker's queue; a migration is a goroutine running on a "
                           "different worker than last time.",
                           kMnGoroutines));
+  ctx.progress(fmt::format("goroutines: {} goroutines on the runtime's workers", kMnGoroutines));
   const auto mn = gr::mn_schedule(ctx, workers_, kMnGoroutines);
 
   ctx.explain("Blocking the worker",
@@ -206,6 +211,7 @@ void GoroutinesLesson::run(LessonContext& ctx) {
               "the runtime's own primitives (rt::sleep_for, channels, rt::Mutex), which park "
               "the goroutine and free the worker. More workers help only the goroutines another "
               "worker can take over: the third row measures whether they did here.");
+  ctx.progress("goroutines: a blocking call stalls its worker");
   gr::blocking_worker(ctx);
 
   ctx.verdict(gr::judge_c28(herd));

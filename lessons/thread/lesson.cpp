@@ -254,12 +254,16 @@ void ThreadLesson::run(LessonContext& ctx) {
   LessonContext::check_interrupted();
   verdicts.push_back(shared_memory(ctx));
   LessonContext::check_interrupted();
+  ctx.progress("thread: each thread's own CPU time and switches");
   verdicts.push_back(thread::kernel_accounts_experiment(ctx));
   LessonContext::check_interrupted();
+  ctx.progress("thread: a blocked thread among running ones");
   verdicts.push_back(thread::blocked_thread_experiment(ctx));
   LessonContext::check_interrupted();
+  ctx.progress("thread: the CPU share of a 4-thread and a 1-thread process");
   verdicts.push_back(thread::cpu_share_experiment(ctx, busy_threads_, window_ms_));
   LessonContext::check_interrupted();
+  ctx.progress("thread: which CPU each thread ran on, pinned then free");
   verdicts.push_back(thread::parallel_experiment(ctx, ctx.size(240, 120)));
   std::stable_sort(verdicts.begin(), verdicts.end(),
                    [](const auto& a, const auto& b) { return a.claim < b.claim; });

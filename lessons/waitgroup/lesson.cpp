@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "lessons/common/lesson.h"
 #include "lessons/waitgroup/waitgroup.h"
@@ -144,8 +145,10 @@ void WaitGroupLesson::run(LessonContext& ctx) {
       fmt::format("running the child {} times in 2 ways and {} in a third", runs, at_once_runs));
 
   std::vector<std::pair<ChildMode, wg::RunsView>> all;
-  for (const auto mode : {ChildMode::forget, ChildMode::return_at_once, ChildMode::wait,
-                          ChildMode::stdio_no_flush, ChildMode::stdio_flush}) {
+  constexpr std::array kModes = {ChildMode::forget, ChildMode::return_at_once, ChildMode::wait,
+                                 ChildMode::stdio_no_flush, ChildMode::stdio_flush};
+  for (const auto mode : kModes) {
+    ctx.progress_step(static_cast<long long>(all.size()), static_cast<long long>(kModes.size()));
     plan.mode = mode;
     const bool stdio = mode == ChildMode::stdio_no_flush || mode == ChildMode::stdio_flush;
     const int mode_runs = stdio                               ? stdio_runs

@@ -195,6 +195,30 @@ std::vector<std::string> buckets_of(const std::string& row) {
   return cells;
 }
 
+// Blank, "." and "·" mean "not running" in every timeline: they stay empty.
+bool is_drawn(const std::string& ch) {
+  return ch != " " && ch != "." && ch != "·";
+}
+
+// "key:" then a swatch and its character for each colour used, on the SVG's last line.
+void timeline_key(std::string& out, const std::vector<std::string>& drawn, int height) {
+  if (drawn.empty()) {
+    return;
+  }
+  constexpr int kKeyStep = 44;  // px per swatch and its character
+  const int y = height - kCellHeight + 2;
+  out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">key</text>",
+                     kTimelineLabelWidth - 6, y + kCellHeight - 6);
+  for (std::size_t i = 0; i < drawn.size(); ++i) {
+    const int x = kTimelineLabelWidth + static_cast<int>(i) * kKeyStep;
+    out += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"{}\" fill=\"{}\"/>"
+        "<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>",
+        x, y, kCellHeight - 4, cell_colour(drawn[i].back()), x + 18, y + kCellHeight - 6,
+        esc(drawn[i]));
+  }
+}
+
 void timeline_svg(std::string& out, const Timeline& t) {
   std::vector<std::vector<std::string>> rows;
   std::size_t buckets = 1;
@@ -204,7 +228,17 @@ void timeline_svg(std::string& out, const Timeline& t) {
   }
   const double cell =
       static_cast<double>(kChartWidth - kTimelineLabelWidth) / static_cast<double>(buckets);
-  const int height = static_cast<int>(rows.size()) * kCellHeight + kCellHeight;
+  // The characters drawn as colours, in the order they first appear: the key below the rows
+  // ties each colour to its character, which the timeline's legend explains.
+  std::vector<std::string> drawn;
+  for (const auto& row : rows) {
+    for (const auto& ch : row) {
+      if (is_drawn(ch) && std::find(drawn.begin(), drawn.end(), ch) == drawn.end()) {
+        drawn.push_back(ch);
+      }
+    }
+  }
+  const int height = static_cast<int>(rows.size()) * kCellHeight + 2 * kCellHeight;
   out += fmt::format(
       "<figure id=\"{}\"><figcaption>{}</figcaption><svg viewBox=\"0 0 {} {}\" role=\"img\" "
       "xmlns=\"http://www.w3.org/2000/svg\">",
@@ -216,7 +250,7 @@ void timeline_svg(std::string& out, const Timeline& t) {
                        kTimelineLabelWidth - 6, y + kCellHeight - 4, esc(label));
     for (std::size_t b = 0; b < rows[r].size(); ++b) {
       const std::string& ch = rows[r][b];
-      if (ch != " " && ch != "." && ch != "·") {
+      if (is_drawn(ch)) {
         out +=
             fmt::format("<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\"/>",
                         kTimelineLabelWidth + static_cast<double>(b) * cell, y + 2, cell,
@@ -224,8 +258,10 @@ void timeline_svg(std::string& out, const Timeline& t) {
       }
     }
   }
+  const int scale_y = static_cast<int>(rows.size()) * kCellHeight + kCellHeight - 3;
   out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">one column = {} ms</text>",
-                     kTimelineLabelWidth, height - 3, format_number(t.bucket_ms));
+                     kTimelineLabelWidth, scale_y, format_number(t.bucket_ms));
+  timeline_key(out, drawn, height);
   out += "</svg>";
   if (!t.legend.empty()) {
     out += "<p class=\"note\">" + esc(t.legend) + "</p>";

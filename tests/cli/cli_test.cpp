@@ -229,6 +229,13 @@ TEST_SUITE("cli") {
     std::remove(out.c_str());
   }
 
+  TEST_CASE("Ctrl-C during a benchmark ends bench and the benchmark's own process") {
+    // bench runs each benchmark in a child of its own (`bench --in-process`): under way once
+    // that child exists; the 1,000,000-goroutine row runs long enough to be interrupted.
+    interrupt_when({"bench", "--only", "mem_per_goroutine_1m"},
+                   [](int pid) { return conc::testing::session_members(pid).size() >= 2; });
+  }
+
   TEST_CASE("Ctrl-C with 1,000 busy threads ends c10k") {
     interrupt_when({"lesson", "c10k", "--thread-counts", "1000"},
                    [](int pid) { return conc::testing::thread_count(pid) >= 500; });
