@@ -53,6 +53,9 @@ void arithmetic(int steps) {
   }
 }
 
+// How long the window waits for every worker to enter its loop.
+constexpr auto kStartBound = std::chrono::seconds(2);
+
 struct Shared {
   std::mutex mutex;
   SpinLock spin;
@@ -61,6 +64,7 @@ struct Shared {
   std::unique_ptr<PaddedSlot[]> padded;
   std::unique_ptr<PlainSlot[]> unpadded;
   std::atomic<bool> stop{false};
+  std::atomic<int> running{0};  // workers that have entered their loop
 };
 
 template <typename Lock>
@@ -134,12 +138,22 @@ Cell run_cell(Variant v, int threads, double seconds, const WorkSpec& work) {
   s.padded = std::make_unique<PaddedSlot[]>(static_cast<std::size_t>(threads));
   s.unpadded = std::make_unique<PlainSlot[]>(static_cast<std::size_t>(threads));
   std::atomic<std::int64_t> total{0};
+  // The window opens when every worker has entered its loop, not when the timer starts:
+  // creating the team can take longer than a whole window on a busy machine, and a window
+  // that closed before the workers ran would measure nothing. The wait is bounded, so a
+  // worker that never gets a CPU cannot hang the lesson.
   std::thread timer([&] {
+    const auto give_up = std::chrono::steady_clock::now() + kStartBound;
+    while (s.running.load() < threads && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     s.stop.store(true, std::memory_order_relaxed);
   });
-  const auto team = run_team(
-      threads, -1, [&](int t) { total.fetch_add(loop(v, s, t, work), std::memory_order_relaxed); });
+  const auto team = run_team(threads, -1, [&](int t) {
+    s.running.fetch_add(1);
+    total.fetch_add(loop(v, s, t, work), std::memory_order_relaxed);
+  });
   timer.join();
   return {v, team.started, team.seconds > 0 ? static_cast<double>(total.load()) / team.seconds : 0};
 }
