@@ -420,10 +420,11 @@ int Commands::run_claims() const {
   if (auto warning = store.load()) {
     std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
   }
+  const report::ClaimsLedger ledger = lessons::claims_ledger(lessons_, store);
   if (claims_.json) {
-    print(lessons::claims_json(lessons_, store).dump(2) + "\n");
+    print(report::claims_ledger_json(ledger).dump(2) + "\n");
   } else {
-    print_report(lessons::claims_report(lessons_, store), false, claims_.no_color);
+    print_report(report::claims_ledger_report(ledger), false, claims_.no_color);
   }
   return kExitOk;
 }
