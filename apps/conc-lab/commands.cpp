@@ -363,12 +363,7 @@ int Commands::print_syllabus() const {
 }
 
 int Commands::run_list() const {
-  std::vector<report::ListedLesson> listed;
-  for (const auto& l : lessons_) {
-    const auto ids = l->claims();
-    listed.push_back({std::string(l->name()), std::string(l->title()),
-                      std::vector<std::string>(ids.begin(), ids.end())});
-  }
+  const std::vector<report::ListedLesson> listed = lessons::listed_lessons(lessons_);
   if (list_.json) {
     print(report::lesson_list_json(listed).dump(2) + "\n");
   } else {

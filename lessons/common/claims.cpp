@@ -54,21 +54,24 @@ bool is_known_claim(std::string_view id) {
   return std::any_of(all.begin(), all.end(), [&](const Claim& c) { return c.id == id; });
 }
 
+std::vector<report::ListedLesson> listed_lessons(
+    const std::vector<std::unique_ptr<Lesson>>& lessons) {
+  std::vector<report::ListedLesson> listed;
+  for (const auto& l : lessons) {
+    const auto ids = l->claims();
+    listed.push_back({std::string(l->name()), std::string(l->title()),
+                      std::vector<std::string>(ids.begin(), ids.end())});
+  }
+  return listed;
+}
+
 report::ClaimsLedger claims_ledger(const std::vector<std::unique_ptr<Lesson>>& lessons,
                                    const report::VerdictStore& store) {
-  report::ClaimsLedger ledger{store.file().string(), {}};
+  std::vector<report::CatalogueClaim> catalogue;
   for (const auto& claim : claim_catalogue()) {
-    report::LedgerClaim row{std::string(claim.id), std::string(claim.text), {}};
-    for (const auto& lesson : lessons) {
-      const auto ids = lesson->claims();
-      if (std::find(ids.begin(), ids.end(), claim.id) != ids.end()) {
-        row.lessons.push_back(
-            {std::string(lesson->name()), store.latest(row.id, std::string(lesson->name()))});
-      }
-    }
-    ledger.claims.push_back(std::move(row));
+    catalogue.push_back({std::string(claim.id), std::string(claim.text)});
   }
-  return ledger;
+  return report::build_claims_ledger(catalogue, listed_lessons(lessons), store);
 }
 
 }  // namespace conc::lessons

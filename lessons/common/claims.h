@@ -20,6 +20,10 @@ struct Claim {
 const std::vector<Claim>& claim_catalogue();
 bool is_known_claim(std::string_view id);
 
+// The syllabus as `conc-lab list` shows it.
+std::vector<report::ListedLesson> listed_lessons(
+    const std::vector<std::unique_ptr<Lesson>>& lessons);
+
 // The ledger in one walk over the catalogue, the lessons and the store; lib/report renders it
 // as text (claims_ledger_report) and as JSON (claims_ledger_json).
 report::ClaimsLedger claims_ledger(const std::vector<std::unique_ptr<Lesson>>& lessons,

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace conc::report {
 namespace {
 
@@ -33,6 +35,22 @@ Table because_table(const ClaimsLedger& ledger) {
 }
 
 }  // namespace
+
+ClaimsLedger build_claims_ledger(const std::vector<CatalogueClaim>& catalogue,
+                                 const std::vector<ListedLesson>& lessons,
+                                 const VerdictStore& store) {
+  ClaimsLedger ledger{store.file().string(), {}};
+  for (const auto& claim : catalogue) {
+    LedgerClaim row{claim.id, claim.text, {}};
+    for (const auto& lesson : lessons) {
+      if (std::find(lesson.claims.begin(), lesson.claims.end(), claim.id) != lesson.claims.end()) {
+        row.lessons.push_back({lesson.name, store.latest(claim.id, lesson.name)});
+      }
+    }
+    ledger.claims.push_back(std::move(row));
+  }
+  return ledger;
+}
 
 std::string verdict_word(const LedgerEntry& entry) {
   return entry.verdict ? entry.verdict->verdict : std::string(kNotRunYet);

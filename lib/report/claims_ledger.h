@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "report/lesson_list.h"
 #include "report/report.h"
 #include "report/verdict_store.h"
 
@@ -32,6 +33,18 @@ struct ClaimsLedger {
   std::string state_file;
   std::vector<LedgerClaim> claims;
 };
+
+// One claim of the notes' catalogue, as the ledger lists it.
+struct CatalogueClaim {
+  std::string id;
+  std::string text;
+};
+
+// The one walk: for each claim of the catalogue, each lesson covering it (in list order) with
+// its latest verdict in the store.
+ClaimsLedger build_claims_ledger(const std::vector<CatalogueClaim>& catalogue,
+                                 const std::vector<ListedLesson>& lessons,
+                                 const VerdictStore& store);
 
 // "confirmed", "not run yet" or "no lesson yet": the word both renderers show.
 std::string verdict_word(const LedgerEntry& entry);
