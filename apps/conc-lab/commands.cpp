@@ -27,6 +27,7 @@
 #include "report/progress_line.h"
 #include "report/text_renderer.h"
 #include "report/verdict_store.h"
+#include "step_keys.h"
 #include "usage.h"
 
 namespace conc::app {
@@ -65,6 +66,17 @@ struct PageChoice {
   std::string next_lesson;
   std::vector<std::string> glossary_terms;  // marked at their first use (lessons only)
 };
+
+report::TextStyle text_style(const PageChoice& choice) {
+  report::TextStyle style = report::TextStyle::plain(terminal_width());
+  style.color = !choice.no_color && report::want_color(choice.color, ::isatty(1) == 1);
+  style.view = choice.brief ? report::TextStyle::View::brief : report::TextStyle::View::full;
+  style.explain_rules = choice.explain_rules;
+  style.next_lesson = choice.next_lesson;
+  style.command = report::invoked_as();
+  style.glossary_terms = choice.glossary_terms;
+  return style;
+}
 
 void print_report(const report::Report& r, const PageChoice& choice) {
   if (choice.json) {
@@ -187,6 +199,7 @@ Commands::Commands(CLI::App& app) : app_(app), lessons_(lessons::all_lessons()) 
   add_lessons(app);
   add_bench(app);
   add_progress(app);
+  add_tour(app);
   add_shell_integration(app);
 }
 
@@ -244,7 +257,15 @@ void Commands::add_lessons(CLI::App& app) {
     lessons::add_common_options(*cmd, lesson_options_);
     lesson->add_options(*cmd);
     lessons::Lesson* l = lesson.get();
-    cmd->callback([this, l] { selected_ = [this, l] { return run_lesson(*l); }; });
+    cmd->callback([this, l] {
+      // One document at the end, or a lesson shown piece by piece: not both at once.
+      if (lesson_options_.step && lesson_options_.json) {
+        throw UsageError(
+            "--step shows a lesson one section at a time on a terminal and --json prints one "
+            "document at the end: give one of them");
+      }
+      selected_ = [this, l] { return run_lesson(*l); };
+    });
   }
 }
 
@@ -439,10 +460,32 @@ std::string Commands::next_lesson_after(std::string_view name) const {
 }
 
 int Commands::run_lesson(lessons::Lesson& lesson) const {
-  lessons::CommonOptions options = lesson_options_;
+  try {
+    run_and_show(lesson, lesson_options_);
+  } catch (const lessons::StepQuit&) {
+    std::fprintf(stderr, "conc-lab: stopped at your request (q); nothing was recorded\n");
+  }
+  return kExitOk;
+}
+
+report::Report Commands::run_and_show(lessons::Lesson& lesson,
+                                      lessons::CommonOptions options) const {
   options.progress = report::ProgressLine::wanted(STDERR_FILENO, options.json);
   if (options.predict) {
     options.predict_session = terminal_predict_session();
+  }
+  PageChoice choice;
+  choice.json = options.json;
+  choice.color = options.color;
+  choice.no_color = options.no_color;
+  choice.brief = options.brief;
+  choice.explain_rules = options.explain_rules;
+  choice.next_lesson = next_lesson_after(lesson.name());
+  choice.glossary_terms = lessons::glossary_terms();
+  if (options.step) {
+    report::TextStyle style = text_style(choice);
+    style.view = report::TextStyle::View::full;  // a step shows the blocks as they come
+    options.step_presenter = terminal_step_presenter(style);
   }
   pid_t disturbed_by = 0;
   auto measuring = take_measuring_lock(options.no_wait, disturbed_by);
@@ -454,15 +497,9 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   if (options.predict_session) {
     record_predictions(options.predict_session->results);
   }
-  PageChoice choice;
-  choice.json = options.json;
-  choice.color = options.color;
-  choice.no_color = options.no_color;
-  choice.brief = options.brief;
-  choice.explain_rules = options.explain_rules;
-  choice.next_lesson = next_lesson_after(lesson.name());
-  choice.glossary_terms = lessons::glossary_terms();
-  print_report(r, choice);
+  if (!options.step) {  // --step has shown every block already
+    print_report(r, choice);
+  }
   std::fflush(stdout);
   write_handouts(r, options);
   // The ledger is a convenience: failing to update it must not fail the lesson.
@@ -470,7 +507,7 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   if (auto warning = store.record_run(r, report::utc_timestamp())) {
     std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
   }
-  return kExitOk;
+  return r;
 }
 
 }  // namespace conc::app

@@ -44,6 +44,7 @@ class Commands {
   void add_lessons(CLI::App& app);
   void add_bench(CLI::App& app);
   void add_progress(CLI::App& app);
+  void add_tour(CLI::App& app);  // tour.cpp
   // `completion bash|zsh` and the hidden `man` (shell_commands.cpp).
   void add_shell_integration(CLI::App& app);
 
@@ -55,6 +56,10 @@ class Commands {
   int run_progress() const;
   int run_glossary() const;
   int run_lesson(lessons::Lesson& lesson) const;
+  int run_tour() const;  // tour.cpp
+  // Runs a lesson as `options` say, shows it (through --step's presenter, or as one page),
+  // writes its handouts and records its verdicts. Throws lessons::StepQuit after q.
+  report::Report run_and_show(lessons::Lesson& lesson, lessons::CommonOptions options) const;
   // The lesson after `name` in the notes' order; "" after the last.
   std::string next_lesson_after(std::string_view name) const;
 
@@ -65,6 +70,12 @@ class Commands {
   BenchOptions bench_;
   std::string completion_shell_;
   lessons::CommonOptions lesson_options_;
+  struct TourOptions {
+    bool quick = false;
+    bool step = false;
+    bool predict = false;
+    std::string from;
+  } tour_;
   std::function<int()> selected_;
 };
 

@@ -82,6 +82,22 @@ inline constexpr double kCpuEatenShare = 0.10;
 // wake-up after arriving, grows by this factor and by at least kLatencyMinIncreaseNs.
 inline constexpr double kLatencyGrowth = 2.0;
 inline constexpr double kLatencyMinIncreaseNs = 0.5e6;
-report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest);
+// C20 (a) on an I/O-bound load (os::run_io_bound): N threads that each do a few microseconds of
+// work per request and block between requests, as a thread-per-connection server's do. The
+// row with the most threads is judged: switching "eats the CPU" when at least
+// kC20SwitchingShare of the CPU time went to waking, switching and the system calls rather than
+// to the requests' own work. Busy threads' rows stay as context (their turns last a tick, so
+// switching there takes almost nothing).
+inline constexpr double kC20SwitchingShare = 0.5;
+struct IoBoundPoint {
+  int threads = 0;
+  double requests_per_s = 0;
+  double switches_per_s = 0;
+  double kernel_share = 0;     // of the load's CPU time
+  double switching_share = 0;  // 1 − useful work ÷ CPU time
+  double work_ns = 0;          // one request's work alone
+};
+report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest,
+                               const std::optional<IoBoundPoint>& io_bound = std::nullopt);
 
 }  // namespace conc::lessons::c10k

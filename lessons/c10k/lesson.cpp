@@ -115,8 +115,8 @@ class C10kLesson final : public Lesson {
                                const std::vector<int>& counts,
                                const std::vector<Windows>& windows) const;
   void verdicts(LessonContext& ctx, const std::vector<Row>& rows, const c10k::RunFacts& facts,
-                const std::vector<os::ThreadCap>& caps,
-                const std::vector<c10k::ServerRun>& servers) const;
+                const std::vector<os::ThreadCap>& caps, const std::vector<c10k::ServerRun>& servers,
+                const std::optional<c10k::IoBoundPoint>& io_bound) const;
   void goroutine_rows(LessonContext& ctx, int cpu) const;
   std::vector<int> thread_counts_;
   std::size_t connections_ = 0;  // 0: kDefaultConnections, or kFullConnections with --full
@@ -397,7 +397,8 @@ c10k::LoadPoint load_point(const Row& r) {
 
 void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
                           const c10k::RunFacts& facts, const std::vector<os::ThreadCap>& caps,
-                          const std::vector<c10k::ServerRun>& servers) const {
+                          const std::vector<c10k::ServerRun>& servers,
+                          const std::optional<c10k::IoBoundPoint>& io_bound) const {
   const Row& largest = rows.back();
   auto limits =
       thread_limits::memory_limits(memory_facts(), largest.stack_touched, largest.stack_reserved);
@@ -425,7 +426,7 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   }
   ctx.verdict(c10k::judge_c19(
       points, {facts.info.scheduler, facts.info.config_hz, facts.info.se_slice_ns}));
-  auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest));
+  auto c20 = c10k::judge_c20(load_point(rows[facts.baseline]), load_point(largest), io_bound);
   c20.because += c10k::connection_latency_text(servers);
   ctx.verdict(std::move(c20));
 }
@@ -485,11 +486,13 @@ void C10kLesson::run(LessonContext& ctx) {
   facts.baseline_trusted = baseline.has_value();
   c10k::report_measurements(ctx, rows, s.cpu);
   c10k::report_slices(ctx, rows, facts.info);
+  c10k::report_windows(ctx, rows, s.cpu);
   c10k::report_cost(ctx, rows, facts);
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
   goroutine_rows(ctx, s.cpu);
+  const auto io_bound = c10k::measure_io_bound(ctx, s.cpu);
   pinned.reset();  // the servers use every CPU allowed
   const std::size_t connections =
       connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
@@ -497,7 +500,7 @@ void C10kLesson::run(LessonContext& ctx) {
   const auto plan = c10k::plan_connections(connections, ctx.quick());
   const auto servers = c10k::run_servers(plan);
   c10k::report_connections(ctx, plan, servers);
-  verdicts(ctx, rows, facts, caps, servers);
+  verdicts(ctx, rows, facts, caps, servers, io_bound);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "lessons/c10k/c10k.h"
 #include "lessons/common/lesson.h"
 #include "os/procfs/sched_window.h"
 #include "os/procfs/sysinfo.h"
@@ -44,12 +45,18 @@ struct Row {
   bool ready = false;
   std::int64_t window_ns = 0, probe_window_ns = 0;
   os::WindowStats stats;
-  int progressed = 0;                            // threads that finished a work unit in the window
-  std::vector<double> thread_turns_ns;           // each thread's run ÷ its turns (if it had one)
-  std::optional<std::int64_t> se_slice_ns;       // a worker's se.slice (EEVDF kernels)
-  int probe_error = 0;                           // the probe thread could not be created
-  std::optional<std::int64_t> first_wake_ns;     // the probe's first wake-up after arriving
-  std::vector<std::int64_t> lateness_ns;         // every later wake-up
+  int progressed = 0;                         // threads that finished a work unit in the window
+  std::vector<double> thread_turns_ns;        // each thread's run ÷ its turns (if it had one)
+  std::optional<std::int64_t> se_slice_ns;    // a worker's se.slice (EEVDF kernels)
+  int probe_error = 0;                        // the probe thread could not be created
+  std::optional<std::int64_t> first_wake_ns;  // the probe's first wake-up after arriving
+  std::vector<std::int64_t> lateness_ns;      // every later wake-up
+  // The second window: the busy threads' mean turn while the sleeper ran beside them, and
+  // the sleeper's own run-queue wait (schedstat run_delay) per wake-up over the same span,
+  // beside its mean lateness (first wake-up included) over those wake-ups.
+  std::optional<double> turn_with_sleeper_ns;
+  std::optional<double> probe_run_delay_ns;
+  double probe_mean_late_ns = 0;
   long left_behind = 0;                          // tasks left after every thread was joined
   double stack_reserved = 0, stack_touched = 0;  // per thread, medians over the threads
 
@@ -87,5 +94,12 @@ void report_cost(LessonContext& ctx, const std::vector<Row>& rows, const RunFact
 void report_creation(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
 void report_chart(LessonContext& ctx, const std::vector<Row>& rows);
 void explain_meaning(LessonContext& ctx, const std::vector<Row>& rows, const RunFacts& facts);
+// The busy-only window beside the window with the 1 ms sleeper, and the sleeper's lateness
+// split into run-queue wait and the rest (windows_report.cpp).
+void report_windows(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
+
+// io_bound.cpp: C20's I/O-bound load at rising N on `cpu`; adds its table and returns the row
+// with the most threads (nullopt when not even one thread could be started).
+std::optional<IoBoundPoint> measure_io_bound(LessonContext& ctx, int cpu);
 
 }  // namespace conc::lessons::c10k

@@ -162,6 +162,20 @@ std::string half_a(bool eaten, double kept, const LoadPoint& base, const LoadPoi
       base.threads, report::format_number(base.switches_per_second));
 }
 
+std::string half_a_io(bool eaten, const IoBoundPoint& io, double busy_kept, const LoadPoint& base,
+                      const LoadPoint& big) {
+  return fmt::format(
+      "(a) {}: with {} I/O-bound threads (each request {} of work, then blocking) the CPU "
+      "switched {} times a second and served {} requests a second; {} of its CPU time went to "
+      "waking, switching and system calls rather than the work ({} of it in the kernel). Busy "
+      "threads, whose turns last a tick, kept {} of their useful work per CPU-second from N={} "
+      "to N={}",
+      eaten ? "switching does eat the CPU" : "switching does not eat the CPU", io.threads,
+      format_ns(io.work_ns), report::format_number(io.switches_per_s),
+      report::format_number(io.requests_per_s), format_percent(io.switching_share),
+      format_percent(io.kernel_share), format_percent(busy_kept), base.threads, big.threads);
+}
+
 std::string half_b(bool slower, const LoadPoint& base, const LoadPoint& big) {
   return fmt::format(
       "(b) {}: a thread that sleeps 1 ms at a time woke {} late at p99 among {} busy threads "
@@ -183,12 +197,15 @@ std::string shared_cpu(const LoadPoint& p) {
 }
 }  // namespace
 
-report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest) {
+report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest,
+                               const std::optional<IoBoundPoint>& io_bound) {
   report::ClaimVerdict v{"C20", report::Verdict::nuanced, "", ""};
   v.threshold = fmt::format(
       "two halves, from the smallest N whose workers had at least {} of the CPU ({}) to the "
       "largest (N={}): "
-      "(a) switching eats the CPU when useful work per CPU-second drops by at least {}; (b) "
+      "(a) switching eats the CPU when, under the I/O-bound load with the most threads, at "
+      "least {} of the CPU time is not the requests' work (without that load: when busy "
+      "threads' useful work per CPU-second drops by at least {}); (b) "
       "responsiveness degrades when the 1 ms sleeper's p99 lateness, or the lateness of its "
       "first wake-up after arriving, grows at least {}x and by at least {}. Confirmed when both "
       "hold, contradicted when neither does; nuanced when one does, when (b) could not be "
@@ -197,13 +214,16 @@ report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& large
       baseline.cpu_share >= kMinCpuShare
           ? fmt::format("here N={}", baseline.threads)
           : fmt::format("here none had; N={} stands in", baseline.threads),
-      largest.threads, format_percent(kCpuEatenShare), report::format_number(kLatencyGrowth),
-      format_ns(kLatencyMinIncreaseNs), format_percent(kMinCpuShare));
+      largest.threads, format_percent(kC20SwitchingShare), format_percent(kCpuEatenShare),
+      report::format_number(kLatencyGrowth), format_ns(kLatencyMinIncreaseNs),
+      format_percent(kMinCpuShare));
   const double kept = baseline.work_per_cpu_second > 0
                           ? largest.work_per_cpu_second / baseline.work_per_cpu_second
                           : 1;
-  const bool eaten = 1 - kept >= kCpuEatenShare;
-  v.because = half_a(eaten, kept, baseline, largest);
+  const bool eaten =
+      io_bound ? io_bound->switching_share >= kC20SwitchingShare : 1 - kept >= kCpuEatenShare;
+  v.because = io_bound ? half_a_io(eaten, *io_bound, kept, baseline, largest)
+                       : half_a(eaten, kept, baseline, largest);
   const std::string missing =
       !baseline.probe_missing.empty() ? baseline.probe_missing : largest.probe_missing;
   bool slower = false;

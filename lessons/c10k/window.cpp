@@ -63,14 +63,32 @@ void record_stacks(Row& row, const os::BusyGroup& group) {
   row.stack_touched = report::median(std::move(touched));
 }
 
-// The probe window: a thread on the same CPU sleeps 1 ms at a time. Returns how many wake-ups
-// it had recorded when the window ended.
-std::size_t probe_window(Row& row, std::optional<os::WakeProbe>& probe, int cpu, std::int64_t ns) {
+// The probe's own run-queue wait so far (schedstat wait_ns), once its thread runs.
+std::optional<std::int64_t> probe_wait_ns(const os::WakeProbe& probe) {
+  for (int i = 0; i < 100 && probe.tid() == 0; ++i) {
+    os::sleep_interruptible(100'000);
+  }
+  if (probe.tid() == 0) {
+    return std::nullopt;
+  }
+  const auto s = os::read_schedstat(::getpid(), probe.tid());
+  return s ? std::optional<std::int64_t>(s->wait_ns) : std::nullopt;
+}
+
+// The probe window: a thread on the same CPU sleeps 1 ms at a time, while the busy threads'
+// turns are read again (the second window). Returns how many wake-ups it had recorded when
+// the window ended.
+std::size_t probe_window(Row& row, std::optional<os::WakeProbe>& probe, os::BusyGroup& group,
+                         int cpu, std::int64_t ns) {
   probe.emplace(os::WakeProbe::Options{cpu, kProbePeriodNs, kMaxProbeSamples});
   row.probe_error = probe->create_error();
   if (row.probe_error != 0) {
     return 0;
   }
+  os::SchedWindow turns(::getpid(), group.tids(), false);
+  turns.begin();
+  const auto wait0 = probe_wait_ns(*probe);
+  const std::size_t samples0 = probe->samples_so_far();
   os::sleep_interruptible(ns);
   // A wake-up can wait up to a round when others share the CPU: go on, up to twice the window,
   // until there are enough wake-ups for a p99.
@@ -78,13 +96,27 @@ std::size_t probe_window(Row& row, std::optional<os::WakeProbe>& probe, int cpu,
        extra += 10 * kMs) {
     os::sleep_interruptible(10 * kMs);
   }
-  return probe->samples_so_far();
+  const std::size_t samples1 = probe->samples_so_far();
+  const auto wait1 = probe_wait_ns(*probe);
+  if (row.created >= 2) {
+    row.turn_with_sleeper_ns = turns.end().mean_slice_ns();
+  }
+  if (wait0 && wait1 && samples1 > samples0) {
+    row.probe_run_delay_ns =
+        static_cast<double>(*wait1 - *wait0) / static_cast<double>(samples1 - samples0);
+  }
+  return samples1;
 }
 
 // Wake-ups after `cutoff` came once the busy threads had stopped: not among them.
 void keep_probe_samples(Row& row, std::vector<std::int64_t> samples, std::size_t cutoff) {
   samples.resize(std::min(samples.size(), cutoff));
   if (!samples.empty()) {
+    double sum = 0;
+    for (const auto v : samples) {
+      sum += static_cast<double>(v);
+    }
+    row.probe_mean_late_ns = sum / static_cast<double>(samples.size());
     row.first_wake_ns = samples.front();
     row.lateness_ns.assign(samples.begin() + 1, samples.end());
   }
@@ -123,7 +155,7 @@ Row measure_one(const Settings& s, int n, Windows w) {
       busy_window(row, group, w.busy_ns);
       record_stacks(row, group);
       if (w.probe_ns > 0) {
-        probe_cutoff = probe_window(row, probe, s.cpu, w.probe_ns);
+        probe_cutoff = probe_window(row, probe, group, s.cpu, w.probe_ns);
       }
     }
     // Only Ctrl-C stops a group before stop(): its workers saw it before this thread did.

@@ -36,12 +36,16 @@ Value optional_count(const std::optional<std::uint64_t>& v) {
 // What makes kernel figures dearer here, following this machine's actual state: PTI only
 // when the Meltdown line says it is on, the hypervisor only on a VM.
 std::string kernel_cost_note(const os::SystemInfo& info) {
-  const bool pti = info.meltdown.find("PTI") != std::string::npos;
+  const bool pti = info.pti == os::PtiState::on;
   const std::string vm =
       info.hypervisor
           ? "On this VM, timers, interrupts and some privileged instructions exit to the "
             "hypervisor (with nested paging, EPT/NPT, a page-table switch does not)"
           : "This is not a VM (no hypervisor flag)";
+  if (info.pti == os::PtiState::unknown) {
+    return vm + fmt::format("; whether PTI is on is not known (Meltdown: '{}').",
+                            info.meltdown.empty() ? "unreadable" : info.meltdown);
+  }
   const std::string meltdown =
       pti ? "; PTI is on, so every system call and interrupt also switches page tables on the "
             "way in and out: expect kernel figures several times a laptop's, while user-space "
@@ -49,7 +53,7 @@ std::string kernel_cost_note(const os::SystemInfo& info) {
           : fmt::format(
                 "; PTI is off (Meltdown: {}), so a system call does not switch page "
                 "tables.",
-                info.meltdown.empty() ? "unknown" : info.meltdown);
+                info.meltdown);
   return vm + meltdown;
 }
 
@@ -109,6 +113,14 @@ report::Report info_report(const os::SystemInfo& info) {
       {"CPUs this process may use", os::format_cpu_list(info.allowed_cpus)},
       {"virtual machine (hypervisor flag)", std::string(info.hypervisor ? "yes" : "no")},
       {"Meltdown mitigation", info.meltdown.empty() ? "unknown" : info.meltdown},
+      {"TLB tags (cpuinfo pcid / invpcid)",
+       info.tlb_tags.flags_seen ? fmt::format("{} / {}", info.tlb_tags.pcid ? "yes" : "no",
+                                              info.tlb_tags.invpcid ? "yes" : "no")
+                                : std::string("unknown")},
+      {"Spectre v2 mitigation (IBPB)", info.spectre_v2.mode.empty()
+                                           ? std::string("unknown")
+                                           : fmt::format("{} (IBPB {})", info.spectre_v2.mode,
+                                                         os::to_string(info.spectre_v2.ibpb))},
       {"kernel release", info.kernel_release},
       {"clock source", info.clocksource},
       {"CONFIG_HZ (tick rate)",

@@ -125,6 +125,31 @@ void LessonContext::predict(Question q) {
   asked_.push_back(std::move(q));
 }
 
+void LessonContext::part(const std::function<void()>& body) {
+  StepPresenter* step = options_.step_presenter.get();
+  if (step == nullptr) {
+    body();
+    return;
+  }
+  const std::size_t start = report_.order().size();
+  step->part_begins();
+  for (;;) {
+    try {
+      body();
+    } catch (const StepSkip&) {
+      warn(
+          "Skipped at your request (s in --step): this experiment did not run, so its figures "
+          "and the verdicts that rest on them are missing from this run.");
+      return;
+    }
+    if (!step->part_done(report_)) {
+      return;
+    }
+    report_.truncate(start);
+    step->rerun_from(start);
+  }
+}
+
 void LessonContext::finish_predictions() {
   if (!asked_.empty()) {
     add_prediction_table(report_, asked_, guesses_, *options_.predict_session);
@@ -203,6 +228,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--no-wait", options.no_wait,
                    "Do not wait while another conc-lab measures: run at once, with every figure "
                    "marked as disturbed");
+  command.add_flag("--step", options.step,
+                   "One section at a time: Enter next, r rerun, s skip, q quit (for a class)");
   command.add_flag("--predict", options.predict,
                    "Guess each headline figure before it is measured, then see how close "
                    "you were");
@@ -233,8 +260,18 @@ report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
     report.warn(std::move(w));
   }
   LessonContext ctx(options, report, info);
+  StepPresenter* step = options.step_presenter.get();
+  report.observe(step);
+  struct Unobserve {  // the presenter may throw (q); the Report must not keep pointing at it
+    report::Report& r;
+    ~Unobserve() { r.observe(nullptr); }
+  } unobserve{report};
   lesson.run(ctx);
   ctx.finish_predictions();
+  if (step != nullptr) {
+    step->finish(report);
+  }
+  report.observe(nullptr);
   return report;
 }
 

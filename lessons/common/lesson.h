@@ -11,6 +11,7 @@
 // lessons/CMakeLists.txt and one in common/registry.cpp; tests in tests/lessons/<name>/.
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 
 #include "lessons/common/options.h"
 #include "lessons/common/predict.h"
+#include "lessons/common/step.h"
 #include "report/report.h"
 
 namespace conc::os {
@@ -48,6 +50,9 @@ struct CommonOptions {
   bool predict = false;  // --predict: ask for a guess before each headline experiment
   // Not an option: how the app asks, and where the guesses go (predict.h). Null: no one asks.
   std::shared_ptr<PredictSession> predict_session;
+  bool step = false;  // --step: one section at a time (step.h)
+  // Not an option: the app's presenter for --step. Null: the lesson runs straight through.
+  std::shared_ptr<StepPresenter> step_presenter;
 };
 
 // What tells that the process stood still: continues after a stop (SIGCONT) and time the
@@ -97,6 +102,10 @@ class LessonContext {
   // Declares the question the next experiment answers (predict.h); with --predict the student
   // is asked now, before it runs. Call it just before the experiment.
   void predict(Question q);
+  // An experiment that --step may skip before it runs or run again after (step.h). `body`
+  // adds the Section that explains the experiment first, then runs it; everything it computes
+  // for later (verdicts) must have a meaning when it was skipped. Without --step: body().
+  void part(const std::function<void()>& body);
   // The "Your predictions" table, once the lesson has run (run_lesson calls it).
   void finish_predictions();
 
@@ -140,7 +149,7 @@ class Lesson {
 std::vector<std::unique_ptr<Lesson>> all_lessons();
 
 // --json, --quick, --repeat N, --cpu N, --color WHEN, --no-color, --brief, --explain-rules,
-// --predict, --no-wait, --html FILE, --markdown FILE.
+// --predict, --step, --no-wait, --html FILE, --markdown FILE.
 void add_common_options(CLI::App& command, CommonOptions& options);
 // --color WHEN alone, for the other commands that print a page (info).
 void add_color_option(CLI::App& command, std::string& color);

@@ -108,4 +108,21 @@ inline constexpr double kC33NotCheaper = 2;
 report::ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
                                std::optional<double> goroutine_switch_ns, const Trust& trust);
 
+// The lat_ctx ring (ring.cpp): did the per-switch cost step up as more address spaces rotate
+// through the CPU? Compared at the smallest working set, from the fewest to the most members:
+// the processes' rise minus the threads' rise (what the extra address spaces added). A step
+// when that excess is at least kRingStepShare of the processes' cost at the fewest members and
+// larger than the noise (the larger half p10-p90 spread of the four figures).
+inline constexpr double kRingStepShare = 0.20;
+struct RingStep {
+  int few = 2, many = 16;
+  double processes_few_ns = 0, processes_many_ns = 0;
+  double threads_few_ns = 0, threads_many_ns = 0;
+  double noise_ns = 0;
+  bool pcid = false;  // the CPU offers address-space IDs (cpuinfo "pcid")
+};
+bool ring_stepped_up(const RingStep& s);
+// One sentence computed from the numbers: what this machine showed, and the likely cause.
+std::string ring_step_sentence(const RingStep& s);
+
 }  // namespace conc::lessons::context_switch

@@ -288,7 +288,7 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
   const os::SystemInfo& info = ctx.system_info();
   const double syscall = median(costs.y.getppid);
   const double rt = median(costs.figure(Transport::futex, Partners::threads).round_trip);
-  const bool pti = info.meltdown.find("PTI") != std::string::npos;
+  const bool pti = info.pti == os::PtiState::on;
   std::string text = fmt::format(
       "On this machine, in this run, a bare system call took {} ({} function calls) and a "
       "thread round trip over a futex {}. ",
@@ -301,15 +301,22 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs) {
                 "recent host) it does not, but each TLB miss then walks two levels of page "
                 "tables. "
               : "This does not look like a virtual machine (no hypervisor flag). ";
-  text += pti ? fmt::format(
-                    "Kernel page-table isolation is on (meltdown: {}): every system "
-                    "call and every interrupt switches page tables on the way in and "
-                    "out, and that is part of every figure above.\n\n",
-                    info.meltdown)
-              : fmt::format(
-                    "Kernel page-table isolation is off (meltdown: '{}'): a system "
-                    "call does not switch page tables.\n\n",
-                    info.meltdown.empty() ? "unknown" : info.meltdown);
+  if (info.pti == os::PtiState::unknown) {
+    text += fmt::format(
+        "Whether kernel page-table isolation is on is not known here (meltdown: "
+        "'{}').\n\n",
+        info.meltdown.empty() ? "unreadable" : info.meltdown);
+  } else {
+    text += pti ? fmt::format(
+                      "Kernel page-table isolation is on (meltdown: {}): every system "
+                      "call and every interrupt switches page tables on the way in and "
+                      "out, and that is part of every figure above.\n\n",
+                      info.meltdown)
+                : fmt::format(
+                      "Kernel page-table isolation is off (meltdown: '{}'): a system "
+                      "call does not switch page tables.\n\n",
+                      info.meltdown);
+  }
   text +=
       "A laptop differs again: no hypervisor, often no PTI, a CPU that changes frequency "
       "(turbo, power saving) between and during runs. Compare figures within one run, as "

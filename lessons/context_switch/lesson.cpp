@@ -175,6 +175,9 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   costs_.goroutine = time_goroutine_switches(ctx, rounds);
   context_switch::report_switch_costs(ctx, costs_);
   context_switch::explain_thread_saving(ctx, costs_);
+  context_switch::add_process_switch_determinants(ctx, costs_);
+  LessonContext::check_interrupted();
+  context_switch::measure_switch_ring(ctx);
   LessonContext::check_interrupted();
   ctx.progress("context-switch: a busy loop's work under forced switches");
   pressure_ = context_switch::measure_switch_pressure(ctx);

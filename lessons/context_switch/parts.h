@@ -82,6 +82,12 @@ Trust check_trust(const PingPongFigure& f, int cpu);
 void report_switch_costs(LessonContext& ctx, const SwitchCosts& costs);
 void explain_thread_saving(LessonContext& ctx, const SwitchCosts& costs);
 void explain_machine(LessonContext& ctx, const SwitchCosts& costs);
+// determinants.cpp: the table beside C15 of what this machine adds to a process switch (PTI,
+// PCID, IBPB), read from the kernel, with the measured process − thread extra.
+void add_process_switch_determinants(LessonContext& ctx, const SwitchCosts& costs);
+// ring.cpp: lmbench's lat_ctx ring of 2-16 threads or processes on one CPU, each touching a
+// working set at every hand-off; adds its section and table.
+void measure_switch_ring(LessonContext& ctx);
 // The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
 // for the features the kernel enabled); nullopt where there is no such leaf.
 std::optional<unsigned> xsave_area_bytes();

@@ -311,4 +311,36 @@ ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
   return v;
 }
 
+bool ring_stepped_up(const RingStep& s) {
+  const double excess =
+      (s.processes_many_ns - s.processes_few_ns) - (s.threads_many_ns - s.threads_few_ns);
+  return excess >= kRingStepShare * s.processes_few_ns && excess > s.noise_ns;
+}
+
+std::string ring_step_sentence(const RingStep& s) {
+  const double excess =
+      (s.processes_many_ns - s.processes_few_ns) - (s.threads_many_ns - s.threads_few_ns);
+  const std::string figures = fmt::format(
+      "from {} to {} tasks, processes {} → {}, threads {} → {}: the processes rose {} more "
+      "than the threads (a step needs {} of {} and more than the noise, {})",
+      s.few, s.many, format_ns(s.processes_few_ns), format_ns(s.processes_many_ns),
+      format_ns(s.threads_few_ns), format_ns(s.threads_many_ns), format_ns(excess),
+      format_percent(kRingStepShare), format_ns(s.processes_few_ns), format_ns(s.noise_ns));
+  if (ring_stepped_up(s)) {
+    return fmt::format(
+        "Here the cost stepped up as more address spaces rotated ({}). {}", figures,
+        s.pcid ? "With PCID the kernel keeps a few address-space IDs per CPU; once more "
+                 "processes rotate than it keeps, a switch flushes the TLB again."
+               : "Without PCID the TLB is flushed at every process switch anyway, so the step "
+                 "is the other processes evicting each one's page-table entries from the "
+                 "caches.");
+  }
+  return fmt::format(
+      "Here the cost did not step up as more address spaces rotated ({}). {}", figures,
+      s.pcid ? "With PCID, the IDs the kernel keeps per CPU were enough here, or the TLB refill "
+               "is too small to see beside the switch."
+             : "Without PCID every process switch flushes the TLB already, at 2 processes as "
+               "at 16, so more address spaces have nothing more to take away.");
+}
+
 }  // namespace conc::lessons::context_switch

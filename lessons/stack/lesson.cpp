@@ -225,8 +225,11 @@ void StackLesson::run(LessonContext& ctx) {
   stack::goroutine_stack_experiment(ctx, thread, overflow);
   LessonContext::check_interrupted();
   const bool explicit_count = max_threads_opt_ != nullptr && max_threads_opt_->count() > 0;
-  stack::thread_limits_experiment(
-      ctx, explicit_count ? max_threads_ : ctx.size(max_threads_, std::min(max_threads_, 500)));
+  // The slowest part, and one that stands alone: --step may skip it or run it again.
+  ctx.part([&] {
+    stack::thread_limits_experiment(
+        ctx, explicit_count ? max_threads_ : ctx.size(max_threads_, std::min(max_threads_, 500)));
+  });
 }
 
 void StackLesson::the_limit(LessonContext& ctx) {

@@ -28,25 +28,73 @@ T& append(std::deque<T>& items, T item, std::vector<BlockRef>& order, BlockRef::
 }  // namespace
 
 Section& Report::add(Section s) {
-  return append(sections, std::move(s), order_, BlockRef::Kind::section);
+  auto& block = append(sections, std::move(s), order_, BlockRef::Kind::section);
+  added();
+  return block;
 }
 Measurement& Report::add(Measurement m) {
-  return append(measurements, std::move(m), order_, BlockRef::Kind::measurement);
+  auto& block = append(measurements, std::move(m), order_, BlockRef::Kind::measurement);
+  added();
+  return block;
 }
 Table& Report::add(Table t) {
-  return append(tables, std::move(t), order_, BlockRef::Kind::table);
+  auto& block = append(tables, std::move(t), order_, BlockRef::Kind::table);
+  added();
+  return block;
 }
 BarChart& Report::add(BarChart c) {
-  return append(charts, std::move(c), order_, BlockRef::Kind::chart);
+  auto& block = append(charts, std::move(c), order_, BlockRef::Kind::chart);
+  added();
+  return block;
 }
 Timeline& Report::add(Timeline t) {
-  return append(timelines, std::move(t), order_, BlockRef::Kind::timeline);
+  auto& block = append(timelines, std::move(t), order_, BlockRef::Kind::timeline);
+  added();
+  return block;
 }
 ClaimVerdict& Report::add(ClaimVerdict v) {
-  return append(verdicts, std::move(v), order_, BlockRef::Kind::verdict);
+  auto& block = append(verdicts, std::move(v), order_, BlockRef::Kind::verdict);
+  added();
+  return block;
 }
 void Report::warn(std::string text) {
   append(warnings, std::move(text), order_, BlockRef::Kind::warning);
+  added();
+}
+
+void Report::added() {
+  if (observer_ != nullptr) {
+    observer_->block_added(*this, order_.size() - 1);
+  }
+}
+
+void Report::truncate(std::size_t count) {
+  while (order_.size() > count) {
+    switch (order_.back().kind) {
+      case BlockRef::Kind::section:
+        sections.pop_back();
+        break;
+      case BlockRef::Kind::measurement:
+        measurements.pop_back();
+        break;
+      case BlockRef::Kind::table:
+        tables.pop_back();
+        break;
+      case BlockRef::Kind::chart:
+        charts.pop_back();
+        break;
+      case BlockRef::Kind::timeline:
+        timelines.pop_back();
+        break;
+      case BlockRef::Kind::verdict:
+        verdicts.pop_back();
+        break;
+      case BlockRef::Kind::warning:
+        warnings.pop_back();
+        break;
+    }
+    order_.pop_back();
+  }
 }
 
 const Measurement* Report::find_measurement(std::string_view id) const {

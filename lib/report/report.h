@@ -3,6 +3,19 @@
 // renderers (text_renderer.h, json_renderer.h) turn it into a terminal page or one JSON
 // document. The JSON schema is documented in README.md ("The JSON document") and versioned by
 // kSchemaVersion: bump it when a key changes meaning or disappears.
+//
+// Presenters. A lesson fills its Report block by block, in the order the class should see
+// them, and runs each experiment after the Section that explains it. A presenter
+// (BlockObserver, set with Report::observe) is told of every block as it is added, so the
+// interactive modes change only *when* each part is shown and *what is asked first*, never
+// what a lesson says: `--step` (lessons/common/step.h) pauses at each new Section before the
+// lesson goes on to run that section's experiment and shows what was added since the last
+// pause; `--predict` asks its question before the experiment. Rendering stays here:
+// render_blocks (text_renderer.h) renders any range of order() at the current width, so a
+// presenter shows a part as the full page would. Without an observer nothing changes: add()
+// appends and returns. An observer may throw out of add() (the step presenter's skip, rerun
+// and quit travel that way to the lesson's LessonContext::part); the block is then already
+// in the Report.
 
 #include <cstdint>
 #include <deque>
@@ -96,6 +109,16 @@ struct BlockRef {
   std::size_t index;
 };
 
+class Report;
+
+// Told of each block right after Report::add appended it (see the top of this file).
+class BlockObserver {
+ public:
+  virtual ~BlockObserver() = default;
+  // `position` is the block's index in report.order().
+  virtual void block_added(const Report& report, std::size_t position) = 0;
+};
+
 class Report {
  public:
   Report(std::string lesson_name, std::string lesson_title)
@@ -127,8 +150,17 @@ class Report {
   const std::vector<BlockRef>& order() const { return order_; }
   const Measurement* find_measurement(std::string_view id) const;
 
+  // The presenter told of every block from now on; nullptr: none (the default).
+  void observe(BlockObserver* observer) { observer_ = observer; }
+  // Removes the blocks added after the first `count` (a rerun replaces its first run, so a
+  // figure is never reported twice). Only the newest blocks can go: they are at the back of
+  // their containers.
+  void truncate(std::size_t count);
+
  private:
+  void added();
   std::vector<BlockRef> order_;
+  BlockObserver* observer_ = nullptr;
 };
 
 }  // namespace conc::report

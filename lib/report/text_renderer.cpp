@@ -514,7 +514,22 @@ std::string render_footer_lines(const Report& report, int width) {
     }
     line += " " + fact;
   }
-  return out + line + "\n";
+  out += line + "\n";
+  // The two figures a student asks about, explained once under the facts.
+  const bool has_load = std::any_of(report.env.begin(), report.env.end(), [](const Fact& f) {
+    return f.key == "loadavg_1m" || f.key == "other_runnable";
+  });
+  if (has_load) {
+    out += wrapped_lines(
+        "load: the kernel's 1-minute load average (tasks running, waiting for a CPU or for the "
+        "disk, "
+        "averaged over the last minute, this program's own earlier work included); others "
+        "running: other programs' tasks that wanted a CPU throughout a short sample taken "
+        "just before the lesson (what competes with it now). The busy-machine warning reads "
+        "'others running' against the CPUs this program may use.",
+        width, 5);
+  }
+  return out;
 }
 
 std::string render_brief(const Report& report, const TextStyle& style) {
@@ -572,16 +587,15 @@ std::string render_footer(const Report& report) {
   return line;
 }
 
-std::string render_text(const Report& report, const TextStyle& style) {
-  if (style.view == TextStyle::View::brief) {
-    return render_brief(report, style);
-  }
+namespace {
+
+// Blocks [first, last) of report.order(), as render_text lays them out.
+void render_range(std::string& out, const Report& report, std::size_t first, std::size_t last,
+                  const TextStyle& style, GlossaryMarks& marks) {
   const Painter p(style.color);
-  GlossaryMarks marks(style.glossary_terms);
-  std::string out;
-  render_title(out, report, p, style.width);
   const auto& order = report.order();
-  for (std::size_t i = 0; i < order.size(); ++i) {
+  last = std::min(last, order.size());
+  for (std::size_t i = first; i < last; ++i) {
     const BlockRef& b = order[i];
     switch (b.kind) {
       case BlockRef::Kind::section: {
@@ -594,7 +608,7 @@ std::string render_text(const Report& report, const TextStyle& style) {
       }
       case BlockRef::Kind::measurement: {
         std::vector<const Measurement*> run;
-        while (i < order.size() && order[i].kind == BlockRef::Kind::measurement) {
+        while (i < last && order[i].kind == BlockRef::Kind::measurement) {
           run.push_back(&report.measurements[order[i].index]);
           ++i;
         }
@@ -612,7 +626,7 @@ std::string render_text(const Report& report, const TextStyle& style) {
         render_timeline(out, report.timelines[b.index], p, style.width);
         break;
       case BlockRef::Kind::verdict:
-        if (i == 0 || order[i - 1].kind != BlockRef::Kind::verdict) {
+        if (i == first || order[i - 1].kind != BlockRef::Kind::verdict) {
           out += p.bold("── Verdicts for this machine") + "\n";
         }
         render_verdict(out, report.verdicts[b.index], p, style);
@@ -626,14 +640,44 @@ std::string render_text(const Report& report, const TextStyle& style) {
       }
     }
   }
+}
+
+}  // namespace
+
+std::string render_title_text(const Report& report, const TextStyle& style) {
+  std::string out;
+  render_title(out, report, Painter(style.color), style.width);
+  return out;
+}
+
+std::string render_blocks(const Report& report, std::size_t first, std::size_t last,
+                          const TextStyle& style) {
+  GlossaryMarks marks(style.glossary_terms);
+  std::string out;
+  render_range(out, report, first, last, style, marks);
+  return out;
+}
+
+std::string render_ending(const Report& report, const TextStyle& style) {
+  std::string out;
   if (!report.env.empty()) {
-    out += p.dim(render_footer_lines(report, style.width));
+    out += Painter(style.color).dim(render_footer_lines(report, style.width));
   }
   if (!style.next_lesson.empty()) {
     out += "\n";
     render_next(out, style);
   }
   return out;
+}
+
+std::string render_text(const Report& report, const TextStyle& style) {
+  if (style.view == TextStyle::View::brief) {
+    return render_brief(report, style);
+  }
+  GlossaryMarks marks(style.glossary_terms);
+  std::string out = render_title_text(report, style);
+  render_range(out, report, 0, report.order().size(), style, marks);
+  return out + render_ending(report, style);
 }
 
 }  // namespace conc::report

@@ -41,6 +41,14 @@ struct TextStyle {
 
 std::string render_text(const Report& report, const TextStyle& style);
 
+// The parts of render_text, for a presenter that shows a page piece by piece (report.h): the
+// title, blocks [first, last) of report.order() at style.width (a glossary term is marked at
+// its first use within the range), and the ending (environment footer, "next:" hint).
+std::string render_title_text(const Report& report, const TextStyle& style);
+std::string render_blocks(const Report& report, std::size_t first, std::size_t last,
+                          const TextStyle& style);
+std::string render_ending(const Report& report, const TextStyle& style);
+
 // Whether a page goes out in colour. `choice` "always" and "never" decide alone; "auto" colours
 // a terminal unless NO_COLOR is set (not empty), and FORCE_COLOR or CLICOLOR_FORCE (set, not
 // empty, not "0") colour a pipe too (`| less -R`). Reads the environment.

@@ -80,8 +80,12 @@ SystemInfo collect_system_info(int steal_window_ms) {
     const CpuInfo ci = parse_cpuinfo(*text);
     si.cpu_model = ci.model;
     si.hypervisor = ci.hypervisor;
+    si.tlb_tags = parse_tlb_tag_flags(*text);
   }
   si.meltdown = read_first_line("/sys/devices/system/cpu/vulnerabilities/meltdown").value_or("");
+  si.pti = parse_meltdown(si.meltdown);
+  si.spectre_v2 = parse_spectre_v2(
+      read_first_line("/sys/devices/system/cpu/vulnerabilities/spectre_v2").value_or(""));
   if (auto online = read_first_line("/sys/devices/system/cpu/online")) {
     si.online_cpus = parse_cpu_list(*online).value_or(std::vector<int>{});
   }

@@ -7,14 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "os/procfs/cpu_mitigations.h"
 #include "os/procfs/limits.h"
 
 namespace conc::os {
 
 struct SystemInfo {
   std::string cpu_model;
-  bool hypervisor = false;  // the cpuinfo "hypervisor" flag: we run in a VM guest
-  std::string meltdown;     // /sys/.../vulnerabilities/meltdown, e.g. "Mitigation: PTI"
+  bool hypervisor = false;           // the cpuinfo "hypervisor" flag: we run in a VM guest
+  std::string meltdown;              // /sys/.../vulnerabilities/meltdown, e.g. "Mitigation: PTI"
+  PtiState pti = PtiState::unknown;  // parsed from `meltdown`
+  TlbTagFlags tlb_tags;              // pcid/invpcid in /proc/cpuinfo
+  SpectreV2 spectre_v2;              // /sys/.../vulnerabilities/spectre_v2, IBPB mode parsed
   std::vector<int> online_cpus;
   std::vector<int> allowed_cpus;
   std::string kernel_release;

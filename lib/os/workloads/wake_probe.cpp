@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 #include <cerrno>
 
 #include "os/sys/clock.h"
@@ -20,6 +21,7 @@ WakeProbe::~WakeProbe() {
 
 void WakeProbe::loop() {
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  tid_.store(static_cast<pid_t>(::gettid()), std::memory_order_release);
   while (!stop_.load(std::memory_order_relaxed) && samples_.size() < options_.max_samples) {
     const std::int64_t deadline = monotonic_ns() + options_.period_ns;
     timespec ts{static_cast<time_t>(deadline / 1'000'000'000),

@@ -35,6 +35,8 @@ class WakeProbe {
   int create_error() const { return create_error_; }
   // Wake-ups recorded so far; readable while the probe runs.
   std::size_t samples_so_far() const { return recorded_.load(std::memory_order_relaxed); }
+  // The probe thread's id once it runs (0 before): for its /proc/<pid>/task/<tid>/schedstat.
+  pid_t tid() const { return tid_.load(std::memory_order_acquire); }
   // Ends the loop (within one period plus the lateness) and returns every lateness, in ns.
   std::vector<std::int64_t> stop();
 
@@ -43,6 +45,7 @@ class WakeProbe {
   Options options_;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> recorded_{0};
+  std::atomic<pid_t> tid_{0};
   std::vector<std::int64_t> samples_;
   int create_error_ = 0;
   Thread thread_;  // last: joined before the buffer goes away

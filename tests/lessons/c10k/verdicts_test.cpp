@@ -157,4 +157,32 @@ TEST_SUITE("c10k verdicts") {
     CHECK_FALSE(c20_baseline({0.5, 0.6, 0.99}).has_value());
     CHECK_FALSE(c20_baseline({0.99}).has_value());
   }
+  TEST_CASE("C20 (a) on the I/O-bound load: a PTI guest whose wake-ups cost more than the work") {
+    const LoadPoint one = point(1, 1e7, 3e3, 3e3);
+    IoBoundPoint io;
+    io.threads = 512;
+    io.requests_per_s = 60'000;
+    io.switches_per_s = 130'000;
+    io.kernel_share = 0.62;
+    io.switching_share = 0.71;
+    io.work_ns = 4'000;
+    const auto v = judge_c20(one, point(1000, 0.999e7, 20e6, 2e9), io);
+    CHECK(v.verdict == Verdict::confirmed);
+    CHECK(v.because.find("does eat the CPU") != std::string::npos);
+    CHECK(v.because.find("71.0%") != std::string::npos);
+  }
+
+  TEST_CASE("C20 (a) on the I/O-bound load: bare metal with PCID where the work dominates") {
+    const LoadPoint one = point(1, 1e7, 3e3, 3e3);
+    IoBoundPoint io;
+    io.threads = 512;
+    io.requests_per_s = 200'000;
+    io.switches_per_s = 400'000;
+    io.kernel_share = 0.2;
+    io.switching_share = 0.25;
+    io.work_ns = 4'000;
+    const auto v = judge_c20(one, point(1000, 0.999e7, 4e3, 5e3), io);
+    CHECK(v.verdict == Verdict::contradicted);
+    CHECK(v.because.find("does not eat the CPU") != std::string::npos);
+  }
 }

@@ -47,7 +47,12 @@ TEST_SUITE("lesson context-switch") {
       REQUIRE(m != nullptr);
       CHECK(m->trusted == m->caveat.empty());
     }
-    CHECK(r.tables[1].id == "switch_pressure");
+    // Beside C15: its determinants and the lat_ctx ring; then C17's table.
+    REQUIRE(r.tables.size() == 4);
+    CHECK(r.tables[1].id == "process_switch_determinants");
+    CHECK(r.tables[2].id == "switch_ring");
+    CHECK(r.tables[2].rows.size() == 4);
+    CHECK(r.tables[3].id == "switch_pressure");
     REQUIRE(r.charts.size() == 1);
     CHECK(r.charts[0].log_scale);
     CHECK(r.verdicts.size() == 5);

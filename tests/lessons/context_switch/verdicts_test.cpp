@@ -135,3 +135,43 @@ TEST_SUITE("lesson context-switch: verdicts") {
     CHECK(says(judge_c33(600, 700, 20.0, kTrusted), "30.0×"));
   }
 }
+
+TEST_SUITE("context-switch ring: did the cost step up as address spaces rotate?") {
+  TEST_CASE("PTI guest without PCID whose process ring climbs: stepped up") {
+    RingStep s;
+    s.processes_few_ns = 5'500;
+    s.processes_many_ns = 13'300;
+    s.threads_few_ns = 2'100;
+    s.threads_many_ns = 3'500;
+    s.noise_ns = 600;
+    s.pcid = false;
+    CHECK(ring_stepped_up(s));
+    const std::string text = ring_step_sentence(s);
+    CHECK(text.find("stepped up") != std::string::npos);
+    CHECK(text.find("Without PCID") != std::string::npos);
+  }
+
+  TEST_CASE("bare metal with PCID whose IDs suffice: processes rise no more than threads") {
+    RingStep s;
+    s.processes_few_ns = 1'200;
+    s.processes_many_ns = 1'350;
+    s.threads_few_ns = 900;
+    s.threads_many_ns = 1'000;
+    s.noise_ns = 80;
+    s.pcid = true;
+    CHECK_FALSE(ring_stepped_up(s));
+    const std::string text = ring_step_sentence(s);
+    CHECK(text.find("did not step up") != std::string::npos);
+    CHECK(text.find("With PCID") != std::string::npos);
+  }
+
+  TEST_CASE("busy machine: a rise within the noise is not a step") {
+    RingStep s;
+    s.processes_few_ns = 5'000;
+    s.processes_many_ns = 7'000;
+    s.threads_few_ns = 2'000;
+    s.threads_many_ns = 2'000;
+    s.noise_ns = 3'000;
+    CHECK_FALSE(ring_stepped_up(s));
+  }
+}
