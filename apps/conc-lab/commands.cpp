@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <cstdio>
 #include <cstdlib>
 
@@ -21,6 +22,7 @@
 #include "report/command_hint.h"
 #include "report/handout.h"
 #include "report/json_renderer.h"
+#include "report/lesson_list.h"
 #include "report/prediction_log.h"
 #include "report/progress_line.h"
 #include "report/text_renderer.h"
@@ -99,11 +101,7 @@ void print_report(const report::Report& r, bool json, bool no_color) {
 }
 
 std::string join_claims(const std::vector<std::string_view>& ids) {
-  std::string s;
-  for (auto id : ids) {
-    s += (s.empty() ? "" : " ") + std::string(id);
-  }
-  return s;
+  return fmt::format("{}", fmt::join(ids, " "));
 }
 
 // --html FILE, --markdown FILE: the same Report as handouts. A file that cannot be written is
@@ -386,26 +384,12 @@ int Commands::print_syllabus() const {
 }
 
 int Commands::run_list() const {
+  const std::vector<report::ListedLesson> listed = lessons::listed_lessons(lessons_);
   if (list_.json) {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const auto& l : lessons_) {
-      nlohmann::json claims = nlohmann::json::array();
-      for (auto c : l->claims()) {
-        claims.push_back(std::string(c));
-      }
-      doc.push_back({{"name", l->name()}, {"title", l->title()}, {"claims", claims}});
-    }
-    print(nlohmann::json{{"schema_version", report::kSchemaVersion}, {"lessons", doc}}.dump(2) +
-          "\n");
-    return kExitOk;
+    print(report::lesson_list_json(listed).dump(2) + "\n");
+  } else {
+    print(report::lesson_list_text(listed));
   }
-  std::string out;
-  int n = 0;
-  for (const auto& l : lessons_) {
-    out += fmt::format("{:>2}. {:<28} {}\n    claims {}\n", ++n, l->name(), l->title(),
-                       join_claims(l->claims()));
-  }
-  print(out);
   return kExitOk;
 }
 
@@ -441,10 +425,11 @@ int Commands::run_claims() const {
   if (auto warning = store.load()) {
     std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
   }
+  const report::ClaimsLedger ledger = lessons::claims_ledger(lessons_, store);
   if (claims_.json) {
-    print(lessons::claims_json(lessons_, store).dump(2) + "\n");
+    print(report::claims_ledger_json(ledger).dump(2) + "\n");
   } else {
-    print_report(lessons::claims_report(lessons_, store), false, claims_.no_color);
+    print_report(report::claims_ledger_report(ledger), false, claims_.no_color);
   }
   return kExitOk;
 }

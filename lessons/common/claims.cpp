@@ -54,61 +54,24 @@ bool is_known_claim(std::string_view id) {
   return std::any_of(all.begin(), all.end(), [&](const Claim& c) { return c.id == id; });
 }
 
-nlohmann::json claims_json(const std::vector<std::unique_ptr<Lesson>>& lessons,
-                           const report::VerdictStore& store) {
-  nlohmann::json claims = nlohmann::json::array();
-  for (const auto& claim : claim_catalogue()) {
-    nlohmann::json shown_by = nlohmann::json::array();
-    for (const auto& lesson : lessons) {
-      const auto ids = lesson->claims();
-      if (std::find(ids.begin(), ids.end(), claim.id) == ids.end()) {
-        continue;
-      }
-      nlohmann::json entry = {{"lesson", lesson->name()}, {"verdict", "not run yet"}};
-      if (auto v = store.latest(std::string(claim.id), std::string(lesson->name()))) {
-        entry = {{"lesson", lesson->name()}, {"verdict", v->verdict},
-                 {"because", v->because},    {"threshold", v->threshold},
-                 {"quick", v->quick},        {"recorded_at", v->recorded_at}};
-      }
-      shown_by.push_back(std::move(entry));
-    }
-    claims.push_back({{"id", claim.id}, {"claim", claim.text}, {"lessons", shown_by}});
+std::vector<report::ListedLesson> listed_lessons(
+    const std::vector<std::unique_ptr<Lesson>>& lessons) {
+  std::vector<report::ListedLesson> listed;
+  for (const auto& l : lessons) {
+    const auto ids = l->claims();
+    listed.push_back({std::string(l->name()), std::string(l->title()),
+                      std::vector<std::string>(ids.begin(), ids.end())});
   }
-  return {{"schema_version", report::kSchemaVersion},
-          {"state_file", store.file().string()},
-          {"claims", claims}};
+  return listed;
 }
 
-report::Report claims_report(const std::vector<std::unique_ptr<Lesson>>& lessons,
-                             const report::VerdictStore& store) {
-  report::Report r("claims", "the notes' claims and what this machine said");
-  report::Table t{
-      "claims", "Claims ledger", {"id", "claim", "lesson", "latest verdict here"}, {}, ""};
+report::ClaimsLedger claims_ledger(const std::vector<std::unique_ptr<Lesson>>& lessons,
+                                   const report::VerdictStore& store) {
+  std::vector<report::CatalogueClaim> catalogue;
   for (const auto& claim : claim_catalogue()) {
-    bool covered = false;
-    for (const auto& lesson : lessons) {
-      const auto ids = lesson->claims();
-      if (std::find(ids.begin(), ids.end(), claim.id) == ids.end()) {
-        continue;
-      }
-      std::string verdict = "not run yet";
-      if (auto v = store.latest(std::string(claim.id), std::string(lesson->name()))) {
-        verdict = v->verdict + (v->quick ? " (quick)" : "") + "  " + v->recorded_at;
-      }
-      t.rows.push_back({std::string(covered ? "" : claim.id),
-                        std::string(covered ? "" : claim.text), std::string(lesson->name()),
-                        verdict});
-      covered = true;
-    }
-    if (!covered) {
-      t.rows.push_back(
-          {std::string(claim.id), std::string(claim.text), std::string("-"), "no lesson yet"});
-    }
+    catalogue.push_back({std::string(claim.id), std::string(claim.text)});
   }
-  t.note = "Verdicts are those of each lesson's latest run on this machine, read from " +
-           store.file().string() + ".";
-  r.add(std::move(t));
-  return r;
+  return report::build_claims_ledger(catalogue, listed_lessons(lessons), store);
 }
 
 }  // namespace conc::lessons

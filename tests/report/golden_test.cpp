@@ -3,6 +3,8 @@
 // byte for byte with golden/expected/. Set CONC_UPDATE_GOLDEN=1 to rewrite the expected files
 // instead, so that an intended change to a renderer is a reviewed diff (see golden/README).
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,9 +14,12 @@
 
 #include <doctest/doctest.h>
 
+#include "report/claims_ledger.h"
 #include "report/json_reader.h"
 #include "report/json_renderer.h"
+#include "report/lesson_list.h"
 #include "report/text_renderer.h"
+#include "report/verdict_store.h"
 
 namespace conc::report {
 namespace {
@@ -137,6 +142,41 @@ TEST_CASE("every renderer prints saved Reports exactly as the goldens say") {
     check_golden(render_text(r, brief), name + ".brief.txt");
     check_golden(render_json(r), name + ".json");
   }
+}
+
+// A fixed syllabus for `list` and `claims`: not the registry's, so lessons can change freely.
+std::vector<ListedLesson> fixed_lessons() {
+  return {{"process", "What a process is", {"C04", "C05"}},
+          {"thread", "Threads share one process", {"C04", "C09"}},
+          {"context-switch", "What a context switch costs", {"C14"}}};
+}
+
+std::vector<CatalogueClaim> fixed_catalogue() {
+  return {{"C04", "A process is one running instance of a program"},
+          {"C05", "A process is the environment a program runs in (memory, files, limits)"},
+          {"C09", "Each thread has a stack of its own"},
+          {"C14", "A context switch is expensive next to ordinary work"},
+          {"C30", "A goroutine function call costs about 3 extra instructions"}};
+}
+
+TEST_CASE("list and claims print fixed inputs exactly as the goldens say") {
+  check_golden(lesson_list_text(fixed_lessons()), "list.txt");
+  check_golden(lesson_list_json(fixed_lessons()).dump(2) + "\n", "list.json");
+  // A copy, because loading takes a lock file beside the ledger: none in the source tree.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("conc_golden_ledger_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(kGoldenDir / "saved" / "verdicts.json", dir / "verdicts.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  VerdictStore store(dir / "verdicts.json");
+  REQUIRE_FALSE(store.load().has_value());
+  std::filesystem::remove_all(dir);
+  ClaimsLedger ledger = build_claims_ledger(fixed_catalogue(), fixed_lessons(), store);
+  ledger.state_file = "~/.local/state/conc-lab/verdicts.json";  // not this checkout's path
+  const std::string text = render_text(claims_ledger_report(ledger), TextStyle::plain(80));
+  CHECK_MESSAGE(too_wide(text, 80).empty(), too_wide(text, 80));
+  check_golden(text, "claims.w80.txt");
+  check_golden(claims_ledger_json(ledger).dump(2) + "\n", "claims.json");
 }
 
 TEST_CASE("every saved page fits 80 and 120 columns, with and without the rules") {
