@@ -93,16 +93,22 @@ report::Measurement& LessonContext::measure(std::string id, std::string label, s
   if (std::string caveat = pause_caveat(pause_marks_, marks); !caveat.empty()) {
     m.trusted = false;
     m.caveat = caveat;
-    if (!pause_warned_) {
-      warn(
-          "conc-lab was paused while it measured (stopped and continued, or the machine "
-          "suspended): figures measured across the pause are marked untrusted; run the lesson "
-          "again");
-      pause_warned_ = true;
-    }
+    warn_if_paused();
   }
   pause_marks_ = marks;
   return report_.add(std::move(m));
+}
+
+void LessonContext::warn_if_paused() {
+  // A pause after the last measure() marks no figure, but the tables and charts built since
+  // were measured across it: the warning still belongs in the report.
+  if (!pause_warned_ && !pause_caveat(pause_marks_, PauseMarks::now()).empty()) {
+    warn(
+        "conc-lab was paused while it measured (stopped and continued, or the machine "
+        "suspended): figures measured across the pause are marked untrusted; run the lesson "
+        "again");
+    pause_warned_ = true;
+  }
 }
 
 void LessonContext::verdict(report::ClaimVerdict v) {
@@ -267,6 +273,7 @@ report::Report run_lesson(Lesson& lesson, const CommonOptions& options) {
     ~Unobserve() { r.observe(nullptr); }
   } unobserve{report};
   lesson.run(ctx);
+  ctx.warn_if_paused();
   ctx.finish_predictions();
   if (step != nullptr) {
     step->finish(report);

@@ -106,6 +106,9 @@ class LessonContext {
   // adds the Section that explains the experiment first, then runs it; everything it computes
   // for later (verdicts) must have a meaning when it was skipped. Without --step: body().
   void part(const std::function<void()>& body);
+  // Warns once that the lesson was stopped and continued (or the machine suspended) since the
+  // last measure(); run_lesson calls it at the end, measure() whenever it marks a figure.
+  void warn_if_paused();
   // The "Your predictions" table, once the lesson has run (run_lesson calls it).
   void finish_predictions();
 

@@ -208,7 +208,13 @@ TEST_SUITE("cli") {
               nullptr);
       ::_exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    // Stop it once it is measuring, not at a fixed time: on a loaded machine the start alone
+    // can take longer than a fixed delay. 0.2 s of CPU time is past the start, and well before
+    // the end of context-switch --quick's measurements.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (conc::testing::cpu_seconds(pid) < 0.2 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     ::kill(pid, SIGSTOP);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ::kill(pid, SIGCONT);

@@ -160,6 +160,26 @@ int thread_count(int pid) {
   return static_cast<int>(os::list_tasks(pid).size());
 }
 
+double cpu_seconds(int pid) {
+  const std::string stat =
+      os::read_text_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
+  // The command name may hold spaces: fields are counted after its closing parenthesis, where
+  // field 3 (state) starts; utime and stime are fields 14 and 15.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return 0;
+  }
+  std::istringstream fields(stat.substr(close + 2));
+  std::string skip;
+  for (int field = 3; field < 14; ++field) {
+    fields >> skip;
+  }
+  double utime = 0;
+  double stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 std::string slurp(const std::string& path) {
   return os::read_text_file(path).value_or("");
 }

@@ -25,6 +25,8 @@ int wait_exit(int pid);
 std::vector<int> session_members(int sid);
 // Number of threads of a process (entries in /proc/<pid>/task); 0 when it is gone.
 int thread_count(int pid);
+// User plus system CPU seconds a process has used (/proc/<pid>/stat); 0 when it is gone.
+double cpu_seconds(int pid);
 // A whole file; "" if unreadable.
 std::string slurp(const std::string& path);
 
