@@ -83,14 +83,7 @@ void print_report(const report::Report& r, const PageChoice& choice) {
     print(report::render_json(r));
     return;
   }
-  report::TextStyle style = report::TextStyle::plain(terminal_width());
-  style.color = !choice.no_color && report::want_color(choice.color, ::isatty(1) == 1);
-  style.view = choice.brief ? report::TextStyle::View::brief : report::TextStyle::View::full;
-  style.explain_rules = choice.explain_rules;
-  style.next_lesson = choice.next_lesson;
-  style.command = report::invoked_as();
-  style.glossary_terms = choice.glossary_terms;
-  print(report::render_text(r, style));
+  print(report::render_text(r, text_style(choice)));
 }
 
 void print_report(const report::Report& r, bool json, bool no_color) {

@@ -1,6 +1,5 @@
 #include "predict_prompt.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -11,14 +10,12 @@
 #include <optional>
 #include <string>
 
-#include "os/sys/interrupt.h"
 #include "report/units.h"
+#include "stdin_byte.h"
 
 namespace conc::app {
 
 namespace {
-
-constexpr int kPollMs = 100;  // how soon Ctrl-C is noticed while waiting for an answer
 
 void say(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stderr);
@@ -29,27 +26,14 @@ void say(const std::string& text) {
 std::optional<std::string> read_line() {
   std::string line;
   for (;;) {
-    os::throw_if_interrupted();
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    const int ready = ::poll(&p, 1, kPollMs);
-    if (ready < 0 && errno != EINTR) {
-      return std::nullopt;
-    }
-    if (ready <= 0) {
-      continue;
-    }
-    char c = 0;
-    const auto n = ::read(STDIN_FILENO, &c, 1);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
+    const auto c = read_stdin_byte();
+    if (!c) {
       return line.empty() ? std::nullopt : std::optional(line);
     }
-    if (c == '\n') {
+    if (*c == '\n') {
       return line;
     }
-    line += c;
+    line += *c;
   }
 }
 

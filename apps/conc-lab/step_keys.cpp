@@ -1,24 +1,21 @@
 #include "step_keys.h"
 
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
 
 #include "lessons/common/options.h"
-#include "os/sys/interrupt.h"
+#include "stdin_byte.h"
 
 namespace conc::app {
 
 namespace {
 
-constexpr int kPollMs = 100;  // how soon Ctrl-C is noticed while a pause waits
 constexpr int kDefaultRows = 24;
 constexpr int kFewestRows = 5;
 
@@ -53,30 +50,6 @@ class KeyMode {
   bool active_ = false;
 };
 
-// One byte from stdin, waiting in short polls so that Ctrl-C is seen; nullopt at end of input.
-std::optional<char> read_byte() {
-  for (;;) {
-    os::throw_if_interrupted();
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    const int ready = ::poll(&p, 1, kPollMs);
-    if (ready < 0 && errno != EINTR) {
-      return std::nullopt;
-    }
-    if (ready <= 0) {
-      continue;
-    }
-    char c = 0;
-    const auto n = ::read(STDIN_FILENO, &c, 1);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return std::nullopt;
-    }
-    return c;
-  }
-}
-
 std::optional<lessons::StepKey> key_of(char c) {
   switch (c) {
     case '\n':
@@ -99,7 +72,7 @@ std::optional<lessons::StepKey> terminal_key(const std::string& prompt) {
   write_out(prompt);
   const KeyMode mode;
   for (;;) {
-    const auto c = read_byte();
+    const auto c = read_stdin_byte();
     if (!c) {
       write_out("\n");
       return std::nullopt;
@@ -116,7 +89,7 @@ std::optional<lessons::StepKey> scripted_key(const std::string& prompt) {
   write_out(prompt);
   std::string line;
   for (;;) {
-    const auto c = read_byte();
+    const auto c = read_stdin_byte();
     if (!c) {
       write_out("\n");
       return line.empty() ? std::nullopt : std::optional(lessons::StepKey::next);
