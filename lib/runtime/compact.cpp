@@ -89,8 +89,12 @@ void drop_saved(Fiber* g) {
 
 }  // namespace
 
+// Acquire, paired with the release in compact_pending: whoever sees a goroutine counted as
+// compacted also sees everything its worker did before counting it, among them releasing the
+// lock of the object it parked on (a test that waits for the count and then destroys that
+// object relies on it).
 std::int64_t compacted_stack_count() {
-  return compacted_.load(std::memory_order_relaxed);
+  return compacted_.load(std::memory_order_acquire);
 }
 
 // --- fibers --------------------------------------------------------------------------------
@@ -204,7 +208,7 @@ void Scheduler::compact_pending(Worker* w) {
     w->compact_spans.push_back(g->stack);
   }
   release_stack_pages(w->compact_spans.data(), w->compact_spans.size());
-  compacted_.fetch_add(static_cast<std::int64_t>(taken.size()), std::memory_order_relaxed);
+  compacted_.fetch_add(static_cast<std::int64_t>(taken.size()), std::memory_order_release);
   for (Fiber* g : taken) {
     g->compact->residency.store(Residency::compacted, std::memory_order_release);
   }
