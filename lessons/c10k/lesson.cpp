@@ -491,6 +491,7 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_creation(ctx, rows, s.cpu);
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
+  c10k::report_timing(ctx, rows, s.reader_cpu);
   goroutine_rows(ctx, s.cpu);
   const auto io_bound = c10k::measure_io_bound(ctx, s.cpu);
   pinned.reset();  // the servers use every CPU allowed

@@ -27,6 +27,13 @@ inline constexpr std::size_t kMaxProbeSamples = 1 << 16;
 // After the gate opens, before the window: the N wake-ups land on the run queue.
 inline constexpr std::int64_t kSettleNs = 20'000'000;
 
+// The /proc snapshots at a window's ends: each stops reading after kReadBoundShare of its window
+// (at least kMinReadBoundNs). Reading a thousand threads' files takes tens of milliseconds of
+// CPU, but a reader that waits for its CPU (other programs run there) can take seconds; the
+// threads not read by then are left out, and the row is marked.
+inline constexpr std::int64_t kMinReadBoundNs = 1'000'000'000;
+inline constexpr double kReadBoundShare = 0.25;
+
 struct Settings {
   int cpu = 0;
   int reader_cpu = -1;  // where the /proc reader runs: another allowed CPU, if any
@@ -37,6 +44,24 @@ struct Settings {
 
 struct Windows {
   std::int64_t busy_ns = 0, probe_ns = 0;  // probe_ns 0: no probe
+};
+
+// Wall time of each part of one N's measurement (monotonic clock), so that a run that took
+// longer than planned can say where the time went. The windows are planned; everything else
+// (creating and joining threads, reading /proc) depends on how much CPU this process gets.
+struct PartTimes {
+  std::int64_t create_ns = 0;      // creating the threads and waiting until all are at the gate
+  std::int64_t create_cpu_ns = 0;  // CPU time the creating thread used for it
+  std::int64_t open_ns = 0;        // opening their /proc files (before the gate opens)
+  std::int64_t busy_ns = 0;        // the busy window, its two snapshots included
+  std::int64_t busy_read_ns = 0;   // of which reading /proc at its two ends
+  std::int64_t probe_ns = 0;       // the probe window: creation, stretch and snapshots included
+  std::int64_t probe_read_ns = 0;  // of which reading /proc at its two ends
+  std::int64_t read_cpu_ns = 0;    // CPU time the reading thread used for all those reads
+  std::int64_t stop_ns = 0;        // stopping and joining the busy threads and the probe
+  std::int64_t stop_cpu_ns = 0;    // CPU time the joining thread used for it
+  std::int64_t settle_ns = 0;      // waiting for the joined threads to leave /proc
+  std::int64_t total_ns = 0;       // all of measure_one
 };
 
 // Everything measured for one N.
@@ -59,6 +84,10 @@ struct Row {
   double probe_mean_late_ns = 0;
   long left_behind = 0;                          // tasks left after every thread was joined
   double stack_reserved = 0, stack_touched = 0;  // per thread, medians over the threads
+  // Threads left out of a window because its /proc snapshots ran out of time (kReadBound...):
+  // the busy window's figures, and the turns of the window with the sleeper, cover the rest.
+  int unread = 0, probe_unread = 0;
+  PartTimes took;
 
   double work_per_second() const { return stats.work_per_second(); }
   double work_per_cpu_second() const { return stats.work_per_cpu_second().value_or(0); }
@@ -97,6 +126,10 @@ void explain_meaning(LessonContext& ctx, const std::vector<Row>& rows, const Run
 // The busy-only window beside the window with the 1 ms sleeper, and the sleeper's lateness
 // split into run-queue wait and the rest (windows_report.cpp).
 void report_windows(LessonContext& ctx, const std::vector<Row>& rows, int cpu);
+
+// timing_report.cpp: each N's planned windows against the wall time each part took, and the
+// part that overran most with its cause.
+void report_timing(LessonContext& ctx, const std::vector<Row>& rows, int reader_cpu);
 
 // io_bound.cpp: C20's I/O-bound load at rising N on `cpu`; adds its table and returns the row
 // with the most threads (nullopt when not even one thread could be started).

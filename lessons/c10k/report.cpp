@@ -204,7 +204,13 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
   table.note = slices_note(se_slice, eevdf, eevdf_here, cpus, hz);
   for (const auto& r : rows) {
     const int ran = static_cast<int>(r.thread_turns_ns.size());
-    if (r.created >= 2 && ran < r.created && r.mean_turn_ns()) {
+    if (r.created >= 2 && r.unread > 0 && r.mean_turn_ns()) {
+      table.note += fmt::format(
+          " (!) N={}: the /proc reads at the window's ends ran out of time (the reader waited "
+          "for its CPU) and left {} of the {} threads unread, so its mean is over {} threads "
+          "and C19 leaves it out.",
+          r.created, format_count(r.unread), format_count(r.created), format_count(ran));
+    } else if (r.created >= 2 && ran < r.created && r.mean_turn_ns()) {
       table.note += fmt::format(
           " (!) N={}: only {} of the {} threads had a turn in the window (the others waited "
           "throughout), so its mean is over those that ran and C19 leaves it out.",

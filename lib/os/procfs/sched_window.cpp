@@ -124,6 +124,7 @@ WindowStats summarize_window(const TaskSnapshot& before, const TaskSnapshot& aft
   }
   const int present = static_cast<int>(before.tasks.size() + after.tasks.size());
   w.tasks_missing = present - 2 * matched;
+  w.tasks_unread = before.unread + after.unread;
   if (all_sched && !w.tasks.empty()) {
     w.switches = switches;
     w.involuntary_switches = involuntary;

@@ -40,6 +40,7 @@ struct TaskSnapshot {
   std::int64_t begin_ns = 0;  // monotonic time when reading started and ended: reading
   std::int64_t end_ns = 0;    // a thousand files takes milliseconds
   std::vector<TaskSample> tasks;
+  int unread = 0;  // tasks left out because the snapshot ran out of time (sched_sampler.h)
   std::int64_t mid_ns() const { return begin_ns + (end_ns - begin_ns) / 2; }
 };
 
@@ -65,6 +66,7 @@ struct WindowStats {
   std::uint64_t work = 0;
   std::optional<std::int64_t> switches, involuntary_switches;  // when every task had sched
   int tasks_that_ran = 0;                                      // run_ns > 0 in the window
+  int tasks_unread = 0;  // left out of a snapshot that ran out of time: not in `tasks`
 
   // Σrun ÷ Σslices: the mean length of one turn on the CPU.
   std::optional<double> mean_slice_ns() const;

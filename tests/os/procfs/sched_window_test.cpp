@@ -90,6 +90,14 @@ TEST_SUITE("sched window") {
     CHECK(w.cpu_share() == doctest::Approx(0.5));
   }
 
+  TEST_CASE("tasks a snapshot ran out of time for are counted, not matched") {
+    TaskSnapshot before{0, 0, {sample(1, 10, 0, 1), sample(2, 10, 0, 1)}, 3};
+    TaskSnapshot after{2'000, 2'000, {sample(1, 1'010, 0, 2)}, 1};
+    const auto w = summarize_window(before, after);
+    CHECK(w.tasks.size() == 1);
+    CHECK(w.tasks_unread == 4);  // 3 never read at the start, 1 of those read not read again
+  }
+
   TEST_CASE("rates use each task's own interval: a slow reader does not skew them") {
     auto at = [](TaskSample s, std::int64_t t) {
       s.t_ns = t;
