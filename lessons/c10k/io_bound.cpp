@@ -33,7 +33,7 @@ std::optional<IoBoundPoint> measure_io_bound(LessonContext& ctx, int cpu) {
                   ""};
   std::optional<IoBoundPoint> largest;
   double work_ns = 0;
-  std::string limit;
+  std::string limit, uncounted;
   for (const int n : counts) {
     LessonContext::check_interrupted();
     ctx.progress(fmt::format("c10k: {} I/O-bound threads", n));
@@ -52,6 +52,10 @@ std::optional<IoBoundPoint> measure_io_bound(LessonContext& ctx, int cpu) {
                       format_percent(r.kernel_share), format_percent(r.switching_share)});
     largest = IoBoundPoint{r.threads_started, r.requests_per_s,  r.switches_per_s,
                            r.kernel_share,    r.switching_share, r.work_ns};
+    if (r.threads_counted < r.threads_started) {
+      uncounted += fmt::format(" At {} threads the switches of only {} could be read.",
+                               r.threads_started, r.threads_counted);
+    }
     if (!r.limit.empty()) {
       limit = fmt::format("{} of {} threads started ({})", r.threads_started, n, r.limit);
       break;
@@ -60,13 +64,15 @@ std::optional<IoBoundPoint> measure_io_bound(LessonContext& ctx, int cpu) {
   t.note = fmt::format(
       "Each thread blocks on its own eventfd (its connection); a driver thread pings all of "
       "them and waits for every reply, then pings again. A request is {} of work (timed alone "
-      "on this CPU) between two blocks. switches/s: the process's switches (getrusage) per "
-      "second of a {} ms window. CPU used: user + kernel time ÷ window (at most 100%). Not "
+      "on this CPU) between two blocks. switches/s: the worker threads' own switches, "
+      "voluntary and involuntary (/proc/self/task/<tid>/status, read just before and just "
+      "after the window), per second of a {} ms window; the driver's and the rest of the "
+      "process's are not counted. CPU used: user + kernel time ÷ window (at most 100%). Not "
       "work: 1 − requests × the work ÷ CPU time, i.e. what waking, switching and the system "
       "calls took (the kernel's user/kernel split is sampled at ticks, so 'in kernel' is "
       "coarse).{}",
       report::format_ns(work_ns), (ctx.quick() ? kQuickIoBoundWindow : kIoBoundWindow).count(),
-      limit.empty() ? "" : " " + limit);
+      limit.empty() ? "" : " " + limit, uncounted);
   ctx.report().add(std::move(t));
   return largest;
 }

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "os/procfs/proc_read.h"
 #include "os/sys/clock.h"
 #include "os/sys/interrupt.h"
 #include "os/sys/rusage.h"
@@ -69,12 +70,14 @@ class EventFd {
 
 struct Load {
   std::vector<std::unique_ptr<EventFd>> inbox;  // one per worker
+  std::unique_ptr<std::atomic<pid_t>[]> tids;   // each worker's, once it runs (0 before)
   EventFd done;
   std::atomic<bool> stop{false};
   std::atomic<long> requests{0};
 };
 
-void worker(Load& load, const EventFd& inbox, long units) {
+void worker(Load& load, const EventFd& inbox, std::atomic<pid_t>& tid, long units) {
+  tid.store(current_tid(), std::memory_order_relaxed);
   for (;;) {
     const std::uint64_t v = inbox.take();
     if (v >= kStopValue || load.stop.load()) {
@@ -139,6 +142,40 @@ struct Running {
   }
 };
 
+// The workers' own switches (voluntary + involuntary, /proc/self/task/<tid>/status) at one
+// moment: what the driver and the rest of the process do is left out.
+struct WorkerSwitches {
+  std::vector<long long> per_worker;  // -1: not readable (the worker has not run yet)
+  std::int64_t mid_ns = 0;            // the middle of the reading
+};
+
+WorkerSwitches read_worker_switches(const Load& load, std::size_t workers) {
+  WorkerSwitches w;
+  const std::int64_t t0 = monotonic_ns();
+  for (std::size_t i = 0; i < workers; ++i) {
+    const pid_t tid = load.tids[i].load(std::memory_order_relaxed);
+    const auto st = tid > 0 ? read_task_status(::getpid(), tid) : std::nullopt;
+    w.per_worker.push_back(st && st->voluntary_switches && st->involuntary_switches
+                               ? *st->voluntary_switches + *st->involuntary_switches
+                               : -1);
+  }
+  w.mid_ns = t0 + (monotonic_ns() - t0) / 2;
+  return w;
+}
+
+// Σ over the workers read at both moments; sets `counted` to how many were.
+long long switches_between(const WorkerSwitches& a, const WorkerSwitches& b, int& counted) {
+  long long sum = 0;
+  counted = 0;
+  for (std::size_t i = 0; i < a.per_worker.size() && i < b.per_worker.size(); ++i) {
+    if (a.per_worker[i] >= 0 && b.per_worker[i] >= 0) {
+      sum += b.per_worker[i] - a.per_worker[i];
+      ++counted;
+    }
+  }
+  return sum;
+}
+
 }  // namespace
 
 IoBoundResult run_io_bound(const IoBoundConfig& c) {
@@ -152,14 +189,16 @@ IoBoundResult run_io_bound(const IoBoundConfig& c) {
   for (int i = 0; i < c.threads; ++i) {
     load.inbox.push_back(std::make_unique<EventFd>());
   }
+  load.tids = std::make_unique<std::atomic<pid_t>[]>(static_cast<std::size_t>(c.threads));
   Running running{load, {}};
   running.threads.reserve(static_cast<std::size_t>(c.threads) + 1);
   for (int i = 0; i < c.threads; ++i) {
     Thread t;
     const EventFd& inbox = *load.inbox[static_cast<std::size_t>(i)];
-    const int err =
-        Thread::start(t, [&load, &inbox, units = c.work_units] { worker(load, inbox, units); },
-                      {std::size_t{64} * 1024, c.cpu});
+    std::atomic<pid_t>& tid = load.tids[static_cast<std::size_t>(i)];
+    const int err = Thread::start(
+        t, [&load, &inbox, &tid, units = c.work_units] { worker(load, inbox, tid, units); },
+        {std::size_t{64} * 1024, c.cpu});
     if (err != 0) {
       r.limit = std::system_category().message(err);
       break;
@@ -178,6 +217,7 @@ IoBoundResult run_io_bound(const IoBoundConfig& c) {
   }
   running.threads.push_back(std::move(drv));
   sleep_interruptible(std::chrono::nanoseconds(c.warmup).count());
+  const WorkerSwitches s0 = read_worker_switches(load, workers);
   const Rusage u0 = rusage_self();
   const long q0 = load.requests.load();
   const std::int64_t t0 = monotonic_ns();
@@ -185,11 +225,15 @@ IoBoundResult run_io_bound(const IoBoundConfig& c) {
   const Rusage u1 = rusage_self();
   const long q1 = load.requests.load();
   const std::int64_t t1 = monotonic_ns();
+  const WorkerSwitches s1 = read_worker_switches(load, workers);
+  const long long switches = switches_between(s0, s1, r.threads_counted);
   r.window_s = static_cast<double>(t1 - t0) / 1e9;
   const Rusage d = u1 - u0;
   const double cpu_s = d.user_s + d.system_s;
   r.requests_per_s = static_cast<double>(q1 - q0) / r.window_s;
-  r.switches_per_s = static_cast<double>(d.switches()) / r.window_s;
+  r.switches_per_s = s1.mid_ns > s0.mid_ns ? static_cast<double>(switches) * 1e9 /
+                                                 static_cast<double>(s1.mid_ns - s0.mid_ns)
+                                           : 0;
   r.cpu_share = cpu_s / r.window_s;
   r.kernel_share = cpu_s > 0 ? d.system_s / cpu_s : 0;
   const double useful_s = static_cast<double>(q1 - q0) * r.work_ns / 1e9;

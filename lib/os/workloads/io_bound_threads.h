@@ -7,8 +7,10 @@
 //
 //   driver ──eventfd──► worker i: work (work_units), completion ──eventfd──► driver
 //
-// Measured over a window once the load runs: requests served, the process's switches and its
-// CPU time split into user and kernel (getrusage), and the share of that CPU time that was the
+// Measured over a window once the load runs: requests served, the workers' own switches
+// (voluntary and involuntary, /proc/self/task/<tid>/status, read just before and just after the
+// window: the driver's and the rest of the process's are left out), the process's CPU time
+// split into user and kernel (getrusage), and the share of that CPU time that was the
 // useful work (requests × one request's work timed alone, on the same CPU). Bounded: threads
 // that cannot be created are reported, and the load runs with those it got; every thread is
 // stopped through its eventfd and joined, on every path.
@@ -32,7 +34,8 @@ struct IoBoundResult {
   std::string limit;  // why fewer started (the error), "" when all did
   double window_s = 0;
   double requests_per_s = 0;
-  double switches_per_s = 0;  // every switch of the process (voluntary and involuntary)
+  double switches_per_s = 0;  // the workers' own switches (voluntary and involuntary)
+  int threads_counted = 0;    // workers whose switches could be read before and after
   double cpu_share = 0;       // (user + kernel CPU time) ÷ window
   double kernel_share = 0;    // kernel CPU time ÷ (user + kernel)
   double work_ns = 0;         // one request's work, timed alone on the same CPU

@@ -18,6 +18,8 @@ TEST_SUITE("io-bound threads") {
     CHECK(r.threads_started == 8);
     CHECK(r.limit.empty());
     CHECK(r.requests_per_s > 0);
+    CHECK(r.threads_counted == 8);  // every worker's own switches were read
+    CHECK(r.switches_per_s > 0);    // each request ends in a block
     CHECK(r.work_ns > 0);
     CHECK(r.switching_share >= 0);
     CHECK(r.switching_share <= 1);
