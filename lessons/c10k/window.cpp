@@ -25,6 +25,8 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr auto kReadyTimeout = std::chrono::milliseconds(20'000);
 // Joined threads leave /proc a moment after join returns: wait this long for the count.
 constexpr std::int64_t kSettleTasksNs = 500 * kMs;
+// The probe thread has this long to start running among the busy threads.
+constexpr std::int64_t kProbeStartNs = 10 * kMs;
 
 // Each snapshot of a window stops reading after this long (the threads not yet read are left
 // out and the row says so): never less than kMinReadBoundNs, else a share of the window.
@@ -98,7 +100,10 @@ void record_stacks(Row& row, const os::BusyGroup& group) {
 
 // The probe's own run-queue wait so far (schedstat wait_ns), once its thread runs.
 std::optional<std::int64_t> probe_wait_ns(const os::WakeProbe& probe) {
-  for (int i = 0; i < 100 && probe.tid() == 0; ++i) {
+  // Bounded by the clock, not by a count of sleeps: each wake-up of this thread can itself wait
+  // for its CPU.
+  const auto deadline = os::monotonic_ns() + kProbeStartNs;
+  while (probe.tid() == 0 && os::monotonic_ns() < deadline) {
     os::sleep_interruptible(100'000);
   }
   if (probe.tid() == 0) {
@@ -125,12 +130,14 @@ std::size_t probe_window(Row& row, std::optional<os::WakeProbe>& probe, const os
   read.stop();
   const auto wait0 = probe_wait_ns(*probe);
   const std::size_t samples0 = probe->samples_so_far();
+  const auto window_start = os::monotonic_ns();
   os::sleep_interruptible(ns);
-  // A wake-up can wait up to a round when others share the CPU: go on, up to twice the window,
-  // until there are enough wake-ups for a p99.
-  for (std::int64_t extra = 0; probe->samples_so_far() < kMinProbeSamples && extra < ns;
-       extra += 10 * kMs) {
-    os::sleep_interruptible(10 * kMs);
+  // A wake-up can wait up to a round when others share the CPU: go on, up to twice the window
+  // by the clock (each of these short sleeps can end late when this thread waits for its
+  // CPU), until there are enough wake-ups for a p99.
+  const auto stretch_end = window_start + 2 * ns;
+  while (probe->samples_so_far() < kMinProbeSamples && os::monotonic_ns() < stretch_end) {
+    os::sleep_interruptible(std::min(10 * kMs, stretch_end - os::monotonic_ns()));
   }
   const std::size_t samples1 = probe->samples_so_far();
   const auto wait1 = probe_wait_ns(*probe);
