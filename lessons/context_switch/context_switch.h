@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "report/report.h"
 
@@ -112,7 +113,9 @@ report::ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns
 // through the CPU? Compared at the smallest working set, from the fewest to the most members:
 // the processes' rise minus the threads' rise (what the extra address spaces added). A step
 // when that excess is at least kRingStepShare of the processes' cost at the fewest members and
-// larger than the noise (the larger half p10-p90 spread of the four figures).
+// larger than the noise (the larger half p10-p90 spread of the four figures). A figure from a
+// cell where a task was not on the CPU (starred in the table) is untrusted: its time includes
+// another CPU or a migration, so no step is judged from it, either way.
 inline constexpr double kRingStepShare = 0.20;
 struct RingStep {
   int few = 2, many = 16;
@@ -120,7 +123,12 @@ struct RingStep {
   double threads_few_ns = 0, threads_many_ns = 0;
   double noise_ns = 0;
   bool pcid = false;  // the CPU offers address-space IDs (cpuinfo "pcid")
+  // The four cells compared whose tasks were not all on the CPU, e.g. "16 processes, 16K".
+  std::vector<std::string> off_cpu;
 };
+// False when an off-CPU cell is among the four: the step is not judged.
+bool ring_step_judged(const RingStep& s);
+// True only when judged and the excess clears both bars.
 bool ring_stepped_up(const RingStep& s);
 // One sentence computed from the numbers: what this machine showed, and the likely cause.
 std::string ring_step_sentence(const RingStep& s);

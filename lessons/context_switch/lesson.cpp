@@ -127,6 +127,9 @@ class ContextSwitchLesson final : public Lesson {
                                kDefaultRoundTrips, kQuickRoundTrips))
         ->type_name("N")
         ->check(whole_number(kMinRoundTrips, kMaxRoundTrips));
+    cmd.add_flag("--full", full_,
+                 "Time the ring of tasks (lat_ctx) with 7 repetitions instead of 3, and with "
+                 "32 tasks too");
     cmd.add_flag("--reference", reference_,
                  "Also run `perf bench sched pipe` pinned to the same CPU, in the same run");
   }
@@ -141,6 +144,7 @@ class ContextSwitchLesson final : public Lesson {
 
   long iterations_ = 0;  // 0: the lesson's default
   bool reference_ = false;
+  bool full_ = false;
   SwitchCosts costs_;
   context_switch::PressureOutcome pressure_;
 };
@@ -177,7 +181,7 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   context_switch::explain_thread_saving(ctx, costs_);
   context_switch::add_process_switch_determinants(ctx, costs_);
   LessonContext::check_interrupted();
-  context_switch::measure_switch_ring(ctx);
+  context_switch::measure_switch_ring(ctx, full_);
   LessonContext::check_interrupted();
   ctx.progress("context-switch: a busy loop's work under forced switches");
   pressure_ = context_switch::measure_switch_pressure(ctx);

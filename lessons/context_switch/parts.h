@@ -86,8 +86,9 @@ void explain_machine(LessonContext& ctx, const SwitchCosts& costs);
 // PCID, IBPB), read from the kernel, with the measured process − thread extra.
 void add_process_switch_determinants(LessonContext& ctx, const SwitchCosts& costs);
 // ring.cpp: lmbench's lat_ctx ring of 2-16 threads or processes on one CPU, each touching a
-// working set at every hand-off; adds its section and table.
-void measure_switch_ring(LessonContext& ctx);
+// working set at every hand-off; adds its section and table. `full`: 7 repetitions instead of
+// 3, and a ring of 32 too.
+void measure_switch_ring(LessonContext& ctx, bool full);
 // The register state this CPU saves and restores on a switch (CPUID leaf 0xD: the XSAVE area
 // for the features the kernel enabled); nullopt where there is no such leaf.
 std::optional<unsigned> xsave_area_bytes();

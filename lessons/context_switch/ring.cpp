@@ -3,8 +3,11 @@
 // file orchestrates it and fills the report.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
+#include <utility>
+#include <vector>
 
 #include "lessons/context_switch/parts.h"
 #include "os/procfs/sysinfo.h"
@@ -19,6 +22,8 @@ using report::median;
 namespace {
 
 constexpr std::array<int, 4> kRingMembers = {2, 4, 8, 16};
+constexpr int kFullRingMembers = 32;  // --full adds a ring of this many
+constexpr int kRingRepetitions = 3, kFullRingRepetitions = 7;
 constexpr std::array<std::size_t, 3> kRingWorkingSetsKiB = {16, 64, 256};
 constexpr long kRingHops = 600;  // timed hops per repetition (--quick: kQuickRingHops)
 constexpr long kQuickRingHops = 200;
@@ -30,10 +35,8 @@ struct RingCell {
   bool on_cpu = true;
 };
 
-// cells[partners][members][working set]
-using RingGrid =
-    std::array<std::array<std::array<RingCell, kRingWorkingSetsKiB.size()>, kRingMembers.size()>,
-               2>;
+// cells[partners][index in the member counts][working set]
+using RingGrid = std::array<std::vector<std::array<RingCell, kRingWorkingSetsKiB.size()>>, 2>;
 
 RingCell run_cell(int cpu, int members, Partners partners, std::size_t ws_kib, long hops, int reps,
                   double overhead_ns) {
@@ -59,8 +62,8 @@ std::string cell_text(const RingCell& c) {
                      c.on_cpu ? "" : "*");
 }
 
-void add_ring_table(LessonContext& ctx, const RingGrid& grid, const std::vector<double>& overheads,
-                    int reps, long hops) {
+void add_ring_table(LessonContext& ctx, const std::vector<int>& members, const RingGrid& grid,
+                    const std::vector<double>& overheads, int reps, long hops) {
   std::vector<std::string> columns = {"ring"};
   for (auto ws : kRingWorkingSetsKiB) {
     columns.push_back(fmt::format("{}K thr", ws));
@@ -72,8 +75,8 @@ void add_ring_table(LessonContext& ctx, const RingGrid& grid, const std::vector<
       columns,
       {},
       ""};
-  for (std::size_t m = 0; m < kRingMembers.size(); ++m) {
-    std::vector<report::Value> row = {fmt::format("{} tasks", kRingMembers[m])};
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    std::vector<report::Value> row = {fmt::format("{} tasks", members[m])};
     for (std::size_t w = 0; w < kRingWorkingSetsKiB.size(); ++w) {
       row.emplace_back(cell_text(grid[0][m][w]));
       row.emplace_back(cell_text(grid[1][m][w]));
@@ -91,54 +94,77 @@ void add_ring_table(LessonContext& ctx, const RingGrid& grid, const std::vector<
       "KiB). Subtracted, as lmbench's lat_ctx does: the same hop by one task with no switch "
       "({}); a figure below zero means the switch cost less than that subtraction's own error. "
       "{} repetitions of {} hops "
-      "after a warm-up. *: a task was not on CPU {}.",
+      "after a warm-up. *: a task was not on CPU {}: the figure is untrusted, and the "
+      "step below is not judged from it.",
       subtracted, reps, hops, ctx.cpu());
   ctx.report().add(std::move(t));
 }
 
-RingStep step_of(const RingGrid& grid, bool pcid) {
-  const std::size_t few = 0, many = kRingMembers.size() - 1;
+RingStep step_of(const std::vector<int>& members, const RingGrid& grid, bool pcid) {
+  const std::size_t few = 0, many = members.size() - 1;
   const RingCell& pf = grid[1][few][0];
   const RingCell& pm = grid[1][many][0];
   const RingCell& tf = grid[0][few][0];
   const RingCell& tm = grid[0][many][0];
   const double noise =
       std::max({pf.half_spread_ns, pm.half_spread_ns, tf.half_spread_ns, tm.half_spread_ns});
-  return {kRingMembers[few], kRingMembers[many], pf.median_ns, pm.median_ns,
-          tf.median_ns,      tm.median_ns,       noise,        pcid};
+  RingStep step{members[few], members[many], pf.median_ns,
+                pm.median_ns, tf.median_ns,  tm.median_ns,
+                noise,        pcid,          {}};
+  const std::pair<const RingCell*, std::string> cells[] = {
+      {&pf, fmt::format("{} processes", members[few])},
+      {&pm, fmt::format("{} processes", members[many])},
+      {&tf, fmt::format("{} threads", members[few])},
+      {&tm, fmt::format("{} threads", members[many])}};
+  for (const auto& [cell, name] : cells) {
+    if (!cell->on_cpu) {
+      step.off_cpu.push_back(fmt::format("{}, {}K", name, kRingWorkingSetsKiB[0]));
+    }
+  }
+  return step;
 }
 
 }  // namespace
 
-void measure_switch_ring(LessonContext& ctx) {
-  const int reps = ctx.repeats(3, 3);
+void measure_switch_ring(LessonContext& ctx, bool full) {
+  const int reps = ctx.repeats(full ? kFullRingRepetitions : kRingRepetitions, kRingRepetitions);
   const long hops = ctx.size(kRingHops, kQuickRingHops);
-  ctx.progress("timing rings of 2-16 threads and processes on one CPU");
+  std::vector<int> members(kRingMembers.begin(), kRingMembers.end());
+  if (full) {
+    members.push_back(kFullRingMembers);
+  }
+  ctx.progress(fmt::format("timing rings of {}-{} threads and processes on one CPU",
+                           members.front(), members.back()));
   std::vector<double> overheads;
   overheads.reserve(kRingWorkingSetsKiB.size());
   for (auto ws : kRingWorkingSetsKiB) {
     overheads.push_back(median(os::ring_overhead_ns(ctx.cpu(), ws * 1024, hops, reps)));
   }
   RingGrid grid{};
-  for (std::size_t m = 0; m < kRingMembers.size(); ++m) {
+  for (auto& by_members : grid) {
+    by_members.resize(members.size());
+  }
+  for (std::size_t m = 0; m < members.size(); ++m) {
     for (std::size_t w = 0; w < kRingWorkingSetsKiB.size(); ++w) {
       for (int p = 0; p < 2; ++p) {
         LessonContext::check_interrupted();
         grid[static_cast<std::size_t>(p)][m][w] =
-            run_cell(ctx.cpu(), kRingMembers[m], p == 0 ? Partners::threads : Partners::processes,
+            run_cell(ctx.cpu(), members[m], p == 0 ? Partners::threads : Partners::processes,
                      kRingWorkingSetsKiB[w], hops, reps, overheads[w]);
       }
     }
   }
   ctx.explain(
       "Why processes switch slower: a ring of address spaces (C15)",
-      "lmbench's lat_ctx: 2, 4, 8 or 16 tasks pinned to one CPU pass a token round a ring of "
-      "pipes, and each touches its own working set when the token arrives, as a program "
-      "would. With more tasks, each finds less of its data, and of its TLB entries, left in "
-      "the caches. Threads share one address space; processes bring one each, and on x86 the "
-      "kernel keeps only a few address-space IDs (PCIDs) per CPU. " +
-          ring_step_sentence(step_of(grid, ctx.system_info().tlb_tags.pcid)));
-  add_ring_table(ctx, grid, overheads, reps, hops);
+      fmt::format(
+          "lmbench's lat_ctx: {} tasks pinned to one CPU pass a token round a ring of pipes, "
+          "and each touches its own working set when the token arrives, as a program would. "
+          "With more tasks, each finds less of its data, and of its TLB entries, left in the "
+          "caches. Threads share one address space; processes bring one each, and on x86 the "
+          "kernel keeps only a few address-space IDs (PCIDs) per CPU. {}",
+          fmt::join(members, ", "),
+          ring_step_sentence(step_of(members, grid, ctx.system_info().tlb_tags.pcid))));
+  add_ring_table(ctx, members, grid, overheads, reps, hops);
 }
 
 }  // namespace conc::lessons::context_switch

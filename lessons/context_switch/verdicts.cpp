@@ -2,6 +2,7 @@
 // Thresholds are the named constants in context_switch.h, stated again in each `threshold`.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -311,10 +312,15 @@ ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
   return v;
 }
 
+bool ring_step_judged(const RingStep& s) {
+  return s.off_cpu.empty();
+}
+
 bool ring_stepped_up(const RingStep& s) {
   const double excess =
       (s.processes_many_ns - s.processes_few_ns) - (s.threads_many_ns - s.threads_few_ns);
-  return excess >= kRingStepShare * s.processes_few_ns && excess > s.noise_ns;
+  return ring_step_judged(s) && excess >= kRingStepShare * s.processes_few_ns &&
+         excess > s.noise_ns;
 }
 
 std::string ring_step_sentence(const RingStep& s) {
@@ -326,6 +332,13 @@ std::string ring_step_sentence(const RingStep& s) {
       s.few, s.many, format_ns(s.processes_few_ns), format_ns(s.processes_many_ns),
       format_ns(s.threads_few_ns), format_ns(s.threads_many_ns), format_ns(excess),
       format_percent(kRingStepShare), format_ns(s.processes_few_ns), format_ns(s.noise_ns));
+  if (!ring_step_judged(s)) {
+    return fmt::format(
+        "Whether the cost stepped up as more address spaces rotated is not judged here ({}): "
+        "in {} a task was not on the CPU (marked * in the table), so that figure includes "
+        "time on another CPU or a migration. Run it again on a quieter machine.",
+        figures, fmt::join(s.off_cpu, " and "));
+  }
   if (ring_stepped_up(s)) {
     return fmt::format(
         "Here the cost stepped up as more address spaces rotated ({}). {}", figures,

@@ -165,6 +165,26 @@ TEST_SUITE("context-switch ring: did the cost step up as address spaces rotate?"
     CHECK(text.find("With PCID") != std::string::npos);
   }
 
+  TEST_CASE("busy machine: a climb measured with a task off the CPU is not judged") {
+    RingStep s;  // the PTI guest's climb, but a 16-process ring member ran elsewhere
+    s.processes_few_ns = 5'500;
+    s.processes_many_ns = 13'300;
+    s.threads_few_ns = 2'100;
+    s.threads_many_ns = 3'500;
+    s.noise_ns = 600;
+    s.off_cpu = {"16 processes, 16K"};
+    CHECK_FALSE(ring_step_judged(s));
+    CHECK_FALSE(ring_stepped_up(s));
+    const std::string text = ring_step_sentence(s);
+    CHECK(text.find("not judged") != std::string::npos);
+    CHECK(text.find("16 processes, 16K") != std::string::npos);
+    CHECK(text.find("stepped up as more address spaces rotated is not judged") !=
+          std::string::npos);
+    s.off_cpu.clear();  // the same figures with every task on the CPU: a step
+    CHECK(ring_step_judged(s));
+    CHECK(ring_stepped_up(s));
+  }
+
   TEST_CASE("busy machine: a rise within the noise is not a step") {
     RingStep s;
     s.processes_few_ns = 5'000;
