@@ -1,8 +1,9 @@
 // The scheduler: W worker threads running goroutines (Go's G/M/P collapsed into goroutine and
 // worker: a worker is an OS thread that owns a run queue). This file: switching, the run
-// queues and the worker loop. Elsewhere: idle.cpp (stealing, sleeping, waking), park.cpp
-// (what the primitives call), program.cpp (run, spawn, exit, how a program ends), timer.cpp
-// (timers and the monitor thread), deadlock.cpp.
+// queues and the worker loop. Elsewhere: stealing.cpp (stealing, sleeping, waking), park.cpp
+// (what the primitives call), spawn.cpp (go, a goroutine's entry and exit, free fibers),
+// program.cpp (run, panics, how a program ends), timer.cpp (timers and the monitor thread),
+// deadlock.cpp. Which Scheduler member lives in which file: the map on top of sched.h.
 //
 // Design, in six points:
 //   1. Run queues. Each worker has a runnext slot (one fiber), a bounded lock-free ring of 256
@@ -36,7 +37,7 @@
 //      nothing waits forever behind a goroutine that never blocks.
 //   5. Spawn backpressure. go() yields once its worker's ring is half full, so a goroutine
 //      spawning in a loop lets the spawned ones run and exit onto warm stacks that the next
-//      spawns reuse (program.cpp).
+//      spawns reuse (spawn.cpp).
 //   6. Cooperative. No preemption: a goroutine keeps its worker until it blocks, yields or
 //      returns; the monitor reports one that ran longer than Config::stall_threshold.
 //
@@ -62,9 +63,9 @@
 //     (CAS on the ring head, CAS of runnext to null).
 //
 // Following one go(fn) from spawn to completion: rt::go() moves fn onto the new goroutine's
-// stack (program.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
-// (or a thief's steal(), idle.cpp) takes it; switch_to() resumes its Context, which starts in
-// fiber_entry() (program.cpp): run the after-switch hook, call fn, then exit_current()
+// stack (spawn.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
+// (or a thief's steal(), stealing.cpp) takes it; switch_to() resumes its Context, which starts
+// in fiber_entry() (spawn.cpp): run the after-switch hook, call fn, then exit_current()
 // switches away for good with AfterSwitch::exited, and the next context's hook returns the
 // fiber and its stack to a free list (free_fiber).
 #include <cxxabi.h>

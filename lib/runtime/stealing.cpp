@@ -1,5 +1,7 @@
-// Idle workers: stealing, sleeping on a futex, and waking (design points 3 and 4 in
-// scheduler.cpp).
+// Work stealing, and the rest of a worker's search for work (find_work): the thieves
+// (steal, steal_from), then sleeping on a futex when there is nothing to steal, and the wakers
+// that end that sleep (maybe_wake, wake_one, wake_all). One file, because one invariant (the
+// spinning count below) ties the thieves to the wakers. Design points 3 and 4 in scheduler.cpp.
 //
 // Invariants:
 //   - a worker is in `idle` (under idle_mu) from the moment it decides to sleep until a waker
@@ -33,8 +35,7 @@ void futex_wake(std::atomic<std::uint32_t>* word) {
             nullptr, 0);
 }
 
-// libstdc++'s per-thread exception state; __cxa_get_globals is declared `const`, so the
-// compiler could reuse its result across a switch: read it through a barrier.
+// The worker's xorshift generator (as random_below() in sched.h): where a thief starts looking.
 std::uint64_t next_random(Worker* w) {
   w->rng ^= w->rng << 13;
   w->rng ^= w->rng >> 7;
