@@ -4,8 +4,8 @@
 // the fibers' free lists: spawn.cpp.
 //
 // Invariants:
-//   - live counts goroutines spawned and not yet freed (spawn.cpp); run() returns only at
-//     live == 0;
+//   - live_ counts goroutines spawned and not yet freed (spawn.cpp); run() returns only at
+//     live_ == 0;
 //   - once the program is ending (ending_ != none) it stays so, and no goroutine waits on an
 //     object again: abandon reclaims the parked ones and stops the others at their next park
 //     or yield; unwind stops them there too (parked, claimed, in no queue) until the sweep,
@@ -102,7 +102,7 @@ std::int64_t Scheduler::now_ns() const {
 
 void Scheduler::trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other) {
   if (w != nullptr && w->sched == this && w->trace.size() < config.trace_capacity) {
-    w->trace.push_back(TraceEvent{now_ns() - start_ns, k, w->index, g, other});
+    w->trace.push_back(TraceEvent{now_ns() - start_ns_, k, w->index, g, other});
   }
 }
 
@@ -110,7 +110,7 @@ RunResult Scheduler::run(std::function<void()> main_fn) {
   if (current_worker() != nullptr) {
     fatal("rt::run() called from inside a goroutine");
   }
-  start_ns = now_ns();
+  start_ns_ = now_ns();
   for (auto& w : workers) {
     if (config.trace) {
       w->trace.reserve(std::min<std::size_t>(config.trace_capacity, 1 << 16));
@@ -142,9 +142,9 @@ RunResult Scheduler::run(std::function<void()> main_fn) {
 
 RunResult Scheduler::finish() {
   std::vector<StackSpan> spans;
-  spans.reserve(all_fibers.size());
+  spans.reserve(all_fibers_.size());
   std::int64_t leaked = 0;
-  for (Fiber* g : all_fibers) {
+  for (Fiber* g : all_fibers_) {
     leaked += g->state.load() != FiberState::idle ? 1 : 0;
     spans.push_back(g->stack);
     if (g->compact != nullptr) {
@@ -153,36 +153,36 @@ RunResult Scheduler::finish() {
       g->~Fiber();
     }
   }
-  leaked_goroutines.fetch_add(leaked + live.load());
+  leaked_goroutines.fetch_add(leaked + live_.load());
   release_stacks(spans.data(), spans.size());
   std::lock_guard lock(result_mu);
   for (auto& w : workers) {
-    result.workers.push_back(WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(),
-                                         w->n_parks.load(), w->n_compactions.load(),
-                                         w->n_restores.load()});
-    result.trace.insert(result.trace.end(), w->trace.begin(), w->trace.end());
+    result_.workers.push_back(WorkerStats{w->n_run.load(), w->n_switches.load(), w->n_steals.load(),
+                                          w->n_parks.load(), w->n_compactions.load(),
+                                          w->n_restores.load()});
+    result_.trace.insert(result_.trace.end(), w->trace.begin(), w->trace.end());
   }
-  std::stable_sort(result.trace.begin(), result.trace.end(),
+  std::stable_sort(result_.trace.begin(), result_.trace.end(),
                    [](const TraceEvent& a, const TraceEvent& b) { return a.ns < b.ns; });
-  result.races = race_finish(this);
+  result_.races = race_finish(this);
   if (lock_checker != nullptr) {
-    result.lock_order = lock_checker->take_warnings();
+    result_.lock_order = lock_checker->take_warnings();
     lock_checker.reset();
     checks_active.fetch_sub(1);
   }
-  result.goroutines_spawned = next_id.load() - 1;
-  result.abandoned = abandoned.load();
-  result.stalls = stalls;
-  return std::move(result);
+  result_.goroutines_spawned = next_id_.load() - 1;
+  result_.abandoned = abandoned_.load();
+  result_.stalls = stalls;
+  return std::move(result_);
 }
 
 void Scheduler::record_panic(Fiber* g, const std::string& message) {
   {
     std::lock_guard lock(result_mu);
-    if (result.outcome == Outcome::completed && !shutting_down()) {
-      result.outcome = Outcome::panic;
-      result.panicking_goroutine = g->id;
-      result.panic_message = message;
+    if (result_.outcome == Outcome::completed && !shutting_down()) {
+      result_.outcome = Outcome::panic;
+      result_.panicking_goroutine = g->id;
+      result_.panic_message = message;
       std::ostringstream report;  // (not string +: GCC 12 warns falsely on it at -O3)
       report << "panic: " << message << "\n\ngoroutine " << g->id << " [running]:\n\tcreated at "
              << g->spawn_file;
@@ -190,7 +190,7 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
         report << ":" << g->spawn_line;
       }
       report << "\n";
-      result.report = report.str();
+      result_.report = report.str();
     }
   }
   // As in Go, a panic ends every goroutine; unlike Go, they are unwound (destructors run),
@@ -201,9 +201,9 @@ void Scheduler::record_panic(Fiber* g, const std::string& message) {
 void Scheduler::record_goexit_deadlock() {
   {
     std::lock_guard lock(result_mu);
-    if (result.outcome == Outcome::completed) {
-      result.outcome = Outcome::deadlock;
-      result.report = "no goroutines (main called runtime.Goexit) - deadlock!\n";
+    if (result_.outcome == Outcome::completed) {
+      result_.outcome = Outcome::deadlock;
+      result_.report = "no goroutines (main called runtime.Goexit) - deadlock!\n";
     }
   }
   begin_shutdown(Ending::unwind);  // nothing left to unwind: run() returns
@@ -237,8 +237,8 @@ void Scheduler::abandon_waiting() {
   Worker* w = current_worker();
   std::vector<Fiber*> parked;
   {
-    std::lock_guard lock(fibers_mu);
-    for (Fiber* g : all_fibers) {
+    std::lock_guard lock(fibers_mu_);
+    for (Fiber* g : all_fibers_) {
       if (g->state.load(std::memory_order_relaxed) == FiberState::waiting) {
         parked.push_back(g);
       }
@@ -265,7 +265,7 @@ void Scheduler::exit_abandoned(Worker* w, Fiber* g) {
 
 void Scheduler::count_abandoned(const Fiber* g) {
   if (g->started) {  // one that never ran has no frames to unwind
-    abandoned.fetch_add(1, std::memory_order_relaxed);
+    abandoned_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -279,7 +279,7 @@ void Scheduler::abandon_unwinding(Worker* w, Fiber* g) {
     std::ostringstream note;
     note << "\ngoroutine " << g->id << " blocked again while unwinding (in a destructor) ["
          << wait_reason_text(g->wait_reason) << "]; abandoned\n";
-    result.report += note.str();
+    result_.report += note.str();
   }
   exit_abandoned(w, g);
 }
@@ -291,8 +291,8 @@ bool Scheduler::start_unwinding() {
   if (unwind_started.exchange(true)) {
     return false;
   }
-  std::lock_guard lock(fibers_mu);
-  for (Fiber* g : all_fibers) {
+  std::lock_guard lock(fibers_mu_);
+  for (Fiber* g : all_fibers_) {
     if (g->state.load() != FiberState::waiting) {
       continue;
     }
@@ -301,27 +301,27 @@ bool Scheduler::start_unwinding() {
       if (g->cleanup_fn != nullptr) {
         g->cleanup_fn(g->cleanup_arg);
       }
-      unwind_order.push_back(g);
+      unwind_order_.push_back(g);
     } else if ((token & 3) == 3) {
-      unwind_order.push_back(g);  // stopped after a panic (park_on): already out of every queue
+      unwind_order_.push_back(g);  // stopped after a panic (park_on): already out of every queue
     }
   }
-  std::sort(unwind_order.begin(), unwind_order.end(),
+  std::sort(unwind_order_.begin(), unwind_order_.end(),
             [](Fiber* a, Fiber* b) { return a->id > b->id; });
-  if (unwind_order.empty()) {
+  if (unwind_order_.empty()) {
     return false;
   }
-  unwind_next_index = 1;
-  ready(unwind_order[0], current_worker());
+  unwind_next_index_ = 1;
+  ready(unwind_order_[0], current_worker());
   return true;
 }
 
 void Scheduler::unwind_next(Worker* w) {
   Fiber* g = nullptr;
   {
-    std::lock_guard lock(fibers_mu);
-    if (unwind_next_index < unwind_order.size()) {
-      g = unwind_order[unwind_next_index++];
+    std::lock_guard lock(fibers_mu_);
+    if (unwind_next_index_ < unwind_order_.size()) {
+      g = unwind_order_[unwind_next_index_++];
     }
   }
   if (g != nullptr) {

@@ -70,7 +70,7 @@ class LockChecker;
 enum class Wake { normal, cancelled };
 
 // Idle fibers kept for reuse (Go's gfree), linked through Fiber::next. A worker's own list is
-// its alone; the shared lists are guarded by Scheduler::fibers_mu.
+// its alone; the shared lists are guarded by Scheduler::fibers_mu_.
 struct FreeFibers {
   Fiber* head = nullptr;
   std::size_t count = 0;
@@ -121,7 +121,7 @@ enum class Ending : int { none, abandon, unwind };
 
 // A sleeping worker's futex word: why it was woken.
 inline constexpr std::uint32_t kAsleep = 0;
-inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning by the waker
+inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning_ by the waker
 inline constexpr std::uint32_t kWokeStop = 2;      // the program is stopping, or look again
 inline constexpr std::uint32_t kWokeDeadlock = 3;  // handle the deadlock the monitor found
 
@@ -289,50 +289,50 @@ class Scheduler {
 
   // --- state (the order is the layout: keep it) --------------------------------------------
   // global run queue (Go's sched.runq)
-  SpinLock global_lock;
-  Fiber* global_head = nullptr;
-  Fiber* global_tail = nullptr;
-  std::atomic<std::size_t> global_size{0};
+  SpinLock global_lock_;
+  Fiber* global_head_ = nullptr;
+  Fiber* global_tail_ = nullptr;
+  std::atomic<std::size_t> global_size_{0};
 
   // idle workers (Go's pidle + nmspinning)
-  std::mutex idle_mu;
-  std::vector<Worker*> idle;
-  std::atomic<int> n_idle{0};
-  std::atomic<int> n_spinning{0};
-  bool deadlock_found = false;  // guarded by idle_mu
+  std::mutex idle_mu_;
+  std::vector<Worker*> idle_;
+  std::atomic<int> n_idle_{0};
+  std::atomic<int> n_spinning_{0};
+  bool deadlock_found_ = false;  // guarded by idle_mu_
 
   // goroutine accounting
-  std::atomic<std::int64_t> live{0};
-  std::atomic<std::uint64_t> next_id{1};
-  std::mutex fibers_mu;
-  std::vector<Fiber*> all_fibers;  // every fiber this run took from the stack pool
-  FreeFibers shared_free;          // free fibers handed between workers
-  FreeFibers shared_free_compact;  // the same for compact goroutines
+  std::atomic<std::int64_t> live_{0};
+  std::atomic<std::uint64_t> next_id_{1};
+  std::mutex fibers_mu_;
+  std::vector<Fiber*> all_fibers_;  // every fiber this run took from the stack pool
+  FreeFibers shared_free_;          // free fibers handed between workers
+  FreeFibers shared_free_compact_;  // the same for compact goroutines
 
   // program state
   std::atomic<int> ending_{0};
-  std::vector<Fiber*> unwind_order;         // deadlock: parked goroutines, newest first (fibers_mu)
-  std::atomic<std::uint64_t> abandoned{0};  // RunResult::abandoned
+  std::vector<Fiber*> unwind_order_;  // deadlock: parked goroutines, newest first (fibers_mu_)
+  std::atomic<std::uint64_t> abandoned_{0};  // RunResult::abandoned
 
  public:                                    // park.cpp
   std::atomic<bool> unwind_started{false};  // the sweep of Ending::unwind has begun
 
  private:
-  std::size_t unwind_next_index = 0;
-  std::atomic<bool> stopping{false};
+  std::size_t unwind_next_index_ = 0;
+  std::atomic<bool> stopping_{false};
 
  public:                                   // spawn.cpp's fiber_entry; park.cpp
   std::atomic<bool> main_goexited{false};  // main called goexit(): the program goes on
   std::mutex result_mu;
 
  private:
-  RunResult result;
+  RunResult result_;
 
  public:                      // park.cpp (rt::stalls_reported)
   std::vector<Stall> stalls;  // guarded by result_mu
 
  private:
-  std::int64_t start_ns = 0;
+  std::int64_t start_ns_ = 0;
   std::unique_ptr<Timers> timers_;
   std::unique_ptr<Netpoller> netpoller_;
 

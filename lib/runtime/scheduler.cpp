@@ -313,7 +313,7 @@ Fiber* Scheduler::pick_local(Worker* w) {
 }
 
 Fiber* Scheduler::pick_queued(Worker* w) {
-  if (++w->tick % kGlobalPollEvery == 0 && global_size.load(std::memory_order_relaxed) > 0) {
+  if (++w->tick % kGlobalPollEvery == 0 && global_size_.load(std::memory_order_relaxed) > 0) {
     if (Fiber* g = pop_global(w)) {
       return g;
     }
@@ -334,7 +334,7 @@ Fiber* Scheduler::pick_queued(Worker* w) {
   if (Fiber* g = w->runq.pop()) {
     return g;
   }
-  if (global_size.load(std::memory_order_relaxed) > 0) {
+  if (global_size_.load(std::memory_order_relaxed) > 0) {
     return pop_global(w);
   }
   return nullptr;
@@ -362,14 +362,14 @@ void Scheduler::push_local(Worker* w, Fiber* g) {
   if (!w->runq.push(g)) {
     Fiber* batch[RunQueue::kCapacity / 2 + 1];
     const std::uint32_t n = w->runq.take_half(batch);
-    std::lock_guard lock(global_lock);
+    std::lock_guard lock(global_lock_);
     for (std::uint32_t i = 0; i <= n; ++i) {
       Fiber* f = i < n ? batch[i] : g;
       f->next = nullptr;
-      (global_tail != nullptr ? global_tail->next : global_head) = f;
-      global_tail = f;
+      (global_tail_ != nullptr ? global_tail_->next : global_head_) = f;
+      global_tail_ = f;
     }
-    global_size.fetch_add(n + 1, std::memory_order_relaxed);
+    global_size_.fetch_add(n + 1, std::memory_order_relaxed);
   }
   // One queued goroutine runs here at this worker's next switch; moving it to a sleeping
   // worker costs a futex wake-up and a cross-CPU handoff per message. Wake for a backlog.
@@ -381,38 +381,38 @@ void Scheduler::push_local(Worker* w, Fiber* g) {
 void Scheduler::push_global(Fiber* g) {
   g->state.store(FiberState::runnable, std::memory_order_relaxed);
   {
-    std::lock_guard lock(global_lock);
+    std::lock_guard lock(global_lock_);
     g->next = nullptr;
-    (global_tail != nullptr ? global_tail->next : global_head) = g;
-    global_tail = g;
-    global_size.fetch_add(1, std::memory_order_seq_cst);
+    (global_tail_ != nullptr ? global_tail_->next : global_head_) = g;
+    global_tail_ = g;
+    global_size_.fetch_add(1, std::memory_order_seq_cst);
   }
   maybe_wake();
 }
 
 // Takes one fiber and moves a fair share of the rest into w's ring (Go's globrunqget).
 Fiber* Scheduler::pop_global(Worker* w) {
-  std::lock_guard lock(global_lock);
-  if (global_head == nullptr) {
+  std::lock_guard lock(global_lock_);
+  if (global_head_ == nullptr) {
     return nullptr;
   }
-  const std::size_t size = global_size.load(std::memory_order_relaxed);
+  const std::size_t size = global_size_.load(std::memory_order_relaxed);
   std::size_t n = std::min<std::size_t>(size / workers.size() + 1, RunQueue::kCapacity / 2);
-  Fiber* first = global_head;
-  global_head = first->next;
+  Fiber* first = global_head_;
+  global_head_ = first->next;
   std::size_t taken = 1;
-  while (taken < n && global_head != nullptr) {
-    Fiber* g = global_head;
+  while (taken < n && global_head_ != nullptr) {
+    Fiber* g = global_head_;
     if (!w->runq.push(g)) {
       break;
     }
-    global_head = g->next;
+    global_head_ = g->next;
     ++taken;
   }
-  if (global_head == nullptr) {
-    global_tail = nullptr;
+  if (global_head_ == nullptr) {
+    global_tail_ = nullptr;
   }
-  global_size.fetch_sub(taken, std::memory_order_relaxed);
+  global_size_.fetch_sub(taken, std::memory_order_relaxed);
   return first;
 }
 

@@ -2,9 +2,9 @@
 // take from and return to. How a whole program starts and ends: program.cpp.
 //
 // Invariants:
-//   - live counts goroutines spawned and not yet freed: launch() raises it, free_fiber()
+//   - live_ counts goroutines spawned and not yet freed: launch() raises it, free_fiber()
 //     lowers it, and the one that brings it to 0 on an ending program stops the workers;
-//   - every fiber this run took from the stack pool is in all_fibers and is, at any time,
+//   - every fiber this run took from the stack pool is in all_fibers_ and is, at any time,
 //     either idle in exactly one FreeFibers list (a worker's or a shared one) or in use;
 //   - a goroutine is queued only once it is fully set up (launch() queues it last), and never
 //     once the program is ending (spawn() returns null).
@@ -103,7 +103,7 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   g->task_ops = ops;
   context_init(&g->ctx, g->stack.lo, frames_top - reinterpret_cast<std::uintptr_t>(g->stack.lo),
                &fiber_entry, g);
-  g->id = next_id.fetch_add(1, std::memory_order_relaxed);
+  g->id = next_id_.fetch_add(1, std::memory_order_relaxed);
   g->spawn_file = file;
   g->spawn_line = line;
   g->started = false;
@@ -118,7 +118,7 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   if (checks_on() && w != nullptr) [[unlikely]] {
     race_spawned(w->current.load(std::memory_order_relaxed), g);  // before anyone can run g
   }
-  live.fetch_add(1, std::memory_order_relaxed);
+  live_.fetch_add(1, std::memory_order_relaxed);
   if (w == nullptr) {
     push_global(g);  // spawn_from_outside
     return;
@@ -129,34 +129,34 @@ Fiber* Scheduler::spawn_compact(const TaskOps* ops, void* fn, const char* file, 
   push_local(w, g);
 }
 
-// live is raised first, so that a program ending meanwhile either is seen here or cannot
-// finish (live > 0) before the new goroutine is queued, where a worker finds and discards it.
+// live_ is raised first, so that a program ending meanwhile either is seen here or cannot
+// finish (live_ > 0) before the new goroutine is queued, where a worker finds and discards it.
 bool Scheduler::spawn_from_outside(const TaskOps* ops, void* fn, const char* file,
                                    std::uint32_t line) {
-  live.fetch_add(1);
+  live_.fetch_add(1);
   Fiber* g = nullptr;
   if (!shutting_down()) {
-    std::lock_guard lock(fibers_mu);
-    if (shared_free.empty()) {
+    std::lock_guard lock(fibers_mu_);
+    if (shared_free_.empty()) {
       StackSpan spans[kFiberBatch];
       acquire_stacks(config.stack_size, spans, kFiberBatch);
       for (const StackSpan& s : spans) {
         Fiber* f = ::new (fiber_at_top(s)) Fiber;
         f->stack = s;
         f->sched = this;
-        all_fibers.push_back(f);
-        shared_free.push(f);
+        all_fibers_.push_back(f);
+        shared_free_.push(f);
       }
     }
-    g = shared_free.pop();
+    g = shared_free_.pop();
   }
   if (g != nullptr) {
     asan_unpoison(g->stack.lo,
                   static_cast<std::size_t>(reinterpret_cast<std::byte*>(g) - g->stack.lo));
     launch(g, ops, place_closure(g, ops, fn), file, line, nullptr);
   }
-  if (live.fetch_sub(1) == 1 && shutting_down()) {
-    stopping.store(true, std::memory_order_release);
+  if (live_.fetch_sub(1) == 1 && shutting_down()) {
+    stopping_.store(true, std::memory_order_release);
     wake_all();
   }
   return g != nullptr;
@@ -164,8 +164,8 @@ bool Scheduler::spawn_from_outside(const TaskOps* ops, void* fn, const char* fil
 
 Fiber* Scheduler::new_fiber(Worker* w) {
   if (w->free_fibers.empty()) {
-    std::lock_guard lock(fibers_mu);
-    w->free_fibers.take_from(shared_free, kFiberBatch);
+    std::lock_guard lock(fibers_mu_);
+    w->free_fibers.take_from(shared_free_, kFiberBatch);
     if (w->free_fibers.empty()) {
       StackSpan spans[kFiberBatch];
       acquire_stacks(config.stack_size, spans, kFiberBatch);
@@ -173,7 +173,7 @@ Fiber* Scheduler::new_fiber(Worker* w) {
         Fiber* g = ::new (fiber_at_top(s)) Fiber;
         g->stack = s;
         g->sched = this;
-        all_fibers.push_back(g);
+        all_fibers_.push_back(g);
         w->free_fibers.push(g);
       }
     }
@@ -199,16 +199,16 @@ void Scheduler::free_fiber(Worker* w, Fiber* g) {
   } else {
     w->free_fibers.push(g);
     if (w->free_fibers.count > 4 * kFiberBatch) {
-      std::lock_guard lock(fibers_mu);
-      shared_free.take_from(w->free_fibers, w->free_fibers.count - 2 * kFiberBatch);
+      std::lock_guard lock(fibers_mu_);
+      shared_free_.take_from(w->free_fibers, w->free_fibers.count - 2 * kFiberBatch);
     }
   }
-  const bool last = live.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  const bool last = live_.fetch_sub(1, std::memory_order_acq_rel) == 1;
   if (last && !shutting_down() && main_goexited.load(std::memory_order_acquire)) [[unlikely]] {
     record_goexit_deadlock();  // Go's checkdead: no goroutine left, and main never returned
   }
   if (last && shutting_down()) {
-    stopping.store(true, std::memory_order_release);
+    stopping_.store(true, std::memory_order_release);
     wake_all();
   } else if (ending() == Ending::unwind) {
     unwind_next(w);
