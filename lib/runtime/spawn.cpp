@@ -25,7 +25,8 @@ namespace {
 
 constexpr std::size_t kFiberBatch = 32;
 constexpr std::uint32_t kSpawnBackpressure = RunQueue::kCapacity / 2;
-constexpr std::size_t kMinFrames = 8 * 1024;  // stack left for frames under the closure
+// Stack left for frames under the closure.
+constexpr std::size_t kMinFrames = std::size_t{8} * 1024;
 
 void fiber_entry(void* arg) {
   auto* g = static_cast<Fiber*>(arg);
