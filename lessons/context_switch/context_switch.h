@@ -105,6 +105,8 @@ report::ClaimVerdict judge_c17(const C17Paced& paced, double switch_with_syscall
 // (futex, per switch, lmbench's subtraction) against the runtime's yield switch between two
 // goroutines on one worker, both on the same CPU in the same run. "Much" starts at
 // kC33MuchCheaper; below kC33NotCheaper the claim fails. The process switch is quoted too.
+// Without both figures (no goroutine switch, or a thread switch the subtraction left at or
+// below zero) it could not judge.
 inline constexpr double kC33MuchCheaper = 10;
 inline constexpr double kC33NotCheaper = 2;
 report::ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,

@@ -258,13 +258,14 @@ ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
   const Rule rule{
       "C33", fmt::format("kernel thread switch (futex, per switch) ÷ goroutine yield switch (one "
                          "worker, same CPU): confirmed at {} or more, contradicted under {}, "
-                         "nuanced in between{}",
+                         "nuanced in between; could not judge without both figures{}",
                          format_ratio(kC33MuchCheaper), format_ratio(kC33NotCheaper), kTrustRule)};
+  // Without both figures there is nothing to compare: the claim is neither shown nor refuted.
   if (!goroutine_switch_ns || *goroutine_switch_ns <= 0) {
-    return rule.nuanced("the goroutine switch was not measured in this run");
+    return rule.not_judged("the goroutine switch was not measured in this run");
   }
   if (thread_switch_ns <= 0) {
-    return rule.nuanced(fmt::format(
+    return rule.not_judged(fmt::format(
         "the subtraction left {} per kernel thread switch: run-to-run noise is larger than the "
         "switch here, so this run cannot compare it with the goroutine's {}",
         format_ns(thread_switch_ns), format_ns(*goroutine_switch_ns)));
