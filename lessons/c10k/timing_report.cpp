@@ -74,7 +74,9 @@ std::array<Overrun, 4> overruns(const std::vector<Row>& rows, int reader_cpu) {
                         ? fmt::format(": it waited for {}", reader)
                         : std::string())},
        {"reading /proc at the windows' ends", read, std::move(read_why)},
-       {"stretching the probe window", stretch, "the sleeper had fewer than the wake-ups it needs"},
+       {"stretching the probe window", stretch,
+        "the sleeper had fewer than the wake-ups it needs (the plan allows up to twice the "
+        "window)"},
        {"stopping and joining the threads", stop,
         fmt::format("the joining thread ran for {} of it: each worker must get a turn to "
                     "exit, and the joiner a turn on its CPU",
