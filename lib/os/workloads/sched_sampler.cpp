@@ -16,7 +16,7 @@ namespace conc::os {
 namespace {
 
 // A task's sched file is a few kilobytes; schedstat one line.
-constexpr std::size_t kFileBytes = 16 * 1024;
+constexpr std::size_t kFileBytes = std::size_t{16} * 1024;
 
 std::string task_path(pid_t pid, pid_t tid, const char* file) {
   return "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/" + file;
