@@ -38,6 +38,12 @@ struct CountsInRoom {
 };
 CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom);
 
+// Threads the /proc reads left unread (they ran out of time while the reader waited for its
+// CPU) were cut by the clock in thread order, not chosen by how they ran: the threads read are a
+// sample of the N, and C19 uses their mean turn when at least this share of the N was read and
+// every thread read had a turn.
+inline constexpr double kMinReadShare = 0.2;
+
 // C19: the mean turn on the CPU (Σ run ÷ Σ turns over all threads) at each N >= 2, against
 // 10 ms ÷ N.
 struct SlicePoint {

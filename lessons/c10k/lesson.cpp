@@ -421,7 +421,10 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
-      points.push_back({r.created, *turn, static_cast<int>(r.thread_turns_ns.size())});
+      const int read = r.created - r.unread;
+      const int ran = static_cast<int>(r.thread_turns_ns.size());
+      const bool sample = ran == read && read >= c10k::kMinReadShare * r.created;
+      points.push_back({r.created, *turn, sample ? -1 : ran});
     }
   }
   ctx.verdict(c10k::judge_c19(

@@ -188,10 +188,16 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
     const auto turn = r.mean_turn_ns();
     const double model = os::notes_model_slice_ns(r.created);
     const bool alone = r.created < 2;
-    // A mean over only the threads that had a turn is not the mean turn: marked.
+    // A mean over only the threads that had a turn is not the mean turn, and one over the
+    // threads read is a sample: both marked (the note says which).
     const int ran = static_cast<int>(r.thread_turns_ns.size());
-    const std::string subset =
-        turn && ran < r.created ? fmt::format(" (!) {} ran", format_count(ran)) : std::string();
+    const int read = r.created - r.unread;
+    std::string subset;
+    if (turn && ran < read) {
+      subset = fmt::format(" (!) {} ran", format_count(ran));
+    } else if (turn && read < r.created) {
+      subset = fmt::format(" (!) {} read", format_count(read));
+    }
     table.rows.push_back({static_cast<std::int64_t>(r.created),
                           alone ? std::string("— (alone)") : ns_or_dash(turn) + subset,
                           format_ns(model),
@@ -204,17 +210,22 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
   table.note = slices_note(se_slice, eevdf, eevdf_here, cpus, hz);
   for (const auto& r : rows) {
     const int ran = static_cast<int>(r.thread_turns_ns.size());
-    if (r.created >= 2 && r.unread > 0 && r.mean_turn_ns()) {
+    const int read = r.created - r.unread;
+    if (r.created >= 2 && r.unread > 0 && ran == read && r.mean_turn_ns()) {
+      const bool enough = read >= kMinReadShare * r.created;
       table.note += fmt::format(
           " (!) N={}: the /proc reads at the window's ends ran out of time (the reader waited "
-          "for its CPU) and left {} of the {} threads unread, so its mean is over {} threads "
-          "and C19 leaves it out.",
-          r.created, format_count(r.unread), format_count(r.created), format_count(ran));
-    } else if (r.created >= 2 && ran < r.created && r.mean_turn_ns()) {
+          "for its CPU) and left {} of the {} threads unread, so its mean is over the {} read: "
+          "the first in thread order, cut by the clock, not chosen by how they ran. {}",
+          r.created, format_count(r.unread), format_count(r.created), format_count(read),
+          enough
+              ? "A sample, which C19 uses."
+              : fmt::format("Fewer than {:.0f}% of them: C19 leaves it out.", kMinReadShare * 100));
+    } else if (r.created >= 2 && ran < read && r.mean_turn_ns()) {
       table.note += fmt::format(
           " (!) N={}: only {} of the {} threads had a turn in the window (the others waited "
           "throughout), so its mean is over those that ran and C19 leaves it out.",
-          r.created, format_count(ran), format_count(r.created));
+          r.created, format_count(ran), format_count(read));
     }
   }
   ctx.report().add(std::move(table));
