@@ -81,6 +81,8 @@ int Commands::run_tour() const {
     if (const auto c = lessons::chapter_of(name); c != chapter) {
       chapter = c;
       pending += fmt::format("\n══ {}\n\n", chapter);
+    } else if (tour_.step && !pending.empty()) {
+      pending += "\n";  // the last lesson's summary, a blank line, this lesson's title
     }
     if (!tour_.step) {
       say(pending);
