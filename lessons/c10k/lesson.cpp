@@ -508,6 +508,7 @@ std::vector<Row> C10kLesson::busy_threads(LessonContext& ctx, const Settings& s,
   probe_alone(ctx, s);
   std::vector<Row> rows = measure_all(ctx, s, counts, windows);
   std::vector<double> shares;
+  shares.reserve(rows.size());
   for (const auto& r : rows) {
     shares.push_back(r.stats.cpu_share());
   }
