@@ -193,9 +193,10 @@ std::vector<std::pair<ChildMode, wg::RunsView>> WaitGroupLesson::run_children(
   ctx.progress(
       fmt::format("running the child {} times in 2 ways and {} in a third", runs, at_once_runs));
 
-  std::vector<std::pair<ChildMode, wg::RunsView>> all;
   constexpr std::array kModes = {ChildMode::forget, ChildMode::return_at_once, ChildMode::wait,
                                  ChildMode::stdio_no_flush, ChildMode::stdio_flush};
+  std::vector<std::pair<ChildMode, wg::RunsView>> all;
+  all.reserve(kModes.size());
   for (const auto mode : kModes) {
     ctx.progress_step(static_cast<long long>(all.size()), static_cast<long long>(kModes.size()));
     plan.mode = mode;
