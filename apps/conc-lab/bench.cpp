@@ -1,8 +1,8 @@
 // `conc-lab bench`: runs each benchmark in a child process (this executable, re-executed with
-// --in-process --only NAME) and prints its JSON line, or a table in text mode.
+// --in-process --only NAME) and hands each result to lib/report's bench renderers: the peers'
+// JSON lines, or a table in text mode. Both carry the lessons' busy-machine warnings.
 #include "bench.h"
 
-#include <fmt/format.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,24 +12,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "lessons/common/environment.h"
+#include "os/procfs/sysinfo.h"
 #include "os/sys/child.h"
 #include "os/sys/interrupt.h"
 #include "os/sys/pipe.h"
 
 namespace conc::app {
-
-std::string bench_json_line(const BenchResult& r) {
-  nlohmann::ordered_json j;
-  j["peer"] = "conc-lab";
-  j["bench"] = r.bench;
-  j["n"] = r.n;
-  j["ns_per_op"] = r.ns_per_op;
-  if (r.bytes_per_op) {
-    j["bytes_per_op"] = *r.bytes_per_op;
-  }
-  j["extra"] = r.extra;
-  return j.dump();
-}
 
 namespace {
 
@@ -38,6 +27,9 @@ namespace {
 constexpr std::chrono::milliseconds kChildStopGrace{200};
 // How often the read of the child's output looks at the interrupt flag.
 constexpr int kReadSliceMs = 50;
+// How long the machine is watched for other runnable tasks before the first benchmark (as
+// long as `conc-lab info` watches it).
+constexpr int kMachineSampleMs = 200;
 
 // Ctrl-C (or SIGTERM...) reached us, perhaps not the child (a `kill` names one pid): forward
 // it, give the child a bound to end, then kill and reap it, and unwind as every lesson does.
@@ -100,16 +92,9 @@ std::string run_child(const std::string& name) {
   return out;
 }
 
-std::string table_row(const nlohmann::json& j) {
-  const auto& extra = j["extra"];
-  const std::string unit = extra.contains("unit") ? extra["unit"].get<std::string>() : "";
-  if (j.contains("bytes_per_op")) {
-    return fmt::format("{:<28} {:>10} {:>12.0f} B/goroutine  ({:.0f} ns to spawn and park each)\n",
-                       j["bench"].get<std::string>(), j["n"].get<long long>(),
-                       j["bytes_per_op"].get<double>(), j["ns_per_op"].get<double>());
-  }
-  return fmt::format("{:<28} {:>10} {:>12.1f} ns  {}\n", j["bench"].get<std::string>(),
-                     j["n"].get<long long>(), j["ns_per_op"].get<double>(), unit);
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -121,7 +106,7 @@ int run_bench_command(const BenchOptions& options) {
     for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
       std::signal(sig, SIG_DFL);
     }
-    std::printf("%s\n", bench_json_line(run_benchmark(options.only)).c_str());
+    print(report::render_bench_json_line(run_benchmark(options.only)) + "\n");
     return 0;
   }
   std::vector<std::string> names;
@@ -137,22 +122,16 @@ int run_bench_command(const BenchOptions& options) {
     }
     names = {options.only};
   }
+  // The lessons' rule: a busy or stolen-from machine makes every timing noisy.
+  const std::vector<std::string> warnings =
+      lessons::noise_warnings(os::collect_system_info(kMachineSampleMs));
   if (!options.json) {
-    std::printf(
-        "conc-lab runtime benchmarks (each in its own process; the same programs as\n"
-        "the Go peer's bench.go; --json for the peers' JSON lines)\n\n"
-        "%-28s %10s %12s\n",
-        "bench", "n", "per op");
-    std::fflush(stdout);
+    print(report::render_bench_text_head(warnings, options.width));
   }
   for (const auto& name : names) {
-    const std::string line = run_child(name);
-    if (options.json) {
-      std::printf("%s\n", line.c_str());
-    } else {
-      std::printf("%s", table_row(nlohmann::json::parse(line)).c_str());
-    }
-    std::fflush(stdout);
+    const BenchResult result = report::bench_result_from_json_line(run_child(name));
+    print(options.json ? report::render_bench_json_line(result, warnings) + "\n"
+                       : report::render_bench_text_row(result, options.width));
   }
   return 0;
 }

@@ -10,11 +10,11 @@
 #include <thread>
 
 #include "bench.h"
+#include "lessons/common/switch_timing.h"
 #include "os/procfs/proc_read.h"
 #include "os/sys/clock.h"
 #include "runtime/chan.h"
 #include "runtime/context.h"
-#include "runtime/probes.h"
 #include "runtime/runtime.h"
 #include "runtime/select.h"
 #include "runtime/sync.h"
@@ -105,7 +105,7 @@ BenchResult spawn_join(const std::string& name, long long n, int workers) {
 
 BenchResult pingpong(const std::string& name, long long n, int workers) {
   BenchResult r = base(name, n, workers);
-  r.ns_per_op = rt::measure_chan_round_trip_ns(n, workers);
+  r.ns_per_op = lessons::measure_chan_round_trip_ns(n, workers);
   r.extra["unit"] = "ns per round trip (2 unbuffered sends + 2 receives)";
   return r;
 }
@@ -235,7 +235,7 @@ BenchResult mutex_contended(const std::string& name, long long per, int goroutin
 
 BenchResult yield_switch(const std::string& name, long long n) {
   BenchResult r = base(name, 2 * n, 1);
-  r.ns_per_op = rt::measure_yield_switch_ns(n);
+  r.ns_per_op = lessons::measure_yield_switch_ns(n);
   r.extra["per_goroutine"] = n;
   r.extra["unit"] = "ns per yield (= per switch)";
   return r;

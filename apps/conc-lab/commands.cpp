@@ -277,6 +277,7 @@ void Commands::add_bench(CLI::App& app) {
       throw UsageError("bench --in-process needs --only NAME (see " +
                        report::command_hint("bench --help") + ")");
     }
+    bench_.width = terminal_width();
     selected_ = [this] { return run_bench_command(bench_); };
   });
 }

@@ -6,13 +6,16 @@
 #include <cmath>
 
 #include "lessons/c10k/c10k.h"
+#include "lessons/common/verdict_rule.h"
 #include "report/units.h"
 
 namespace conc::lessons::c10k {
 
+using report::ClaimVerdict;
 using report::format_count;
 using report::format_ns;
 using report::format_percent;
+using report::Verdict;
 
 CountsInRoom fit_counts(const std::vector<int>& counts, long long headroom) {
   CountsInRoom r;
@@ -73,15 +76,15 @@ std::string partial_text(const std::vector<SlicePoint>& partial) {
 
 }  // namespace
 
-report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points, const SchedFacts& sched) {
-  report::ClaimVerdict v{"C19", report::Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "for every N >= 2 at which every thread had a turn in the window, the mean turn (Σ run ÷ "
-      "Σ turns): confirmed when each lies within {}x of 10 ms ÷ N; contradicted when the turn "
-      "changes by less than {}x from the smallest to the largest N while the model predicts at "
-      "least {}x shorter (or a single N is off by more than {}x); could not judge when no N is "
-      "left; nuanced otherwise",
-      kModelTolerance, kFlatFactor, kModelShrinkMin, kModelTolerance);
+ClaimVerdict judge_c19(const std::vector<SlicePoint>& points, const SchedFacts& sched) {
+  const Rule rule{
+      "C19",
+      fmt::format("for every N >= 2 at which every thread had a turn in the window, the mean "
+                  "turn (Σ run ÷ Σ turns): confirmed when each lies within {}x of 10 ms ÷ N; "
+                  "contradicted when the turn changes by less than {}x from the smallest to the "
+                  "largest N while the model predicts at least {}x shorter (or a single N is off "
+                  "by more than {}x); could not judge when no N is left; nuanced otherwise",
+                  kModelTolerance, kFlatFactor, kModelShrinkMin, kModelTolerance)};
   std::vector<SlicePoint> ps, partial;
   for (const auto& p : points) {
     if (p.threads < 2 || p.measured_ns <= 0) {
@@ -91,46 +94,38 @@ report::ClaimVerdict judge_c19(const std::vector<SlicePoint>& points, const Sche
   }
   const std::string left_out = partial_text(partial);
   if (ps.empty()) {
-    v.verdict = report::Verdict::not_judged;
-    v.because =
-        "no N >= 2 gave a mean turn over all its threads, so the model could not be "
-        "checked" +
-        left_out;
-    return v;
+    return rule.not_judged(
+        "no N >= 2 gave a mean turn over all its threads, so the model could not be checked" +
+        left_out);
   }
   std::sort(ps.begin(), ps.end(), [](auto& a, auto& b) { return a.threads < b.threads; });
   std::string seen;
   bool all_follow = true;
   for (const auto& p : ps) {
     const double model = 10e6 / p.threads;
-    const double ratio = p.measured_ns / model;
-    all_follow = all_follow && ratio <= kModelTolerance && ratio >= 1 / kModelTolerance;
+    all_follow = all_follow && within_factor(p.measured_ns / model, 1, kModelTolerance);
     seen += fmt::format("{}N={}: {} (model {})", seen.empty() ? "" : ", ", p.threads,
                         format_ns(p.measured_ns), format_ns(model));
+  }
+  if (all_follow) {
+    return rule.confirmed("the mean turn on the CPU follows 10 ms ÷ N: " + seen + left_out);
   }
   const auto& lo = ps.front();
   const auto& hi = ps.back();
   const double change =
       std::max(lo.measured_ns, hi.measured_ns) / std::min(lo.measured_ns, hi.measured_ns);
   const double model_shrink = static_cast<double>(hi.threads) / lo.threads;
-  if (all_follow) {
-    v.verdict = report::Verdict::confirmed;
-    v.because = "the mean turn on the CPU follows 10 ms ÷ N: " + seen + left_out;
-  } else if ((model_shrink >= kModelShrinkMin && change < kFlatFactor) || ps.size() == 1) {
-    v.verdict = report::Verdict::contradicted;
-    v.because = fmt::format(
+  if ((model_shrink >= kModelShrinkMin && change < kFlatFactor) || ps.size() == 1) {
+    return rule.contradicted(fmt::format(
         "mean turn {}. From N={} to N={} the model shrinks the turn {}x, the kernel changed it "
         "{}x: {}{}",
         seen, lo.threads, hi.threads, report::format_number(model_shrink),
-        report::format_number(change), flat_turn_cause(sched), left_out);
-  } else {
-    v.because = fmt::format(
-        "mean turn {}. The turn changes with N ({}x from N={} to N={}) but not as 10 ms ÷ N "
-        "({}x){}",
-        seen, report::format_number(change), lo.threads, hi.threads,
-        report::format_number(model_shrink), left_out);
+        report::format_number(change), flat_turn_cause(sched), left_out));
   }
-  return v;
+  return rule.nuanced(fmt::format(
+      "mean turn {}. The turn changes with N ({}x from N={} to N={}) but not as 10 ms ÷ N ({}x){}",
+      seen, report::format_number(change), lo.threads, hi.threads,
+      report::format_number(model_shrink), left_out));
 }
 
 namespace {
@@ -197,55 +192,48 @@ std::string shared_cpu(const LoadPoint& p) {
 }
 }  // namespace
 
-report::ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest,
-                               const std::optional<IoBoundPoint>& io_bound) {
-  report::ClaimVerdict v{"C20", report::Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "two halves, from the smallest N whose workers had at least {} of the CPU ({}) to the "
-      "largest (N={}): "
-      "(a) switching eats the CPU when, under the I/O-bound load with the most threads, at "
-      "least {} of the CPU time is not the requests' work (without that load: when busy "
-      "threads' useful work per CPU-second drops by at least {}); (b) "
-      "responsiveness degrades when the 1 ms sleeper's p99 lateness, or the lateness of its "
-      "first wake-up after arriving, grows at least {}x and by at least {}. Confirmed when both "
-      "hold, contradicted when neither does; nuanced when one does, when (b) could not be "
-      "measured, or when either N had less than {} of the CPU",
-      format_percent(kMinCpuShare),
-      baseline.cpu_share >= kMinCpuShare
-          ? fmt::format("here N={}", baseline.threads)
-          : fmt::format("here none had; N={} stands in", baseline.threads),
-      largest.threads, format_percent(kC20SwitchingShare), format_percent(kCpuEatenShare),
-      report::format_number(kLatencyGrowth), format_ns(kLatencyMinIncreaseNs),
-      format_percent(kMinCpuShare));
+ClaimVerdict judge_c20(const LoadPoint& baseline, const LoadPoint& largest,
+                       const std::optional<IoBoundPoint>& io_bound) {
+  const Rule rule{
+      "C20",
+      fmt::format(
+          "two halves, from the smallest N whose workers had at least {} of the CPU ({}) to the "
+          "largest (N={}): (a) switching eats the CPU when, under the I/O-bound load with the "
+          "most threads, at least {} of the CPU time is not the requests' work (without that "
+          "load: when busy threads' useful work per CPU-second drops by at least {}); (b) "
+          "responsiveness degrades when the 1 ms sleeper's p99 lateness, or the lateness of its "
+          "first wake-up after arriving, grows at least {}x and by at least {}. Confirmed when "
+          "both hold, contradicted when neither does; nuanced when one does, when (b) could not "
+          "be measured, or when either N had less than {} of the CPU",
+          format_percent(kMinCpuShare),
+          baseline.cpu_share >= kMinCpuShare
+              ? fmt::format("here N={}", baseline.threads)
+              : fmt::format("here none had; N={} stands in", baseline.threads),
+          largest.threads, format_percent(kC20SwitchingShare), format_percent(kCpuEatenShare),
+          report::format_number(kLatencyGrowth), format_ns(kLatencyMinIncreaseNs),
+          format_percent(kMinCpuShare))};
   const double kept = baseline.work_per_cpu_second > 0
                           ? largest.work_per_cpu_second / baseline.work_per_cpu_second
                           : 1;
   const bool eaten =
       io_bound ? io_bound->switching_share >= kC20SwitchingShare : 1 - kept >= kCpuEatenShare;
-  v.because = io_bound ? half_a_io(eaten, *io_bound, kept, baseline, largest)
-                       : half_a(eaten, kept, baseline, largest);
+  std::string because = io_bound ? half_a_io(eaten, *io_bound, kept, baseline, largest)
+                                 : half_a(eaten, kept, baseline, largest);
   const std::string missing =
       !baseline.probe_missing.empty() ? baseline.probe_missing : largest.probe_missing;
-  bool slower = false;
-  if (!missing.empty()) {
-    v.because += ". (b) not measured: " + missing;
-  } else {
-    slower = grew(baseline.wake_p99_ns, largest.wake_p99_ns) ||
-             grew(baseline.first_wake_ns, largest.first_wake_ns);
-    v.because += ". " + half_b(slower, baseline, largest);
-  }
+  const bool slower = missing.empty() && (grew(baseline.wake_p99_ns, largest.wake_p99_ns) ||
+                                          grew(baseline.first_wake_ns, largest.first_wake_ns));
+  because +=
+      missing.empty() ? ". " + half_b(slower, baseline, largest) : ". (b) not measured: " + missing;
   std::string caveat = shared_cpu(baseline);
   if (const auto big = shared_cpu(largest); !big.empty()) {
     caveat += (caveat.empty() ? "" : ", and ") + big;
   }
   if (!caveat.empty()) {
-    v.because += ". Not taken at face value: " + caveat;
-  } else if (missing.empty() && eaten && slower) {
-    v.verdict = report::Verdict::confirmed;
-  } else if (missing.empty() && !eaten && !slower) {
-    v.verdict = report::Verdict::contradicted;
+    return rule.nuanced(because + ". Not taken at face value: " + caveat);
   }
-  return v;
+  return rule.decide(missing.empty() ? classify_both(eaten, slower) : Verdict::nuanced,
+                     std::move(because));
 }
 
 }  // namespace conc::lessons::c10k

@@ -4,15 +4,18 @@
 
 #include <algorithm>
 
+#include "lessons/common/verdict_rule.h"
 #include "lessons/concurrency_vs_parallelism/concurrency_vs_parallelism.h"
 #include "report/units.h"
 
 namespace conc::lessons::concurrency_vs_parallelism {
 
+using report::ClaimVerdict;
 using report::format_ns;
 using report::format_number;
 using report::format_percent;
 using report::format_ratio;
+using report::Verdict;
 
 int Room::possible() const {
   return std::max(1, std::min(tasks, allowed_cpus));
@@ -52,43 +55,39 @@ std::string others_threshold() {
 
 }  // namespace
 
-report::ClaimVerdict judge_c01(bool same_result, const TraceFacts& concurrent, int tasks) {
-  report::ClaimVerdict v{"C01", report::Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when every run gives the same result and, on one CPU, the CPU passed from one "
-      "piece to another more often than running them back to back would (more than K - 1 "
-      "handovers); nuanced when the results agree but the pieces ran back to back; "
-      "contradicted when the results differ";
+ClaimVerdict judge_c01(bool same_result, const TraceFacts& concurrent, int tasks) {
+  const Rule rule{"C01",
+                  "confirmed when every run gives the same result and, on one CPU, the CPU passed "
+                  "from one piece to another more often than running them back to back would "
+                  "(more than K - 1 handovers); nuanced when the results agree but the pieces ran "
+                  "back to back; contradicted when the results differ"};
   if (!same_result) {
-    v.verdict = report::Verdict::contradicted;
-    v.because = "the sequential, concurrent and parallel runs computed different results";
-    return v;
+    return rule.contradicted(
+        "the sequential, concurrent and parallel runs computed different results");
   }
   if (concurrent.handovers > tasks - 1) {
-    v.because = fmt::format(
+    return rule.confirmed(fmt::format(
         "the same {} pieces gave the same result run one after another, interleaved on one CPU "
         "({} handovers between pieces where back to back needs {}) and in parallel: one "
         "composition of independent computations, whether or not they overlap",
-        tasks, concurrent.handovers, tasks - 1);
-  } else {
-    v.verdict = report::Verdict::nuanced;
-    v.because = fmt::format(
-        "the results agree, but on one CPU the {} piece{} ran back to back ({} handovers): "
-        "nothing was interleaved",
-        tasks, tasks == 1 ? "" : "s", concurrent.handovers);
+        tasks, concurrent.handovers, tasks - 1));
   }
-  return v;
+  return rule.nuanced(
+      fmt::format("the results agree, but on one CPU the {} piece{} ran back to back ({} "
+                  "handovers): nothing was interleaved",
+                  tasks, tasks == 1 ? "" : "s", concurrent.handovers));
 }
 
-report::ClaimVerdict judge_c02(const ParallelRun& run) {
-  report::ClaimVerdict v{"C02", report::Verdict::confirmed, "", ""};
-  v.threshold = fmt::format(
-      "a definition shown: confirmed when pieces ran on two CPUs at once in at least {} of the "
-      "time the other CPU was free (1 − other programs' share of it, /proc/stat) and at least "
-      "{} of the run; could not judge when min(K, CPUs) < 2, when other programs left under {} "
-      "of the other CPU, or when the overlap fell short",
-      format_percent(kMinOverlapOfFree), format_percent(kMinSustainedOverlap),
-      format_percent(kMinFreeCapacity));
+ClaimVerdict judge_c02(const ParallelRun& run) {
+  const Rule rule{
+      "C02",
+      fmt::format("a definition shown: confirmed when pieces ran on two CPUs at once in at least "
+                  "{} of the time the other CPU was free (1 − other programs' share of it, "
+                  "/proc/stat) and at least {} of the run; could not judge when min(K, CPUs) < 2, "
+                  "when other programs left under {} of the other CPU, or when the overlap fell "
+                  "short",
+                  format_percent(kMinOverlapOfFree), format_percent(kMinSustainedOverlap),
+                  format_percent(kMinFreeCapacity))};
   const double free_share = run.room.others ? 1 - run.room.others->share : 1.0;
   const double of_free = free_share > 0 ? run.parallel_share / free_share : 0;
   const std::string others =
@@ -101,99 +100,90 @@ report::ClaimVerdict judge_c02(const ParallelRun& run) {
       format_percent(run.parallel_share), format_percent(free_share), others,
       format_percent(of_free), format_number(run.cpu_over_wall));
   if (const auto why = no_room(run.room); !why.empty()) {
-    v.verdict = report::Verdict::not_judged;
-    v.because = why + ": " + seen;
-  } else if (free_share < kMinFreeCapacity) {
-    v.verdict = report::Verdict::not_judged;
-    v.because = seen + ": " + others_text(run.room);
-  } else if (of_free >= kMinOverlapOfFree && run.parallel_share >= kMinSustainedOverlap) {
-    v.because = seen +
-                ": several computations executed at the same instant, for as long as a CPU "
-                "was there for them";
-  } else {
-    v.verdict = report::Verdict::not_judged;
-    v.because = seen +
-                ": too little overlap to show parallelism; other programs came and went "
-                "faster than the sampling of /proc/stat sees, or the threads waited";
+    return rule.not_judged(why + ": " + seen);
   }
-  return v;
+  if (free_share < kMinFreeCapacity) {
+    return rule.not_judged(seen + ": " + others_text(run.room));
+  }
+  if (of_free >= kMinOverlapOfFree && run.parallel_share >= kMinSustainedOverlap) {
+    return rule.confirmed(seen +
+                          ": several computations executed at the same instant, for as long as "
+                          "a CPU was there for them");
+  }
+  return rule.not_judged(seen +
+                         ": too little overlap to show parallelism; other programs came and went "
+                         "faster than the sampling of /proc/stat sees, or the threads waited");
 }
 
-report::ClaimVerdict judge_c03(const Speedups& s) {
-  report::ClaimVerdict v{"C03", report::Verdict::confirmed, "", ""};
+ClaimVerdict judge_c03(const Speedups& s) {
+  const Rule rule{
+      "C03",
+      fmt::format("confirmed when the parallel run is at least {} of min(K, CPUs) times faster "
+                  "than the sequential one; {}; nuanced too when faster but less; contradicted "
+                  "when several CPUs were there and gave no speed-up; could not judge when the "
+                  "one-thread baseline got under {} of its CPU",
+                  format_percent(kSpeedupEfficiency), others_threshold(),
+                  format_percent(kMinBaselineCpuShare))};
   const int possible = s.room.possible();
-  v.threshold = fmt::format(
-      "confirmed when the parallel run is at least {} of min(K, CPUs) times faster than the "
-      "sequential one; {}; nuanced too when faster but less; contradicted when several CPUs "
-      "were there and gave no speed-up; could not judge when the one-thread baseline got "
-      "under {} of its CPU",
-      format_percent(kSpeedupEfficiency), others_threshold(), format_percent(kMinBaselineCpuShare));
-  const std::string seen = fmt::format(
+  std::string seen = fmt::format(
       "the sequential version can only use one CPU; cut into {} piece{}, the same job ran {} as "
       "fast as it with the threads free on {} CPU{}, and {} as fast with them pinned to one",
       s.room.tasks, s.room.tasks == 1 ? "" : "s", format_ratio(s.parallel), s.room.allowed_cpus,
       s.room.allowed_cpus == 1 ? "" : "s", format_ratio(s.concurrent));
   if (const auto why = no_room(s.room); !why.empty()) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + ". But " + why;
-  } else if (s.baseline_cpu_share < kMinBaselineCpuShare) {
-    v.verdict = report::Verdict::not_judged;
-    v.because = fmt::format(
-        "{}. But the one-thread baseline got only {} of its CPU (something else ran there), "
-        "so every speed-up against it is too high and this run cannot judge",
-        seen, format_percent(s.baseline_cpu_share));
-  } else if (others_busy(s.room)) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + ". But " + others_text(s.room);
-  } else if (s.parallel >= kSpeedupEfficiency * possible) {
-    v.because = seen + fmt::format(
-                           " (at most {}× possible): the concurrent design is what let "
-                           "the job use the other CPU{}",
-                           possible, possible > 2 ? "s" : "");
-  } else if (s.parallel > 1) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + fmt::format(", below the {}× the CPUs allow", possible);
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = seen + ": more CPUs did not make it faster";
+    return rule.but(Verdict::nuanced, std::move(seen), why);
   }
-  return v;
+  if (s.baseline_cpu_share < kMinBaselineCpuShare) {
+    return rule.but(Verdict::not_judged, std::move(seen),
+                    fmt::format("the one-thread baseline got only {} of its CPU (something else "
+                                "ran there), so every speed-up against it is too high and this "
+                                "run cannot judge",
+                                format_percent(s.baseline_cpu_share)));
+  }
+  if (others_busy(s.room)) {
+    return rule.but(Verdict::nuanced, std::move(seen), others_text(s.room));
+  }
+  if (s.parallel >= kSpeedupEfficiency * possible) {
+    return rule.confirmed(seen + fmt::format(" (at most {}× possible): the concurrent design is "
+                                             "what let the job use the other CPU{}",
+                                             possible, possible > 2 ? "s" : ""));
+  }
+  if (s.parallel > 1) {
+    return rule.nuanced(seen + fmt::format(", below the {}× the CPUs allow", possible));
+  }
+  return rule.contradicted(seen + ": more CPUs did not make it faster");
 }
 
-report::ClaimVerdict judge_c13(const Room& room, const TraceFacts& concurrent,
-                               const TraceFacts& parallel) {
-  report::ClaimVerdict v{"C13", report::Verdict::confirmed, "", ""};
-  v.threshold = fmt::format(
-      "confirmed when the pinned threads were all seen on one CPU taking turns (more than K - 1 "
-      "handovers) and the free threads were seen on two CPUs at once in at least {} of the "
-      "time; {}; nuanced too when the overlap is smaller; contradicted when neither the "
-      "interleaving nor the overlap was seen",
-      format_percent(kC13MinParallelShare), others_threshold());
+ClaimVerdict judge_c13(const Room& room, const TraceFacts& concurrent, const TraceFacts& parallel) {
+  const Rule rule{
+      "C13",
+      fmt::format("confirmed when the pinned threads were all seen on one CPU taking turns (more "
+                  "than K - 1 handovers) and the free threads were seen on two CPUs at once in at "
+                  "least {} of the time; {}; nuanced too when the overlap is smaller; "
+                  "contradicted when neither the interleaving nor the overlap was seen",
+                  format_percent(kC13MinParallelShare), others_threshold())};
   const int tasks = room.tasks;
   const bool interleaved = concurrent.cpus_used == 1 && concurrent.handovers > tasks - 1;
   const bool overlapped =
       parallel.cpus_used >= 2 && parallel.parallel_share >= kC13MinParallelShare;
-  const std::string seen = fmt::format(
+  std::string seen = fmt::format(
       "pinned: {} thread{} on {} CPU, {} handovers; free: {} CPU{} used, two at once in {} of "
       "the run",
       tasks, tasks == 1 ? "" : "s", concurrent.cpus_used, concurrent.handovers, parallel.cpus_used,
       parallel.cpus_used == 1 ? "" : "s", format_percent(parallel.parallel_share));
   if (const auto why = no_room(room); !why.empty()) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + ": " + why;
-  } else if (others_busy(room)) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen + ": " + others_text(room);
-  } else if (interleaved && overlapped) {
-    v.because = seen + ": the same threads ran concurrently, then in parallel";
-  } else if (interleaved || parallel.parallel_share > 0) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = seen;
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = seen + ": neither interleaving nor overlap was seen";
+    return rule.nuanced(seen + ": " + why);
   }
-  return v;
+  if (others_busy(room)) {
+    return rule.nuanced(seen + ": " + others_text(room));
+  }
+  if (interleaved && overlapped) {
+    return rule.confirmed(seen + ": the same threads ran concurrently, then in parallel");
+  }
+  if (interleaved || parallel.parallel_share > 0) {
+    return rule.nuanced(std::move(seen));
+  }
+  return rule.contradicted(seen + ": neither interleaving nor overlap was seen");
 }
 
 std::optional<std::size_t> find_crossover(const std::vector<double>& sequential_ns,

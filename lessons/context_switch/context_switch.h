@@ -27,7 +27,8 @@ namespace conc::lessons::context_switch {
 
 // Whether the figures a verdict uses passed the lesson's own checks (two switches counted per
 // round trip with a side blocking in each, the pair using the CPU, both sides on it). A
-// verdict on untrusted figures is nuanced whatever the numbers, with the caveat in `because`.
+// verdict on untrusted figures cannot be judged whatever the numbers, with the caveat in
+// `because` (unless_untrusted in lessons/common/verdict_rule.h).
 struct Trust {
   bool trusted = true;
   std::string caveat;  // what failed, when !trusted

@@ -14,13 +14,13 @@
 #include <chrono>
 
 #include "lessons/common/lesson.h"
+#include "lessons/common/switch_timing.h"
 #include "lessons/context_switch/parts.h"
 #include "os/sys/affinity.h"
 #include "os/workloads/op_timer.h"
 #include "os/workloads/pingpong.h"
 #include "report/stats.h"
 #include "report/units.h"
-#include "runtime/probes.h"
 
 namespace conc::lessons {
 
@@ -100,8 +100,8 @@ std::optional<GoroutineSwitches> time_goroutine_switches(LessonContext& ctx, int
   const os::ScopedPin pin(ctx.cpu(), ctx.allowed_cpus());
   for (int r = 0; r < rounds; ++r) {
     LessonContext::check_interrupted();
-    g.yield_switch_ns.push_back(rt::measure_yield_switch_ns(yields));
-    g.channel_handoff_ns.push_back(rt::measure_chan_round_trip_ns(round_trips, 1) / 2);
+    g.yield_switch_ns.push_back(lessons::measure_yield_switch_ns(yields));
+    g.channel_handoff_ns.push_back(lessons::measure_chan_round_trip_ns(round_trips, 1) / 2);
   }
   g.method = fmt::format(
       "conc::rt on one worker thread pinned to CPU {}: two goroutines call yield() {} times in "

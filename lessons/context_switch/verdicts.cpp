@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lessons/common/verdict_rule.h"
 #include "lessons/context_switch/context_switch.h"
 #include "report/units.h"
 
@@ -24,19 +25,6 @@ constexpr const char* kTrustRule =
     "; could not judge when a ping-pong figure it uses failed the lesson's checks (marked "
     "untrusted above)";
 
-// An untrusted input cannot confirm or contradict anything: could not judge, and `because`
-// says why.
-void apply_trust(ClaimVerdict& v, const Trust& trust) {
-  if (trust.trusted) {
-    return;
-  }
-  v.verdict = Verdict::not_judged;
-  v.because += fmt::format(
-      ". But the figures behind this failed the lesson's own checks ({}), so this run "
-      "cannot decide",
-      trust.caveat);
-}
-
 }  // namespace
 
 Trust both(const Trust& a, const Trust& b) {
@@ -48,20 +36,19 @@ Trust both(const Trust& a, const Trust& b) {
 
 ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_ns,
                        const Trust& trust) {
-  ClaimVerdict v{"C14", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "the share of one CPU the cheapest kernel switch measured (threads, futex, the lower of "
-      "its two per-switch figures) would take at an I/O-bound server's {} switches/s: "
-      "confirmed at {} or more, contradicted under {}, nuanced in between{}",
-      format_number(kC14ServerSwitchesPerS), format_percent(kC14ExpensiveShare),
-      format_percent(kC14CheapShare), kTrustRule);
+  const Rule rule{
+      "C14",
+      fmt::format("the share of one CPU the cheapest kernel switch measured (threads, futex, the "
+                  "lower of its two per-switch figures) would take at an I/O-bound server's {} "
+                  "switches/s: confirmed at {} or more, contradicted under {}, nuanced in "
+                  "between{}",
+                  format_number(kC14ServerSwitchesPerS), format_percent(kC14ExpensiveShare),
+                  format_percent(kC14CheapShare), kTrustRule)};
   if (thread_switch_ns <= 0 || call_ns <= 0) {
-    v.verdict = Verdict::not_judged;
-    v.because = fmt::format(
-        "the subtraction left {} per switch against a {} call: run-to-run noise is larger than "
-        "the switch here, so this run cannot say",
-        format_ns(thread_switch_ns), format_ns(call_ns));
-    return v;
+    return rule.not_judged(
+        fmt::format("the subtraction left {} per switch against a {} call: run-to-run noise is "
+                    "larger than the switch here, so this run cannot say",
+                    format_ns(thread_switch_ns), format_ns(call_ns)));
   }
   const double server_share = thread_switch_ns * kC14ServerSwitchesPerS / 1e9;
   const double tick_share = thread_switch_ns * kC14TickSwitchesPerS / 1e9;
@@ -69,27 +56,23 @@ ClaimVerdict judge_c14(double thread_switch_ns, double call_ns, double syscall_n
       syscall_ns > 0
           ? fmt::format(", or {} bare system calls", format_number(thread_switch_ns / syscall_ns))
           : std::string();
-  const std::string measured = fmt::format(
-      "one switch between two threads costs {} (the time of {} function calls{}). At the "
-      "{} switches/s of an I/O-bound server that switches for every request, switching "
-      "takes {} of a CPU; at the scheduler tick's {} a second it takes {}",
+  std::string measured = fmt::format(
+      "one switch between two threads costs {} (the time of {} function calls{}). At the {} "
+      "switches/s of an I/O-bound server that switches for every request, switching takes {} of "
+      "a CPU; at the scheduler tick's {} a second it takes {}",
       format_ns(thread_switch_ns), format_number(thread_switch_ns / call_ns), syscalls,
       format_number(kC14ServerSwitchesPerS), format_percent(server_share),
       format_number(kC14TickSwitchesPerS), format_percent(tick_share));
-  if (server_share >= kC14ExpensiveShare) {
-    v.verdict = Verdict::confirmed;
-    v.because = measured +
-                ". Expensive next to the few microseconds of work a request needs: a design "
-                "that switches per request pays for it, one that time-slices does not";
-  } else if (server_share < kC14CheapShare) {
-    v.verdict = Verdict::contradicted;
-    v.because = measured + ": cheap even for a design that switches per request";
-  } else {
-    v.because =
-        measured + ": a cost a switch-per-request design notices, but not one that dominates it";
-  }
-  apply_trust(v, trust);
-  return v;
+  return unless_untrusted(
+      rule.decide(classify_at_least(server_share, kC14CheapShare, kC14ExpensiveShare),
+                  std::move(measured),
+                  {.confirmed = ". Expensive next to the few microseconds of work a request "
+                                "needs: a design that switches per request pays for it, one that "
+                                "time-slices does not",
+                   .nuanced = ": a cost a switch-per-request design notices, but not one that "
+                              "dominates it",
+                   .contradicted = ": cheap even for a design that switches per request"}),
+      trust.trusted, trust.caveat);
 }
 
 namespace {
@@ -122,69 +105,64 @@ bool c15_paths_agree(const C15Path& futex, const C15Path& pipe) {
 }  // namespace
 
 ClaimVerdict judge_c15(const C15Path& futex, const C15Path& pipe, const Trust& trust) {
-  ClaimVerdict v{"C15", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "the extra cost of a process switch over a thread switch (process − thread, per switch, "
-      "no-switch baselines subtracted), over a futex and over pipes: confirmed when both add "
-      "at least {} and agree (per-round ranges overlap, or within {} of each other); "
-      "contradicted when both add under {}; nuanced otherwise{}",
-      format_ns(kC15ExtraNs), format_percent(kC15AgreementShare), format_ns(kC15NoExtraNs),
-      kTrustRule);
+  const Rule rule{
+      "C15",
+      fmt::format("the extra cost of a process switch over a thread switch (process − thread, "
+                  "per switch, no-switch baselines subtracted), over a futex and over pipes: "
+                  "confirmed when both add at least {} and agree (per-round ranges overlap, or "
+                  "within {} of each other); contradicted when both add under {}; nuanced "
+                  "otherwise{}",
+                  format_ns(kC15ExtraNs), format_percent(kC15AgreementShare),
+                  format_ns(kC15NoExtraNs), kTrustRule)};
   if (futex.thread_ns <= 0 || futex.process_ns <= 0 || pipe.thread_ns <= 0 ||
       pipe.process_ns <= 0) {
-    v.verdict = Verdict::not_judged;
-    v.because = fmt::format(
+    return rule.not_judged(fmt::format(
         "a per-switch figure came out at or below zero (futex: thread {}, process {}; pipe: "
         "thread {}, process {}): the baseline and the round trip are too close to compare",
         format_ns(futex.thread_ns), format_ns(futex.process_ns), format_ns(pipe.thread_ns),
-        format_ns(pipe.process_ns));
-    return v;
+        format_ns(pipe.process_ns)));
   }
-  const std::string measured =
-      fmt::format("a process switch adds {}, and {}", c15_path_text("the futex", futex),
-                  c15_path_text("pipes", pipe));
   const bool agree = c15_paths_agree(futex, pipe);
-  if (extra_ns(futex) >= kC15ExtraNs && extra_ns(pipe) >= kC15ExtraNs && agree) {
-    v.verdict = Verdict::confirmed;
-    v.because = measured +
-                ". Both paths agree: that is the address-space change (loading the other "
-                "page-table root, and refilling the TLB entries it displaces)";
-  } else if (extra_ns(futex) < kC15NoExtraNs && extra_ns(pipe) < kC15NoExtraNs) {
-    v.verdict = Verdict::contradicted;
-    v.because = measured +
-                ". The address-space change costs nothing measurable here (a CPU that tags "
-                "TLB entries with PCID/ASID keeps them across the switch)";
-  } else if (!agree) {
-    v.because = measured +
-                ". The two paths make the same switches yet disagree beyond their spread: "
-                "something besides the address space differs between them, so this run "
-                "cannot put one figure on it";
-  } else {
-    v.because = fmt::format(
-        "{}. Measurable, but under the {} this rule asks of a cost worth designing around",
-        measured, format_ns(kC15ExtraNs));
-  }
-  apply_trust(v, trust);
-  return v;
+  const bool both_add = extra_ns(futex) >= kC15ExtraNs && extra_ns(pipe) >= kC15ExtraNs;
+  const bool neither_adds = extra_ns(futex) < kC15NoExtraNs && extra_ns(pipe) < kC15NoExtraNs;
+  const Verdict verdict = both_add && agree ? Verdict::confirmed
+                          : neither_adds    ? Verdict::contradicted
+                                            : Verdict::nuanced;
+  const std::string below =
+      fmt::format(". Measurable, but under the {} this rule asks of a cost worth designing around",
+                  format_ns(kC15ExtraNs));
+  const std::string_view disagree =
+      ". The two paths make the same switches yet disagree beyond their spread: something "
+      "besides the address space differs between them, so this run cannot put one figure on it";
+  return unless_untrusted(
+      rule.decide(verdict,
+                  fmt::format("a process switch adds {}, and {}", c15_path_text("the futex", futex),
+                              c15_path_text("pipes", pipe)),
+                  {.confirmed = ". Both paths agree: that is the address-space change (loading "
+                                "the other page-table root, and refilling the TLB entries it "
+                                "displaces)",
+                   .nuanced = agree ? std::string_view(below) : disagree,
+                   .contradicted = ". The address-space change costs nothing measurable here (a "
+                                   "CPU that tags TLB entries with PCID/ASID keeps them across "
+                                   "the switch)"}),
+      trust.trusted, trust.caveat);
 }
 
 ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns,
                        std::optional<unsigned> register_state_bytes, const Trust& trust) {
-  ClaimVerdict v{"C16", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "what a thread switch saves against a process switch (futex, per switch) and the size "
-      "of the register state a thread carries (XSAVE area): confirmed when threads save at "
-      "least {} and the state is at most {}; nuanced when the state is larger; contradicted "
-      "when threads save less than {}{}",
-      format_percent(kC16MinSavedShare), report::format_bytes(kC16SmallStateBytes),
-      format_percent(kC16MinSavedShare), kTrustRule);
+  const Rule rule{
+      "C16",
+      fmt::format("what a thread switch saves against a process switch (futex, per switch) and "
+                  "the size of the register state a thread carries (XSAVE area): confirmed when "
+                  "threads save at least {} and the state is at most {}; nuanced when the state "
+                  "is larger; contradicted when threads save less than {}{}",
+                  format_percent(kC16MinSavedShare), report::format_bytes(kC16SmallStateBytes),
+                  format_percent(kC16MinSavedShare), kTrustRule)};
   if (thread_switch_ns <= 0 || process_switch_ns <= 0) {
-    v.verdict = Verdict::not_judged;
-    v.because = fmt::format(
-        "a per-switch figure came out at or below zero (thread {}, process {}): noise is "
-        "larger than the switch here",
-        format_ns(thread_switch_ns), format_ns(process_switch_ns));
-    return v;
+    return rule.not_judged(
+        fmt::format("a per-switch figure came out at or below zero (thread {}, process {}): "
+                    "noise is larger than the switch here",
+                    format_ns(thread_switch_ns), format_ns(process_switch_ns)));
   }
   const double saved = process_switch_ns - thread_switch_ns;
   const double share = saved / process_switch_ns;
@@ -193,45 +171,37 @@ ClaimVerdict judge_c16(double thread_switch_ns, double process_switch_ns,
           ? fmt::format("the register state a thread carries is {} on this CPU (XSAVE area)",
                         report::format_bytes(*register_state_bytes))
           : std::string("the register state size could not be read on this CPU");
-  const std::string measured = fmt::format(
-      "a thread switch costs {} against {} for a process switch: not changing the address "
-      "space saves {} per switch ({} of the process switch); {}",
-      format_ns(thread_switch_ns), format_ns(process_switch_ns), format_ns(saved),
-      format_percent(share), state);
-  if (share < kC16MinSavedShare) {
-    v.verdict = Verdict::contradicted;
-    v.because = measured + ". A process's larger context cost no measurable time here";
-  } else if (register_state_bytes && *register_state_bytes > kC16SmallStateBytes) {
-    v.because = measured +
-                ". The address space is the heavy part, but the registers alone are more "
-                "than a page (wide vector or tile registers)";
-  } else {
-    v.verdict = Verdict::confirmed;
-    v.because = fmt::format(
-        "{}. A thread's own context is its registers ({}) and a stack pointer; the address "
-        "space is what makes a process's heavier",
-        measured,
-        register_state_bytes
-            ? fmt::format("{} cache lines of 64 bytes", format_number(*register_state_bytes / 64.0))
-            : std::string("a few kilobytes at most"));
-  }
-  apply_trust(v, trust);
-  return v;
+  const bool large_state = register_state_bytes && *register_state_bytes > kC16SmallStateBytes;
+  const Verdict verdict = share < kC16MinSavedShare ? Verdict::contradicted
+                          : large_state             ? Verdict::nuanced
+                                                    : Verdict::confirmed;
+  const std::string light = fmt::format(
+      ". A thread's own context is its registers ({}) and a stack pointer; the address space is "
+      "what makes a process's heavier",
+      register_state_bytes
+          ? fmt::format("{} cache lines of 64 bytes", format_number(*register_state_bytes / 64.0))
+          : std::string("a few kilobytes at most"));
+  return unless_untrusted(
+      rule.decide(verdict,
+                  fmt::format("a thread switch costs {} against {} for a process switch: not "
+                              "changing the address space saves {} per switch ({} of the "
+                              "process switch); {}",
+                              format_ns(thread_switch_ns), format_ns(process_switch_ns),
+                              format_ns(saved), format_percent(share), state),
+                  {.confirmed = light,
+                   .nuanced = ". The address space is the heavy part, but the registers alone "
+                              "are more than a page (wide vector or tile registers)",
+                   .contradicted = ". A process's larger context cost no measurable time here"}),
+      trust.trusted, trust.caveat);
 }
 
-ClaimVerdict judge_c17(const C17Paced& p, double switch_with_syscalls_ns, const Trust& trust) {
-  ClaimVerdict v{"C17", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "at the highest paced rate: confirmed when the loop's CPU lost is beyond its "
-      "round-to-round spread and, per forced switch, within {} of what a switch with its "
-      "system calls costs in the ping-pong; contradicted when the switches should have taken "
-      "at least {} times the spread and no loss was measured; could not judge when that "
-      "predicted loss is within the noise or the loop alone got under {} of its CPU; nuanced "
-      "otherwise{}",
-      format_ratio(kC17Agreement), format_number(kC17VisibleSpreads),
-      format_percent(kC17MinAloneCpuShare), kTrustRule);
+namespace {
+
+// C17 before the trust check: every outcome, "could not judge" included, is withdrawn when the
+// ping-pong figure behind it failed the lesson's checks.
+ClaimVerdict c17_decided(const Rule& rule, const C17Paced& p, double switch_with_syscalls_ns) {
   const double predicted = p.forced_per_s * switch_with_syscalls_ns / 1e9;
-  const std::string measured = fmt::format(
+  std::string measured = fmt::format(
       "with {} switches/s forced on its CPU the busy loop lost {} of its CPU time (±{}), where "
       "{} per switch with its system calls predicts {}; per second of its own CPU time it did "
       "{} less work (caches and TLB refilled after the switches)",
@@ -240,75 +210,78 @@ ClaimVerdict judge_c17(const C17Paced& p, double switch_with_syscalls_ns, const 
       format_percent(p.indirect_lost));
   const bool within_noise = std::abs(p.cpu_lost) <= p.cpu_lost_spread;
   if (p.alone_cpu_share < kC17MinAloneCpuShare) {
-    v.verdict = Verdict::not_judged;
-    v.because = fmt::format(
-        "{}. But even alone the loop got only {} of its CPU: other tasks competed for it, so "
-        "this run cannot pin its losses on the switches",
-        measured, format_percent(p.alone_cpu_share));
-  } else if (p.forced_per_s <= 0 || switch_with_syscalls_ns <= 0) {
-    v.verdict = Verdict::not_judged;
-    v.because = measured + ": no switch was forced beyond the loop's own, or none was timed";
-  } else if (within_noise && predicted >= kC17VisibleSpreads * p.cpu_lost_spread) {
-    v.verdict = Verdict::contradicted;
-    v.because = measured + ": the switches should have shown, and no loss did";
-  } else if (within_noise) {
-    v.verdict = Verdict::not_judged;
-    v.because = measured + ": the loss the switches predict is within this run's noise";
-  } else {
-    const double agreement = p.cpu_lost * 1e9 / p.forced_per_s / switch_with_syscalls_ns;
-    if (agreement >= 1 / kC17Agreement && agreement <= kC17Agreement) {
-      v.verdict = Verdict::confirmed;
-      v.because = fmt::format(
-          "{}: {} lost per switch, so the CPU time the loop lost is the time spent switching",
-          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
-    } else {
-      v.because = fmt::format(
-          "{}: {} lost per switch, a loss the counted switches do not "
-          "account for",
-          measured, format_ns(p.cpu_lost * 1e9 / p.forced_per_s));
-    }
+    return rule.but(Verdict::not_judged, std::move(measured),
+                    fmt::format("even alone the loop got only {} of its CPU: other tasks "
+                                "competed for it, so this run cannot pin its losses on the "
+                                "switches",
+                                format_percent(p.alone_cpu_share)));
   }
-  apply_trust(v, trust);
-  return v;
+  if (p.forced_per_s <= 0 || switch_with_syscalls_ns <= 0) {
+    return rule.not_judged(measured +
+                           ": no switch was forced beyond the loop's own, or none was timed");
+  }
+  if (within_noise && predicted >= kC17VisibleSpreads * p.cpu_lost_spread) {
+    return rule.contradicted(measured + ": the switches should have shown, and no loss did");
+  }
+  if (within_noise) {
+    return rule.not_judged(measured + ": the loss the switches predict is within this run's noise");
+  }
+  const double lost_per_switch_ns = p.cpu_lost * 1e9 / p.forced_per_s;
+  return rule.decide(within_factor(lost_per_switch_ns / switch_with_syscalls_ns, 1, kC17Agreement)
+                         ? Verdict::confirmed
+                         : Verdict::nuanced,
+                     fmt::format("{}: {} lost per switch", measured, format_ns(lost_per_switch_ns)),
+                     {.confirmed = ", so the CPU time the loop lost is the time spent switching",
+                      .nuanced = ", a loss the counted switches do not account for"});
+}
+
+}  // namespace
+
+ClaimVerdict judge_c17(const C17Paced& p, double switch_with_syscalls_ns, const Trust& trust) {
+  const Rule rule{
+      "C17",
+      fmt::format("at the highest paced rate: confirmed when the loop's CPU lost is beyond its "
+                  "round-to-round spread and, per forced switch, within {} of what a switch with "
+                  "its system calls costs in the ping-pong; contradicted when the switches should "
+                  "have taken at least {} times the spread and no loss was measured; could not "
+                  "judge when that predicted loss is within the noise or the loop alone got under "
+                  "{} of its CPU; nuanced otherwise{}",
+                  format_ratio(kC17Agreement), format_number(kC17VisibleSpreads),
+                  format_percent(kC17MinAloneCpuShare), kTrustRule)};
+  return unless_untrusted(c17_decided(rule, p, switch_with_syscalls_ns), trust.trusted,
+                          trust.caveat);
 }
 
 ClaimVerdict judge_c33(double thread_switch_ns, double process_switch_ns,
                        std::optional<double> goroutine_switch_ns, const Trust& trust) {
-  ClaimVerdict v{"C33", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "kernel thread switch (futex, per switch) ÷ goroutine yield switch (one worker, same "
-      "CPU): confirmed at {} or more, contradicted under {}, nuanced in between{}",
-      format_ratio(kC33MuchCheaper), format_ratio(kC33NotCheaper), kTrustRule);
+  const Rule rule{
+      "C33", fmt::format("kernel thread switch (futex, per switch) ÷ goroutine yield switch (one "
+                         "worker, same CPU): confirmed at {} or more, contradicted under {}, "
+                         "nuanced in between{}",
+                         format_ratio(kC33MuchCheaper), format_ratio(kC33NotCheaper), kTrustRule)};
   if (!goroutine_switch_ns || *goroutine_switch_ns <= 0) {
-    v.because = "the goroutine switch was not measured in this run";
-    return v;
+    return rule.nuanced("the goroutine switch was not measured in this run");
   }
   if (thread_switch_ns <= 0) {
-    v.because = fmt::format(
+    return rule.nuanced(fmt::format(
         "the subtraction left {} per kernel thread switch: run-to-run noise is larger than the "
         "switch here, so this run cannot compare it with the goroutine's {}",
-        format_ns(thread_switch_ns), format_ns(*goroutine_switch_ns));
-    return v;
+        format_ns(thread_switch_ns), format_ns(*goroutine_switch_ns)));
   }
   const double ratio = thread_switch_ns / *goroutine_switch_ns;
-  const std::string figures = fmt::format(
-      "a goroutine switch costs {} here, a kernel thread switch {} ({} as much) and a process "
-      "switch {} ({})",
-      format_ns(*goroutine_switch_ns), format_ns(thread_switch_ns), format_ratio(ratio),
-      format_ns(process_switch_ns), format_ratio(process_switch_ns / *goroutine_switch_ns));
-  if (ratio >= kC33MuchCheaper) {
-    v.verdict = Verdict::confirmed;
-    v.because = figures +
-                ": the runtime switches in user space, saving and restoring a few registers and "
-                "a stack pointer, with no trip through the kernel and no scheduler decision";
-  } else if (ratio < kC33NotCheaper) {
-    v.verdict = Verdict::contradicted;
-    v.because = figures + ": on this machine the kernel switch is not much dearer";
-  } else {
-    v.because = figures + ": cheaper, but not by the order of magnitude the notes suggest";
-  }
-  apply_trust(v, trust);
-  return v;
+  return unless_untrusted(
+      rule.decide(classify_at_least(ratio, kC33NotCheaper, kC33MuchCheaper),
+                  fmt::format("a goroutine switch costs {} here, a kernel thread switch {} ({} as "
+                              "much) and a process switch {} ({})",
+                              format_ns(*goroutine_switch_ns), format_ns(thread_switch_ns),
+                              format_ratio(ratio), format_ns(process_switch_ns),
+                              format_ratio(process_switch_ns / *goroutine_switch_ns)),
+                  {.confirmed = ": the runtime switches in user space, saving and restoring a "
+                                "few registers and a stack pointer, with no trip through the "
+                                "kernel and no scheduler decision",
+                   .nuanced = ": cheaper, but not by the order of magnitude the notes suggest",
+                   .contradicted = ": on this machine the kernel switch is not much dearer"}),
+      trust.trusted, trust.caveat);
 }
 
 bool ring_stepped_up(const RingStep& s) {

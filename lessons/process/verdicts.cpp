@@ -5,104 +5,92 @@
 
 #include <algorithm>
 
+#include "lessons/common/verdict_rule.h"
 #include "lessons/process/process.h"
 
 namespace conc::lessons::process {
 
-report::ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader, int parent_value,
-                               int original, int written) {
+using report::ClaimVerdict;
+
+ClaimVerdict judge_c04(const MarkerView& writer, const MarkerView& reader, int parent_value,
+                       int original, int written) {
+  const Rule rule{"C04",
+                  "confirmed when the two children have distinct pids, the same executable, and "
+                  "the writer's change is seen by neither the other child nor the parent; "
+                  "contradicted otherwise"};
   const bool distinct = writer.pid != reader.pid && writer.pid > 0 && reader.pid > 0;
   const bool same_exe = !writer.exe.empty() && writer.exe == reader.exe;
   const bool isolated =
       reader.value_seen == original && parent_value == original && writer.value_seen == written;
-  report::ClaimVerdict v{"C04", report::Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when the two children have distinct pids, the same executable, and the "
-      "writer's change is seen by neither the other child nor the parent; contradicted "
-      "otherwise";
   if (distinct && same_exe && isolated) {
-    v.because = fmt::format(
+    return rule.confirmed(fmt::format(
         "pids {} and {} both run {}; child {} wrote {} at address {:#x}, child {} read {} at "
         "the same address and the parent still has {}: one program, two processes, two "
         "memories",
         writer.pid, reader.pid, writer.exe, writer.pid, written, writer.address, reader.pid,
-        reader.value_seen, parent_value);
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = fmt::format(
-        "pids {} and {}, executables '{}' and '{}', reader saw {} and parent {} after the "
-        "writer stored {}",
-        writer.pid, reader.pid, writer.exe, reader.exe, reader.value_seen, parent_value, written);
+        reader.value_seen, parent_value));
   }
-  return v;
+  return rule.contradicted(fmt::format(
+      "pids {} and {}, executables '{}' and '{}', reader saw {} and parent {} after the writer "
+      "stored {}",
+      writer.pid, reader.pid, writer.exe, reader.exe, reader.value_seen, parent_value, written));
 }
 
-report::ClaimVerdict judge_c05(const std::string& child_cwd_after_chdir,
-                               const std::string& chdir_target, const std::string& parent_cwd) {
-  report::ClaimVerdict v{"C05", report::Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when /proc/<child>/cwd shows the child's chdir target and the parent's cwd "
-      "differs from it; contradicted when the change leaked to the parent or did not show";
-  const bool child_moved = child_cwd_after_chdir == chdir_target;
-  const bool parent_kept = parent_cwd != chdir_target;
-  if (child_moved && parent_kept) {
-    v.because = fmt::format(
-        "the child moved to {} and its /proc entry says so, while the parent stayed in {}: "
-        "the working directory, like the open files, limits and environment, belongs to "
-        "the process",
-        chdir_target, parent_cwd);
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = fmt::format("after the child's chdir to {}: child cwd '{}', parent cwd '{}'",
-                            chdir_target, child_cwd_after_chdir, parent_cwd);
+ClaimVerdict judge_c05(const std::string& child_cwd_after_chdir, const std::string& chdir_target,
+                       const std::string& parent_cwd) {
+  const Rule rule{"C05",
+                  "confirmed when /proc/<child>/cwd shows the child's chdir target and the "
+                  "parent's cwd differs from it; contradicted when the change leaked to the parent "
+                  "or did not show"};
+  if (child_cwd_after_chdir == chdir_target && parent_cwd != chdir_target) {
+    return rule.confirmed(fmt::format(
+        "the child moved to {} and its /proc entry says so, while the parent stayed in {}: the "
+        "working directory, like the open files, limits and environment, belongs to the "
+        "process",
+        chdir_target, parent_cwd));
   }
-  return v;
+  return rule.contradicted(
+      fmt::format("after the child's chdir to {}: child cwd '{}', parent cwd '{}'", chdir_target,
+                  child_cwd_after_chdir, parent_cwd));
 }
 
-report::ClaimVerdict judge_c06(long pid, long main_tid, long threads, long task_entries) {
-  report::ClaimVerdict v{"C06", report::Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when a fresh process has tid == pid, Threads: 1 and one /proc/<pid>/task "
-      "entry; contradicted otherwise";
+ClaimVerdict judge_c06(long pid, long main_tid, long threads, long task_entries) {
+  const Rule rule{"C06",
+                  "confirmed when a fresh process has tid == pid, Threads: 1 and one "
+                  "/proc/<pid>/task entry; contradicted otherwise"};
   if (pid == main_tid && threads == 1 && task_entries == 1) {
-    v.because = fmt::format(
-        "the fresh child {} has Threads: 1, one entry in /proc/{}/task, and its only "
-        "thread's tid is {}: the main thread is the process's first task",
-        pid, pid, main_tid);
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = fmt::format("pid {}, main tid {}, Threads: {}, task entries {}", pid, main_tid,
-                            threads, task_entries);
+    return rule.confirmed(fmt::format(
+        "the fresh child {} has Threads: 1, one entry in /proc/{}/task, and its only thread's "
+        "tid is {}: the main thread is the process's first task",
+        pid, pid, main_tid));
   }
-  return v;
+  return rule.contradicted(fmt::format("pid {}, main tid {}, Threads: {}, task entries {}", pid,
+                                       main_tid, threads, task_entries));
 }
 
-report::ClaimVerdict judge_c07(long baseline, const std::vector<long>& counts, long after_join) {
-  report::ClaimVerdict v{"C07", report::Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when Threads: is baseline+i after starting i threads for every i and back to "
-      "baseline after join; nuanced when it grew but not step by step; contradicted when it "
-      "never grew";
+ClaimVerdict judge_c07(long baseline, const std::vector<long>& counts, long after_join) {
+  const Rule rule{"C07",
+                  "confirmed when Threads: is baseline+i after starting i threads for every i and "
+                  "back to baseline after join; nuanced when it grew but not step by step; "
+                  "contradicted when it never grew"};
   bool exact = !counts.empty();
   for (std::size_t i = 0; i < counts.size(); ++i) {
     exact = exact && counts[i] == baseline + static_cast<long>(i) + 1;
   }
   const long peak = counts.empty() ? baseline : *std::max_element(counts.begin(), counts.end());
   if (exact && after_join == baseline) {
-    v.because = fmt::format(
+    return rule.confirmed(fmt::format(
         "Threads: went {} → {} one by one as {} threads started, and back to {} after join",
-        baseline, peak, counts.size(), after_join);
-  } else if (peak > baseline) {
-    v.verdict = report::Verdict::nuanced;
-    v.because = fmt::format(
-        "Threads: grew from {} to {} for {} threads started but not exactly one per thread, "
-        "or stayed at {} after join (threads still exiting)",
-        baseline, peak, counts.size(), after_join);
-  } else {
-    v.verdict = report::Verdict::contradicted;
-    v.because = fmt::format("Threads: stayed at {} while {} threads ran", baseline, counts.size());
+        baseline, peak, counts.size(), after_join));
   }
-  return v;
+  if (peak > baseline) {
+    return rule.nuanced(fmt::format(
+        "Threads: grew from {} to {} for {} threads started but not exactly one per thread, or "
+        "stayed at {} after join (threads still exiting)",
+        baseline, peak, counts.size(), after_join));
+  }
+  return rule.contradicted(
+      fmt::format("Threads: stayed at {} while {} threads ran", baseline, counts.size()));
 }
 
 }  // namespace conc::lessons::process

@@ -7,13 +7,13 @@
 #include <cmath>
 
 #include "lessons/common/thread_limits.h"
+#include "lessons/common/verdict_rule.h"
 #include "lessons/stack/stack.h"
 #include "report/units.h"
 
 namespace conc::lessons::stack {
 
 using report::ClaimVerdict;
-using report::Verdict;
 
 namespace {
 std::string kib_text(const std::optional<std::uint64_t>& bytes) {
@@ -26,72 +26,63 @@ std::string bytes_text(std::uint64_t b) {
 }
 
 ClaimVerdict judge_c22(const StackLimitView& v) {
-  ClaimVerdict c{"C22", Verdict::nuanced, "", ""};
-  c.threshold = fmt::format(
-      "a definition checked (a shell inherits the limit, so it cannot disagree unless "
-      "something reset it) and one figure compared: confirmed when `ulimit -s` printed what "
-      "getrlimit(RLIMIT_STACK) returns and that is {}; nuanced when it is another value; could "
-      "not judge when no shell could be asked or it printed something else",
-      bytes_text(kTypicalStackBytes));
+  const Rule rule{
+      "C22",
+      fmt::format("a definition checked (a shell inherits the limit, so it cannot disagree unless "
+                  "something reset it) and one figure compared: confirmed when `ulimit -s` printed "
+                  "what getrlimit(RLIMIT_STACK) returns and that is {}; nuanced when it is another "
+                  "value; could not judge when no shell could be asked or it printed something "
+                  "else",
+                  bytes_text(kTypicalStackBytes))};
   const std::string ours = kib_text(v.soft), ours_hard = kib_text(v.hard);
-  const std::string typical = fmt::format(
-      "{} is the kernel's default RLIMIT_STACK, which most distributions keep: the limit of "
-      "the main thread's stack, which glibc also gives new threads by default (musl gives "
-      "them 128 KiB, macOS 512 KiB)",
-      bytes_text(kTypicalStackBytes));
   if (!v.shell_soft) {
-    c.verdict = Verdict::not_judged;
-    c.because = fmt::format(
-        "no shell could be asked, so what `ulimit -s` shows was not seen; getrlimit says {} / "
-        "{} KiB (soft/hard)",
-        ours, ours_hard);
-    return c;
+    return rule.not_judged(fmt::format(
+        "no shell could be asked, so what `ulimit -s` shows was not seen; getrlimit says {} / {} "
+        "KiB (soft/hard)",
+        ours, ours_hard));
   }
-  const bool shell_agrees = *v.shell_soft == ours && (!v.shell_hard || *v.shell_hard == ours_hard);
-  if (!shell_agrees) {
-    c.verdict = Verdict::not_judged;
-    c.because = fmt::format(
+  if (*v.shell_soft != ours || (v.shell_hard && *v.shell_hard != ours_hard)) {
+    return rule.not_judged(fmt::format(
         "getrlimit says {} / {} KiB (soft/hard) but `ulimit -s` printed {} / {}: the shell "
-        "inherits the limit, so something in its start-up changed it, and this run cannot "
-        "say which figure `ulimit` stands for",
-        ours, ours_hard, *v.shell_soft, v.shell_hard.value_or("?"));
-  } else if (v.soft == kTypicalStackBytes) {
-    c.verdict = Verdict::confirmed;
-    c.because = fmt::format(
-        "`ulimit -s` prints {} (KiB, = {}) and `ulimit -Hs` {}, exactly what getrlimit "
-        "(RLIMIT_STACK) returns to this process. {}",
-        ours, bytes_text(*v.soft), ours_hard, typical);
-  } else {
-    c.because = fmt::format(
-        "`ulimit -s` prints {} KiB (hard {}), what getrlimit returns, but not the typical "
-        "value. {}; this machine or its login set another",
-        ours, ours_hard, typical);
+        "inherits the limit, so something in its start-up changed it, and this run cannot say "
+        "which figure `ulimit` stands for",
+        ours, ours_hard, *v.shell_soft, v.shell_hard.value_or("?")));
   }
-  return c;
+  const std::string typical = fmt::format(
+      "{} is the kernel's default RLIMIT_STACK, which most distributions keep: the limit of the "
+      "main thread's stack, which glibc also gives new threads by default (musl gives them 128 "
+      "KiB, macOS 512 KiB)",
+      bytes_text(kTypicalStackBytes));
+  if (v.soft == kTypicalStackBytes) {
+    return rule.confirmed(
+        fmt::format("`ulimit -s` prints {} (KiB, = {}) and `ulimit -Hs` {}, exactly what getrlimit "
+                    "(RLIMIT_STACK) returns to this process. {}",
+                    ours, bytes_text(*v.soft), ours_hard, typical));
+  }
+  return rule.nuanced(fmt::format(
+      "`ulimit -s` prints {} KiB (hard {}), what getrlimit returns, but not the typical value. "
+      "{}; this machine or its login set another",
+      ours, ours_hard, typical));
 }
 
 ClaimVerdict judge_c21(const FixedStackView& v) {
-  ClaimVerdict c{"C21", Verdict::nuanced, "", ""};
-  c.threshold = fmt::format(
-      "contradicted when a thread stack did not overflow or the small one got at least as "
-      "deep as the big one; confirmed when the ratio of the two overflow depths matches the "
-      "ratio of the stack sizes within {} and the default thread stack follows glibc's rule "
-      "(RLIMIT_STACK soft limit, or 2 MiB when unlimited); nuanced otherwise",
-      report::format_ratio(kDepthRatioBand));
+  const Rule rule{
+      "C21", fmt::format("contradicted when a thread stack did not overflow or the small one got "
+                         "at least as deep as the big one; confirmed when the ratio of the two "
+                         "overflow depths matches the ratio of the stack sizes within {} and the "
+                         "default thread stack follows glibc's rule (RLIMIT_STACK soft limit, or "
+                         "2 MiB when unlimited); nuanced otherwise",
+                         report::format_ratio(kDepthRatioBand))};
   const auto& b = v.big;
   const auto& s = v.small;
   if (!b.overflowed || !s.overflowed || s.depth >= b.depth || s.depth <= 0) {
-    c.verdict = Verdict::contradicted;
-    c.because =
-        fmt::format("{} stack: {} ({} frames); {} stack: {} ({} frames)", bytes_text(b.stack_bytes),
-                    b.ended, b.depth, bytes_text(s.stack_bytes), s.ended, s.depth);
-    return c;
+    return rule.contradicted(fmt::format("{} stack: {} ({} frames); {} stack: {} ({} frames)",
+                                         bytes_text(b.stack_bytes), b.ended, b.depth,
+                                         bytes_text(s.stack_bytes), s.ended, s.depth));
   }
   const double size_ratio = static_cast<double>(b.stack_bytes) / static_cast<double>(s.stack_bytes);
   const double depth_ratio = static_cast<double>(b.depth) / static_cast<double>(s.depth);
-  const bool proportional =
-      depth_ratio >= size_ratio / kDepthRatioBand && depth_ratio <= size_ratio * kDepthRatioBand;
-  const std::string facts = fmt::format(
+  std::string facts = fmt::format(
       "the {} thread stack overflowed after {} frames and the {} one after {} ({} deeper for a "
       "{} larger stack, ~{} bytes per frame); new threads get {} by default, glibc's rule gives "
       "{}",
@@ -99,44 +90,38 @@ ClaimVerdict judge_c21(const FixedStackView& v) {
       report::format_count(s.depth), report::format_ratio(depth_ratio),
       report::format_ratio(size_ratio), report::format_number(b.bytes_per_frame),
       bytes_text(v.default_stack), bytes_text(v.glibc_rule));
-  if (proportional && v.default_stack == v.glibc_rule) {
-    c.verdict = Verdict::confirmed;
-    c.because = facts +
-                ": the size is chosen when the thread is created and the stack never grows "
-                "past it; only the pages it touches cost memory";
-  } else {
-    c.because = facts;
+  if (within_factor(depth_ratio, size_ratio, kDepthRatioBand) && v.default_stack == v.glibc_rule) {
+    return rule.confirmed(facts +
+                          ": the size is chosen when the thread is created and the stack never "
+                          "grows past it; only the pages it touches cost memory");
   }
-  return c;
+  return rule.nuanced(std::move(facts));
 }
 
 ClaimVerdict judge_c09(bool stacks_distinct, const OverflowRun& overflow) {
-  ClaimVerdict c{"C09", Verdict::nuanced, "", ""};
-  c.threshold =
-      "contradicted when two threads' stacks share a mapping; confirmed when they are separate "
-      "and running off a thread stack faulted in its guard page; nuanced when the fault address "
-      "was not seen or lay elsewhere";
+  const Rule rule{"C09",
+                  "contradicted when two threads' stacks share a mapping; confirmed when they are "
+                  "separate and running off a thread stack faulted in its guard page; nuanced "
+                  "when the fault address was not seen or lay elsewhere"};
   if (!stacks_distinct) {
-    c.verdict = Verdict::contradicted;
-    c.because = "two threads' locals lay in the same stack mapping";
-  } else if (overflow.fault_in_guard.value_or(false)) {
-    c.verdict = Verdict::confirmed;
-    c.because = fmt::format(
-        "each thread's stack is a mapping of its own, and the {} stack's overflow faulted "
-        "inside the guard page just below it: the guard keeps one thread's stack from running "
-        "into the next",
-        bytes_text(overflow.stack_bytes));
-  } else if (!overflow.fault_in_guard) {
-    c.because = fmt::format(
-        "each thread's stack is a mapping of its own; where the overflow faulted was not "
-        "seen ({})",
-        overflow.ended);
-  } else {
-    c.because =
-        "each thread's stack is a mapping of its own, but the overflow faulted outside the "
-        "guard page (a frame larger than the guard jumps over it)";
+    return rule.contradicted("two threads' locals lay in the same stack mapping");
   }
-  return c;
+  if (!overflow.fault_in_guard) {
+    return rule.nuanced(fmt::format(
+        "each thread's stack is a mapping of its own; where the overflow faulted was not seen "
+        "({})",
+        overflow.ended));
+  }
+  if (*overflow.fault_in_guard) {
+    return rule.confirmed(fmt::format(
+        "each thread's stack is a mapping of its own, and the {} stack's overflow faulted inside "
+        "the guard page just below it: the guard keeps one thread's stack from running into the "
+        "next",
+        bytes_text(overflow.stack_bytes)));
+  }
+  return rule.nuanced(
+      "each thread's stack is a mapping of its own, but the overflow faulted outside the guard "
+      "page (a frame larger than the guard jumps over it)");
 }
 
 std::optional<std::size_t> first_cap(const std::vector<ThreadCap>& caps) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "lessons/common/verdict_rule.h"
 #include "lessons/thread/thread.h"
 #include "report/units.h"
 
@@ -16,16 +17,15 @@ using report::ClaimVerdict;
 using report::Verdict;
 
 ClaimVerdict judge_c08(const std::vector<ThreadAccount>& accounts) {
-  ClaimVerdict v{"C08", Verdict::nuanced, "", ""};
-  v.threshold = fmt::format(
-      "confirmed when each thread's CPU time in its own /proc/self/task/<tid>/schedstat "
-      "follows its duty (a busier thread got more) and the idle one stayed under {} of the "
-      "busiest; contradicted when all threads show the same time (max/min < {}); nuanced "
-      "otherwise",
-      report::format_percent(kIdleMaxShare), report::format_ratio(kSameTimeRatio));
+  const Rule rule{
+      "C08",
+      fmt::format("confirmed when each thread's CPU time in its own "
+                  "/proc/self/task/<tid>/schedstat follows its duty (a busier thread got "
+                  "more) and the idle one stayed under {} of the busiest; contradicted when "
+                  "all threads show the same time (max/min < {}); nuanced otherwise",
+                  report::format_percent(kIdleMaxShare), report::format_ratio(kSameTimeRatio))};
   if (accounts.size() < 2) {
-    v.because = "fewer than two threads were accounted";
-    return v;
+    return rule.nuanced("fewer than two threads were accounted");
   }
   auto by_duty = accounts;
   std::sort(by_duty.begin(), by_duty.end(),
@@ -46,30 +46,26 @@ ClaimVerdict judge_c08(const std::vector<ThreadAccount>& accounts) {
         report::format_ns(static_cast<double>(a.run_ns)), a.voluntary, a.involuntary);
   }
   if (lo->run_ns > 0 && busiest / static_cast<double>(lo->run_ns) < kSameTimeRatio) {
-    v.verdict = Verdict::contradicted;
-    v.because =
-        fmt::format("the threads did different work but show about the same CPU time: {}", listing);
-  } else if (ordered && busiest > 0 && idlest / busiest < kIdleMaxShare) {
-    v.verdict = Verdict::confirmed;
-    v.because = fmt::format(
+    return rule.contradicted(fmt::format(
+        "the threads did different work but show about the same CPU time: {}", listing));
+  }
+  if (ordered && busiest > 0 && idlest / busiest < kIdleMaxShare) {
+    return rule.confirmed(fmt::format(
         "the kernel keeps a separate account per tid and it follows what each thread did: {}. "
         "The process's CPU time is the sum of these",
-        listing);
-  } else {
-    v.because = fmt::format(
-        "per-tid accounts exist but do not follow the duties cleanly (a busy machine?): {}",
-        listing);
+        listing));
   }
-  return v;
+  return rule.nuanced(fmt::format(
+      "per-tid accounts exist but do not follow the duties cleanly (a busy machine?): {}",
+      listing));
 }
 
 ClaimVerdict judge_c09(const std::vector<StackView>& stacks, std::uint64_t default_stack_bytes) {
-  ClaimVerdict v{"C09", Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when each thread's local lies in a stack mapping of its own with an "
-      "inaccessible guard mapping right below it; nuanced when the mappings are distinct but a "
-      "guard is missing; contradicted when two threads' locals share a mapping or one lies "
-      "outside every mapping";
+  const Rule rule{"C09",
+                  "confirmed when each thread's local lies in a stack mapping of its own with an "
+                  "inaccessible guard mapping right below it; nuanced when the mappings are "
+                  "distinct but a guard is missing; contradicted when two threads' locals share a "
+                  "mapping or one lies outside every mapping"};
   std::set<std::uint64_t> starts;
   bool all_found = true, all_guarded = true;
   for (const auto& s : stacks) {
@@ -77,7 +73,11 @@ ClaimVerdict judge_c09(const std::vector<StackView>& stacks, std::uint64_t defau
     all_guarded = all_guarded && s.guard_bytes > 0;
     starts.insert(s.map_start);
   }
-  const bool distinct = starts.size() == stacks.size();
+  if (stacks.empty() || !all_found || starts.size() != stacks.size()) {
+    return rule.contradicted(fmt::format("{} threads, {} distinct stack mappings{}", stacks.size(),
+                                         starts.size(),
+                                         all_found ? "" : ", a local outside every mapping"));
+  }
   std::uint64_t smallest_gap = 0;
   auto sorted = stacks;
   std::sort(sorted.begin(), sorted.end(),
@@ -94,97 +94,82 @@ ClaimVerdict judge_c09(const std::vector<StackView>& stacks, std::uint64_t defau
                 report::format_count(static_cast<std::int64_t>(smallest_gap)),
                 report::format_count(static_cast<std::int64_t>(default_stack_bytes)))
           : std::string("only one thread was looked at");
-  if (stacks.empty() || !all_found || !distinct) {
-    v.verdict = Verdict::contradicted;
-    v.because = fmt::format("{} threads, {} distinct stack mappings{}", stacks.size(),
-                            starts.size(), all_found ? "" : ", a local outside every mapping");
-  } else if (!all_guarded) {
-    v.verdict = Verdict::nuanced;
-    v.because = fmt::format(
+  if (!all_guarded) {
+    return rule.nuanced(fmt::format(
         "each of the {} threads has its own stack mapping ({}), but not every one has a guard "
         "page right below it",
-        stacks.size(), gap_text);
-  } else {
-    v.because = fmt::format(
-        "each of the {} threads' locals lies in a stack mapping of its own with a guard page "
-        "below it; {}",
-        stacks.size(), gap_text);
+        stacks.size(), gap_text));
   }
-  return v;
+  return rule.confirmed(fmt::format(
+      "each of the {} threads' locals lies in a stack mapping of its own with a guard page below "
+      "it; {}",
+      stacks.size(), gap_text));
 }
 
 ClaimVerdict judge_c10(const SharingView& s) {
-  ClaimVerdict v{"C10", Verdict::confirmed, "", ""};
-  v.threshold =
-      "confirmed when a reader thread sees the writer thread's value at the same address and "
-      "a forked child's write at that address stays invisible to the parent; contradicted "
-      "otherwise";
+  const Rule rule{"C10",
+                  "confirmed when a reader thread sees the writer thread's value at the same "
+                  "address and a forked child's write at that address stays invisible to the "
+                  "parent; contradicted otherwise"};
   const bool threads_share = s.writer_address == s.reader_address && s.reader_saw == s.written;
   const bool child_apart = s.child_address == s.writer_address &&
                            s.parent_saw_after_child != s.child_wrote &&
                            s.parent_saw_after_child == s.written;
   if (threads_share && child_apart) {
-    v.because = fmt::format(
+    return rule.confirmed(fmt::format(
         "a thread wrote {} at {:#x} and another thread read {} there; a forked child wrote {} "
         "at the very same address and the parent still reads {}: threads share one address "
         "space, processes do not",
-        s.written, s.writer_address, s.reader_saw, s.child_wrote, s.parent_saw_after_child);
-  } else {
-    v.verdict = Verdict::contradicted;
-    v.because = fmt::format(
-        "writer at {:#x} stored {}, reader at {:#x} saw {}; child at {:#x} stored {}, parent "
-        "then saw {}",
-        s.writer_address, s.written, s.reader_address, s.reader_saw, s.child_address, s.child_wrote,
-        s.parent_saw_after_child);
+        s.written, s.writer_address, s.reader_saw, s.child_wrote, s.parent_saw_after_child));
   }
-  return v;
+  return rule.contradicted(fmt::format(
+      "writer at {:#x} stored {}, reader at {:#x} saw {}; child at {:#x} stored {}, parent then "
+      "saw {}",
+      s.writer_address, s.written, s.reader_address, s.reader_saw, s.child_address, s.child_wrote,
+      s.parent_saw_after_child));
 }
 
 ClaimVerdict judge_c11(const ProgressView& p) {
-  ClaimVerdict v{"C11", Verdict::confirmed, "", ""};
-  v.threshold = fmt::format(
-      "confirmed when every worker progressed in at least {} of the sampling intervals while "
-      "the blocked thread made no progress, and the blocked one resumed after release; "
-      "contradicted when a worker made no progress at all; nuanced otherwise",
-      report::format_percent(kMinActiveFraction));
+  const Rule rule{
+      "C11", fmt::format("confirmed when every worker progressed in at least {} of the sampling "
+                         "intervals while the blocked thread made no progress, and the blocked "
+                         "one resumed after release; contradicted when a worker made no progress "
+                         "at all; nuanced otherwise",
+                         report::format_percent(kMinActiveFraction))};
   const double least =
       p.worker_active_fraction.empty()
           ? 0
           : *std::min_element(p.worker_active_fraction.begin(), p.worker_active_fraction.end());
   const bool blocked_stood = p.blocked_progress_while_blocked == 0;
   const bool resumed = p.blocked_progress_after_release > 0;
-  const std::string facts = fmt::format(
+  std::string facts = fmt::format(
       "the least active of {} workers progressed in {} of the intervals while the blocked "
       "thread counted {} steps, then {} steps once released",
       p.worker_active_fraction.size(), report::format_percent(least),
       report::format_count(p.blocked_progress_while_blocked),
       report::format_count(p.blocked_progress_after_release));
-  if (p.worker_active_fraction.empty() || least <= 0) {
-    v.verdict = Verdict::contradicted;
-    v.because = facts;
-  } else if (least >= kMinActiveFraction && blocked_stood && resumed) {
-    v.because = facts + ": a blocked thread holds up only itself";
-  } else {
-    v.verdict = Verdict::nuanced;
-    v.because = facts +
-                " (gaps come from other work on this machine, not from the blocked "
-                "thread)";
-  }
-  return v;
+  const Verdict verdict = least <= 0 ? Verdict::contradicted
+                          : least >= kMinActiveFraction && blocked_stood && resumed
+                              ? Verdict::confirmed
+                              : Verdict::nuanced;
+  return rule.decide(verdict, std::move(facts),
+                     {.confirmed = ": a blocked thread holds up only itself",
+                      .nuanced = " (gaps come from other work on this machine, not from the "
+                                 "blocked thread)"});
 }
 
 ClaimVerdict judge_c12(const ShareView& s) {
-  ClaimVerdict v{"C12", Verdict::nuanced, "", ""};
   const double n = s.busy_threads;
   auto per_thread = [&](double r) { return std::fabs(r - n) <= kPerThreadTolerance * n; };
-  auto even = [](double r) { return r >= 1 / kEvenBand && r <= kEvenBand; };
-  v.threshold = fmt::format(
-      "per thread = the {}-thread process gets {}:1 within ±{}; even = within {}–{}:1. "
-      "Same session: per thread -> the scheduler decides per thread, even -> contradicted. "
-      "After setsid(): still per thread -> confirmed; even with autogroup on -> nuanced "
-      "(autogroup shares CPU per session first)",
-      s.busy_threads, s.busy_threads, report::format_percent(kPerThreadTolerance),
-      report::format_number(1 / kEvenBand), report::format_number(kEvenBand));
+  auto even = [](double r) { return within_factor(r, 1, kEvenBand); };
+  const Rule rule{
+      "C12",
+      fmt::format("per thread = the {}-thread process gets {}:1 within ±{}; even = within {}–{}:1. "
+                  "Same session: per thread -> the scheduler decides per thread, even -> "
+                  "contradicted. After setsid(): still per thread -> confirmed; even with "
+                  "autogroup on -> nuanced (autogroup shares CPU per session first)",
+                  s.busy_threads, s.busy_threads, report::format_percent(kPerThreadTolerance),
+                  report::format_number(1 / kEvenBand), report::format_number(kEvenBand))};
   const std::string ag = !s.autogroup   ? "autogroup state unknown"
                          : *s.autogroup ? "autogroup is on"
                                         : "autogroup is off";
@@ -193,29 +178,30 @@ ClaimVerdict judge_c12(const ShareView& s) {
   const std::string after =
       fmt::format("after setsid() it got {}:1", report::format_number(s.ratio_after_setsid));
   if (even(s.ratio_same_group)) {
-    v.verdict = Verdict::contradicted;
-    v.because = fmt::format("{} ({}): CPU was shared per process, not per thread", same, ag);
-  } else if (!per_thread(s.ratio_same_group)) {
-    v.because = fmt::format("{}, neither {}:1 nor even; {} ({})", same, s.busy_threads, after, ag);
-  } else if (per_thread(s.ratio_after_setsid)) {
-    v.verdict = Verdict::confirmed;
-    v.because = fmt::format(
+    return rule.contradicted(
+        fmt::format("{} ({}): CPU was shared per process, not per thread", same, ag));
+  }
+  if (!per_thread(s.ratio_same_group)) {
+    return rule.nuanced(
+        fmt::format("{}, neither {}:1 nor even; {} ({})", same, s.busy_threads, after, ag));
+  }
+  if (per_thread(s.ratio_after_setsid)) {
+    return rule.confirmed(fmt::format(
         "{} and {}: each runnable thread is one scheduling entity. {}{}", same, after, ag,
         s.autogroup.value_or(false)
             ? " but the session change did not regroup them (a cpu cgroup other than the root "
               "one, where autogroup does not apply?)"
-            : ", so a new session changes nothing");
-  } else if (even(s.ratio_after_setsid) && s.autogroup.value_or(false)) {
-    v.because = fmt::format(
+            : ", so a new session changes nothing"));
+  }
+  if (even(s.ratio_after_setsid) && s.autogroup.value_or(false)) {
+    return rule.nuanced(fmt::format(
         "{}: the scheduler picks threads. But {}: {}{}, and the kernel first splits the CPU "
         "evenly between autogroups (one per session) and only then between the threads in "
         "each. Per thread inside a session, per session across them",
         same, after, ag,
-        s.groups_split ? " and setsid() put the single thread in an autogroup of its own" : "");
-  } else {
-    v.because = fmt::format("{}; {}, neither per thread nor even ({})", same, after, ag);
+        s.groups_split ? " and setsid() put the single thread in an autogroup of its own" : ""));
   }
-  return v;
+  return rule.nuanced(fmt::format("{}; {}, neither per thread nor even ({})", same, after, ag));
 }
 
 int share_window_ms(int asked_ms, int hz) {
@@ -296,49 +282,46 @@ std::vector<std::string> cpu_timeline(const RunHistory& threads, std::int64_t fr
 }
 
 ClaimVerdict judge_c13(const ParallelView& p) {
-  ClaimVerdict v{"C13", Verdict::confirmed, "", ""};
-  v.threshold = fmt::format(
-      "concurrent = pinned to one CPU, every thread ran at least {} of its fair share and at "
-      "most {} of the time had two running at once; parallel = free, at least {} of the time "
-      "had two running at once. Both: confirmed; one: nuanced; none: contradicted. A CPU "
-      "counts as taken by other programs above {} of it",
-      report::format_percent(kMinFairShare), report::format_percent(kMaxPinnedOverlap),
-      report::format_percent(kMinFreeOverlap), report::format_percent(kOtherBusyShare));
+  const Rule rule{
+      "C13", fmt::format(
+                 "concurrent = pinned to one CPU, every thread ran at least {} of its fair share "
+                 "and at most {} of the time had two running at once; parallel = free, at least "
+                 "{} of the time had two running at once. Both: confirmed; one: nuanced; none: "
+                 "contradicted. A CPU counts as taken by other programs above {} of it",
+                 report::format_percent(kMinFairShare), report::format_percent(kMaxPinnedOverlap),
+                 report::format_percent(kMinFreeOverlap), report::format_percent(kOtherBusyShare))};
   const bool concurrent =
       p.pinned_min_run_fraction >= kMinFairShare && p.pinned_parallel_fraction <= kMaxPinnedOverlap;
   const bool parallel = p.free_parallel_fraction >= kMinFreeOverlap;
-  const std::string facts = fmt::format(
+  const Verdict verdict = classify_both(concurrent, parallel);
+  std::string facts = fmt::format(
       "{} threads on one CPU: the least served got {} of its fair share and two ran at once "
       "{} of the time; free on {} CPUs: two ran at once {} of the time",
       p.threads, report::format_percent(p.pinned_min_run_fraction),
       report::format_percent(p.pinned_parallel_fraction), p.cpus,
       report::format_percent(p.free_parallel_fraction));
-  if (concurrent && parallel) {
-    v.because = facts +
-                ": taking turns on one CPU (concurrency), side by side on several "
-                "(parallelism), same code";
-  } else if (concurrent || parallel) {
-    v.verdict = Verdict::nuanced;
-    if (p.cpus < 2) {
-      v.because = facts + ": with one CPU allowed there is no parallelism to show";
-    } else if (!parallel && p.busiest_other_share >= kOtherBusyShare) {
-      v.because = facts + fmt::format(
-                              ": other programs kept CPU {} {} busy, so there was no second "
-                              "CPU free to run side by side on (try it on a quiet machine)",
-                              p.busiest_other_cpu, report::format_percent(p.busiest_other_share));
-    } else if (!parallel) {
-      v.because = facts +
-                  ": no CPU was busy with other programs, yet the threads kept sharing one: the "
-                  "kernel did not spread them within the phase (its load balancer moves running "
-                  "threads slowly)";
-    } else {
-      v.because = facts + ": the pinned threads did not take clean turns";
-    }
-  } else {
-    v.verdict = Verdict::contradicted;
-    v.because = facts;
+  if (verdict != Verdict::nuanced) {
+    return rule.decide(verdict, std::move(facts),
+                       {.confirmed = ": taking turns on one CPU (concurrency), side by side on "
+                                     "several (parallelism), same code"});
   }
-  return v;
+  if (p.cpus < 2) {
+    return rule.nuanced(facts + ": with one CPU allowed there is no parallelism to show");
+  }
+  if (!parallel && p.busiest_other_share >= kOtherBusyShare) {
+    return rule.nuanced(
+        facts + fmt::format(": other programs kept CPU {} {} busy, so there was no "
+                            "second CPU free to run side by side on (try it on a quiet "
+                            "machine)",
+                            p.busiest_other_cpu, report::format_percent(p.busiest_other_share)));
+  }
+  if (!parallel) {
+    return rule.nuanced(facts +
+                        ": no CPU was busy with other programs, yet the threads kept sharing "
+                        "one: the kernel did not spread them within the phase (its load "
+                        "balancer moves running threads slowly)");
+  }
+  return rule.nuanced(facts + ": the pinned threads did not take clean turns");
 }
 
 }  // namespace conc::lessons::thread

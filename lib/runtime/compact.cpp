@@ -101,8 +101,8 @@ std::int64_t compacted_stack_count() {
 
 Fiber* Scheduler::new_compact_fiber(Worker* w) {
   if (w->free_compact.empty()) {
-    std::lock_guard lock(fibers_mu);
-    w->free_compact.take_from(shared_free_compact, kCompactFiberBatch);
+    std::lock_guard lock(fibers_mu_);
+    w->free_compact.take_from(shared_free_compact_, kCompactFiberBatch);
     if (w->free_compact.empty()) {
       StackSpan spans[kCompactFiberBatch];
       acquire_stacks(config.stack_size, spans, kCompactFiberBatch);
@@ -112,7 +112,7 @@ Fiber* Scheduler::new_compact_fiber(Worker* w) {
         g->stack = s;
         g->sched = this;
         g->compact = &block->state;
-        all_fibers.push_back(g);
+        all_fibers_.push_back(g);
         w->free_compact.push(g);
       }
     }
@@ -145,8 +145,8 @@ void Scheduler::recycle_compact_fiber(Worker* w, Fiber* g) {
   }
   w->free_compact.push(g);
   if (w->free_compact.count > 4 * kCompactFiberBatch) {
-    std::lock_guard lock(fibers_mu);
-    shared_free_compact.take_from(w->free_compact, w->free_compact.count - 2 * kCompactFiberBatch);
+    std::lock_guard lock(fibers_mu_);
+    shared_free_compact_.take_from(w->free_compact, w->free_compact.count - 2 * kCompactFiberBatch);
   }
 }
 

@@ -1,12 +1,12 @@
 // The deadlock detector (Go's checkdead, plus what Go does not print: what each goroutine
 // waits on and the mutex wait-for cycle).
 //
-// Trigger: the last worker to go idle finds, under idle_mu, that every worker is idle, no
+// Trigger: the last worker to go idle finds, under idle_mu_, that every worker is idle, no
 // run queue holds anything, goroutines are still alive and no timer is pending. Nothing can
 // then ever wake anyone: every live goroutine is parked on a runtime object. The report is
 // built while everything is quiet; then every waiting goroutine is claimed and, one at a time,
 // newest first, readied with a cancellation, unwinds (destructors run) and exits; one that
-// blocks again while unwinding is abandoned (program.cpp). run() returns once live reaches 0.
+// blocks again while unwinding is abandoned (program.cpp). run() returns once live_ reaches 0.
 //
 // Wording: Go's traceback words for each wait ([chan receive], [chan send (nil chan)],
 // [select], [select (no cases)] for `select {}` only, [sleep], ...). The sync waits carry the
@@ -102,13 +102,13 @@ bool waits_on_lock(WaitReason r) {
 }  // namespace
 
 bool Scheduler::detect_deadlock_locked() {
-  if (deadlock_found || shutting_down() || stopping.load()) {
+  if (deadlock_found_ || shutting_down() || stopping_.load()) {
     return false;
   }
-  if (n_idle.load() != static_cast<int>(workers.size()) || live.load() == 0) {
+  if (n_idle_.load() != static_cast<int>(workers.size()) || live_.load() == 0) {
     return false;
   }
-  if (timers().pending() > 0 || global_size.load() > 0) {  // this order: see timer.cpp
+  if (timers().pending() > 0 || global_size_.load() > 0) {  // this order: see timer.cpp
     return false;
   }
   if (netpoller().waiters() > 0) {  // the network may still wake them (Go: not "asleep")
@@ -119,7 +119,7 @@ bool Scheduler::detect_deadlock_locked() {
       return false;
     }
   }
-  deadlock_found = true;
+  deadlock_found_ = true;
   return true;
 }
 
@@ -128,13 +128,13 @@ bool Scheduler::detect_deadlock_locked() {
 void Scheduler::recheck_deadlock() {
   Worker* v = nullptr;
   {
-    std::lock_guard lock(idle_mu);
+    std::lock_guard lock(idle_mu_);
     if (!detect_deadlock_locked()) {
       return;
     }
-    v = idle.back();
-    idle.pop_back();
-    n_idle.fetch_sub(1);
+    v = idle_.back();
+    idle_.pop_back();
+    n_idle_.fetch_sub(1);
   }
   v->futex_word.store(kWokeDeadlock, std::memory_order_seq_cst);
   wake_worker(v);
@@ -146,11 +146,11 @@ void Scheduler::handle_deadlock(Worker* w) {
   std::string report = deadlock_report(&cycles);
   {
     std::lock_guard lock(result_mu);
-    if (result.outcome == Outcome::completed) {
-      result.outcome = Outcome::deadlock;
-      result.deadlock_kind = DeadlockKind::all_asleep;
-      result.report = std::move(report);
-      result.mutex_cycles = std::move(cycles);
+    if (result_.outcome == Outcome::completed) {
+      result_.outcome = Outcome::deadlock;
+      result_.deadlock_kind = DeadlockKind::all_asleep;
+      result_.report = std::move(report);
+      result_.mutex_cycles = std::move(cycles);
     }
   }
   begin_shutdown(Ending::unwind);
@@ -168,13 +168,13 @@ void Scheduler::check_mutex_cycles() {
   }
   {
     std::lock_guard lock(result_mu);
-    if (result.outcome != Outcome::completed || shutting_down()) {
+    if (result_.outcome != Outcome::completed || shutting_down()) {
       return;
     }
-    result.outcome = Outcome::deadlock;
-    result.deadlock_kind = DeadlockKind::mutex_cycle;
-    result.report = format_mutex_cycle(cycle);
-    result.mutex_cycles.push_back(std::move(cycle));
+    result_.outcome = Outcome::deadlock;
+    result_.deadlock_kind = DeadlockKind::mutex_cycle;
+    result_.report = format_mutex_cycle(cycle);
+    result_.mutex_cycles.push_back(std::move(cycle));
   }
   begin_shutdown(Ending::unwind);
   wake_all();  // idle workers look again, and the last one to go idle sweeps
@@ -255,8 +255,8 @@ std::vector<MutexCycle> find_cycles(const WaitsFor& waits_for) {
 std::string Scheduler::deadlock_report(std::vector<MutexCycle>* cycles) {
   std::vector<Fiber*> waiting;
   {
-    std::lock_guard lock(fibers_mu);
-    for (Fiber* g : all_fibers) {
+    std::lock_guard lock(fibers_mu_);
+    for (Fiber* g : all_fibers_) {
       if (g->state.load() == FiberState::waiting) {
         waiting.push_back(g);
       }

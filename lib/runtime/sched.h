@@ -26,6 +26,25 @@
 //            whose locals they reference), with a cancellation that unwinds their stacks
 //            (unwind_started). One that blocks again while unwinding is abandoned.
 
+//
+// Scheduler, file by file (its public face first: what run() and the primitives call; then
+// what the runtime's own machinery outside the class uses; the rest is private):
+//   program.cpp    constructor, run(), finish(), now_ns(), trace(); panics and how a program
+//                  ends: record_panic, begin_shutdown, abandon_*, start_unwinding,
+//                  sweep_ended, unwind_next
+//   spawn.cpp      spawn, spawn_compact, spawn_from_outside, launch, exit_current, new_fiber,
+//                  free_fiber (and fiber_entry, detail::spawn)
+//   scheduler.cpp  ready, ready_from_outside, worker_loop, pick_local, pick_queued,
+//                  rotate_runnext, switch_to*, switch_contexts, (run_)after_switch,
+//                  push_local, push_global, pop_global
+//   stealing.cpp   find_work, steal, stop_spinning, any_work_visible, sleep, leave_idle,
+//                  wait_for_wake, maybe_wake, wake_one, wake_all, wake_worker
+//   compact.cpp    the compact goroutines' members (new_compact_fiber ... make_resident)
+//   deadlock.cpp   detect_deadlock_locked, handle_deadlock, recheck_deadlock,
+//                  deadlock_report, check_mutex_cycles
+//   timer.cpp      poke_idle_if_work, check_stalls (the monitor thread, a friend)
+//   netpoll.cpp    (a friend: queues what the poller readied and wakes a sleeper)
+
 #include <sys/types.h>
 
 #include <atomic>
@@ -51,7 +70,7 @@ class LockChecker;
 enum class Wake { normal, cancelled };
 
 // Idle fibers kept for reuse (Go's gfree), linked through Fiber::next. A worker's own list is
-// its alone; the shared lists are guarded by Scheduler::fibers_mu.
+// its alone; the shared lists are guarded by Scheduler::fibers_mu_.
 struct FreeFibers {
   Fiber* head = nullptr;
   std::size_t count = 0;
@@ -102,7 +121,7 @@ enum class Ending : int { none, abandon, unwind };
 
 // A sleeping worker's futex word: why it was woken.
 inline constexpr std::uint32_t kAsleep = 0;
-inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning by the waker
+inline constexpr std::uint32_t kWokeSpinning = 1;  // counted in n_spinning_ by the waker
 inline constexpr std::uint32_t kWokeStop = 2;      // the program is stopping, or look again
 inline constexpr std::uint32_t kWokeDeadlock = 3;  // handle the deadlock the monitor found
 
@@ -162,14 +181,18 @@ class Worker {
 
 class Scheduler {
  public:
+  // --- the public face: what a program's run and the primitives call ----------------------
   explicit Scheduler(const Config& config);
   ~Scheduler();
-  RunResult run(std::function<void()> main_fn);
-  RunResult finish();
+  RunResult run(std::function<void()> main_fn);  // rt::run(): the whole program (program.cpp)
 
-  // --- used by the primitives -------------------------------------------------------------
+  // Make a parked goroutine runnable: from a goroutine running on w (ready_from), or from a
+  // thread that is not a worker (timers, the netpoller).
   void ready(Fiber* g, Worker* w);
-  void ready_from_outside(Fiber* g);  // from a thread that is not a worker (timers)
+  void ready_from_outside(Fiber* g);
+  // go() from a thread that is not a worker (the monitor: after_func): false if the program
+  // ends. (go() from a goroutine: detail::spawn, spawn.cpp.)
+  bool spawn_from_outside(const TaskOps* ops, void* fn, const char* file, std::uint32_t line);
   bool shutting_down() const { return ending() != Ending::none; }
   Ending ending() const { return static_cast<Ending>(ending_.load(std::memory_order_seq_cst)); }
   Timers& timers() { return *timers_; }
@@ -177,45 +200,74 @@ class Scheduler {
   std::int64_t now_ns() const;
   void trace(Worker* w, EventKind k, std::uint64_t g, std::uint64_t other = 0);
 
-  // --- internals shared by scheduler.cpp, program.cpp and deadlock.cpp ---------------------
   const Config config;
   std::vector<std::unique_ptr<Worker>> workers;
 
+  // --- for the runtime's own machinery outside Scheduler (not for the primitives) ----------
+  // go() and a goroutine's entry point (spawn.cpp: detail::spawn, fiber_entry).
   Fiber* spawn(const TaskOps* ops, void* fn, const char* file, std::uint32_t line, Worker* w);
   Fiber* spawn_compact(const TaskOps* ops, void* fn, const char* file, std::uint32_t line,
                        Worker* w);
-  // From a thread that is not a worker (the monitor: after_func): false if the program ends.
-  bool spawn_from_outside(const TaskOps* ops, void* fn, const char* file, std::uint32_t line);
+  void run_after_switch(Worker* w);
+  void record_panic(Fiber* g, const std::string& message);
+  void begin_shutdown(Ending how);
+  [[noreturn]] void exit_current(Worker* w, Fiber* g);
+  // Parking and yielding (park.cpp: park_on, rt::yield).
+  Fiber* pick_local(Worker* w);
+  void switch_to(Worker* w, Fiber* from, Fiber* to);
+  [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
+  [[noreturn]] void abandon_unwinding(Worker* w, Fiber* g);
+  // (Also public, among the state below: what park.cpp, race.cpp, lockcheck.cpp and sync.cpp
+  // read; each says so.)
+
+ private:
+  // --- internals, by the file that holds them ----------------------------------------------
+  // The monitor thread (timer.cpp) runs the scheduler's periodic checks; the netpoller
+  // (netpoll.cpp) queues the goroutines it readies and wakes a sleeper, as ready() does.
+  friend class Timers;
+  friend class Netpoller;
+
+  // program.cpp: the end of run(), panics, how a program ends (abandon, unwind).
+  RunResult finish();
+  void record_goexit_deadlock();
+  void abandon_waiting();
+  void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
+  void count_abandoned(const Fiber* g);
+  bool start_unwinding();
+  bool sweep_ended();
+  void unwind_next(Worker* w);
+
+  // spawn.cpp: go(), a goroutine's setup and exit, the fibers' free lists.
   void launch(Fiber* g, const TaskOps* ops, std::uintptr_t frames_top, const char* file,
               std::uint32_t line, Worker* w);
+  Fiber* new_fiber(Worker* w);
+  void free_fiber(Worker* w, Fiber* g);
+
+  // scheduler.cpp: the worker loop, the run queues, switching.
   void worker_loop(Worker* w);
-  Fiber* pick_local(Worker* w);
   Fiber* pick_queued(Worker* w);
   [[gnu::noinline]] Fiber* rotate_runnext(Worker* w);
-  void switch_to(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline, gnu::cold]] void switch_to_slow(Worker* w, Fiber* from, Fiber* to);
   [[gnu::noinline]] void switch_contexts(Worker* w, Fiber* from, Fiber* to);
-  void run_after_switch(Worker* w);
   void after_switch(Worker* w);
-  [[noreturn]] void exit_current(Worker* w, Fiber* g);
-  Fiber* find_work(Worker* w);
-  Fiber* steal(Worker* w);
-  Fiber* sleep(Worker* w);
-  void stop_spinning(Worker* w);
-  bool any_work_visible();
-  bool leave_idle(Worker* w);
-  std::uint32_t wait_for_wake(Worker* w);
   void push_local(Worker* w, Fiber* g);
   void push_global(Fiber* g);
   Fiber* pop_global(Worker* w);
+
+  // stealing.cpp: finding work (stealing), sleeping when there is none, waking sleepers.
+  Fiber* find_work(Worker* w);
+  Fiber* steal(Worker* w);
+  void stop_spinning(Worker* w);
+  bool any_work_visible();
+  Fiber* sleep(Worker* w);
+  bool leave_idle(Worker* w);
+  std::uint32_t wait_for_wake(Worker* w);
   void maybe_wake();
   void wake_one();
   void wake_all();
   void wake_worker(Worker* v);
-  void free_fiber(Worker* w, Fiber* g);
-  Fiber* new_fiber(Worker* w);
 
-  // Compact goroutines (compact.cpp).
+  // compact.cpp: compact goroutines (compact.h).
   Fiber* new_compact_fiber(Worker* w);
   void* place_compact_closure(Fiber* g, const TaskOps* ops, void* fn);
   void recycle_compact_fiber(Worker* w, Fiber* g);
@@ -224,60 +276,67 @@ class Scheduler {
   void compact_pending(Worker* w);
   void make_resident(Worker* w, Fiber* g);
 
-  void record_panic(Fiber* g, const std::string& message);
-  void record_goexit_deadlock();
-  void begin_shutdown(Ending how);
-  void abandon_waiting();
-  void abandon_parked(Worker* w, Fiber* g, std::uint64_t seq);
-  [[noreturn]] void exit_abandoned(Worker* w, Fiber* g);
-  [[noreturn]] void abandon_unwinding(Worker* w, Fiber* g);
-  void count_abandoned(const Fiber* g);
-  bool start_unwinding();
-  bool sweep_ended();
-  void unwind_next(Worker* w);
+  // deadlock.cpp: detecting a deadlock and reporting it.
   bool detect_deadlock_locked();
   void handle_deadlock(Worker* w);
   void recheck_deadlock();
   std::string deadlock_report(std::vector<MutexCycle>* cycles);
-  void check_mutex_cycles();  // the monitor's tick (deadlock.cpp)
+  void check_mutex_cycles();  // the monitor's tick
+
+  // timer.cpp: the monitor thread's checks.
   void poke_idle_if_work();
   void check_stalls(std::vector<std::uint64_t>& last_switches, std::int64_t interval_ns);
 
+  // --- state (the order is the layout: keep it) --------------------------------------------
   // global run queue (Go's sched.runq)
-  SpinLock global_lock;
-  Fiber* global_head = nullptr;
-  Fiber* global_tail = nullptr;
-  std::atomic<std::size_t> global_size{0};
+  SpinLock global_lock_;
+  Fiber* global_head_ = nullptr;
+  Fiber* global_tail_ = nullptr;
+  std::atomic<std::size_t> global_size_{0};
 
   // idle workers (Go's pidle + nmspinning)
-  std::mutex idle_mu;
-  std::vector<Worker*> idle;
-  std::atomic<int> n_idle{0};
-  std::atomic<int> n_spinning{0};
-  bool deadlock_found = false;  // guarded by idle_mu
+  std::mutex idle_mu_;
+  std::vector<Worker*> idle_;
+  std::atomic<int> n_idle_{0};
+  std::atomic<int> n_spinning_{0};
+  bool deadlock_found_ = false;  // guarded by idle_mu_
 
   // goroutine accounting
-  std::atomic<std::int64_t> live{0};
-  std::atomic<std::uint64_t> next_id{1};
-  std::mutex fibers_mu;
-  std::vector<Fiber*> all_fibers;  // every fiber this run took from the stack pool
-  FreeFibers shared_free;          // free fibers handed between workers
-  FreeFibers shared_free_compact;  // the same for compact goroutines
+  std::atomic<std::int64_t> live_{0};
+  std::atomic<std::uint64_t> next_id_{1};
+  std::mutex fibers_mu_;
+  std::vector<Fiber*> all_fibers_;  // every fiber this run took from the stack pool
+  FreeFibers shared_free_;          // free fibers handed between workers
+  FreeFibers shared_free_compact_;  // the same for compact goroutines
 
   // program state
   std::atomic<int> ending_{0};
-  std::vector<Fiber*> unwind_order;         // deadlock: parked goroutines, newest first (fibers_mu)
-  std::atomic<std::uint64_t> abandoned{0};  // RunResult::abandoned
+  std::vector<Fiber*> unwind_order_;  // deadlock: parked goroutines, newest first (fibers_mu_)
+  std::atomic<std::uint64_t> abandoned_{0};  // RunResult::abandoned
+
+ public:                                    // park.cpp
   std::atomic<bool> unwind_started{false};  // the sweep of Ending::unwind has begun
-  std::size_t unwind_next_index = 0;
-  std::atomic<bool> stopping{false};
+
+ private:
+  std::size_t unwind_next_index_ = 0;
+  std::atomic<bool> stopping_{false};
+
+ public:                                   // spawn.cpp's fiber_entry; park.cpp
   std::atomic<bool> main_goexited{false};  // main called goexit(): the program goes on
   std::mutex result_mu;
-  RunResult result;
+
+ private:
+  RunResult result_;
+
+ public:                      // park.cpp (rt::stalls_reported)
   std::vector<Stall> stalls;  // guarded by result_mu
-  std::int64_t start_ns = 0;
+
+ private:
+  std::int64_t start_ns_ = 0;
   std::unique_ptr<Timers> timers_;
   std::unique_ptr<Netpoller> netpoller_;
+
+ public:                                      // race.cpp, sync.cpp, lockcheck.cpp
   std::atomic<RaceDetector*> race{nullptr};   // from the first Shared<T> access (race.cpp)
   std::unique_ptr<LockWaits> lock_waits;      // mutex wait-for cycles (lockcheck.h)
   std::unique_ptr<LockChecker> lock_checker;  // Config::check_lock_order, else null

@@ -1,8 +1,9 @@
 // The scheduler: W worker threads running goroutines (Go's G/M/P collapsed into goroutine and
 // worker: a worker is an OS thread that owns a run queue). This file: switching, the run
-// queues and the worker loop. Elsewhere: idle.cpp (stealing, sleeping, waking), park.cpp
-// (what the primitives call), program.cpp (run, spawn, exit, how a program ends), timer.cpp
-// (timers and the monitor thread), deadlock.cpp.
+// queues and the worker loop. Elsewhere: stealing.cpp (stealing, sleeping, waking), park.cpp
+// (what the primitives call), spawn.cpp (go, a goroutine's entry and exit, free fibers),
+// program.cpp (run, panics, how a program ends), timer.cpp (timers and the monitor thread),
+// deadlock.cpp. Which Scheduler member lives in which file: the map on top of sched.h.
 //
 // Design, in six points:
 //   1. Run queues. Each worker has a runnext slot (one fiber), a bounded lock-free ring of 256
@@ -36,7 +37,7 @@
 //      nothing waits forever behind a goroutine that never blocks.
 //   5. Spawn backpressure. go() yields once its worker's ring is half full, so a goroutine
 //      spawning in a loop lets the spawned ones run and exit onto warm stacks that the next
-//      spawns reuse (program.cpp).
+//      spawns reuse (spawn.cpp).
 //   6. Cooperative. No preemption: a goroutine keeps its worker until it blocks, yields or
 //      returns; the monitor reports one that ran longer than Config::stall_threshold.
 //
@@ -62,9 +63,9 @@
 //     (CAS on the ring head, CAS of runnext to null).
 //
 // Following one go(fn) from spawn to completion: rt::go() moves fn onto the new goroutine's
-// stack (program.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
-// (or a thief's steal(), idle.cpp) takes it; switch_to() resumes its Context, which starts in
-// fiber_entry() (program.cpp): run the after-switch hook, call fn, then exit_current()
+// stack (spawn.cpp: spawn, new_fiber) and push_local() queues it; pick_local() on some worker
+// (or a thief's steal(), stealing.cpp) takes it; switch_to() resumes its Context, which starts
+// in fiber_entry() (spawn.cpp): run the after-switch hook, call fn, then exit_current()
 // switches away for good with AfterSwitch::exited, and the next context's hook returns the
 // fiber and its stack to a free list (free_fiber).
 #include <cxxabi.h>
@@ -312,7 +313,7 @@ Fiber* Scheduler::pick_local(Worker* w) {
 }
 
 Fiber* Scheduler::pick_queued(Worker* w) {
-  if (++w->tick % kGlobalPollEvery == 0 && global_size.load(std::memory_order_relaxed) > 0) {
+  if (++w->tick % kGlobalPollEvery == 0 && global_size_.load(std::memory_order_relaxed) > 0) {
     if (Fiber* g = pop_global(w)) {
       return g;
     }
@@ -333,7 +334,7 @@ Fiber* Scheduler::pick_queued(Worker* w) {
   if (Fiber* g = w->runq.pop()) {
     return g;
   }
-  if (global_size.load(std::memory_order_relaxed) > 0) {
+  if (global_size_.load(std::memory_order_relaxed) > 0) {
     return pop_global(w);
   }
   return nullptr;
@@ -361,14 +362,14 @@ void Scheduler::push_local(Worker* w, Fiber* g) {
   if (!w->runq.push(g)) {
     Fiber* batch[RunQueue::kCapacity / 2 + 1];
     const std::uint32_t n = w->runq.take_half(batch);
-    std::lock_guard lock(global_lock);
+    std::lock_guard lock(global_lock_);
     for (std::uint32_t i = 0; i <= n; ++i) {
       Fiber* f = i < n ? batch[i] : g;
       f->next = nullptr;
-      (global_tail != nullptr ? global_tail->next : global_head) = f;
-      global_tail = f;
+      (global_tail_ != nullptr ? global_tail_->next : global_head_) = f;
+      global_tail_ = f;
     }
-    global_size.fetch_add(n + 1, std::memory_order_relaxed);
+    global_size_.fetch_add(n + 1, std::memory_order_relaxed);
   }
   // One queued goroutine runs here at this worker's next switch; moving it to a sleeping
   // worker costs a futex wake-up and a cross-CPU handoff per message. Wake for a backlog.
@@ -380,38 +381,38 @@ void Scheduler::push_local(Worker* w, Fiber* g) {
 void Scheduler::push_global(Fiber* g) {
   g->state.store(FiberState::runnable, std::memory_order_relaxed);
   {
-    std::lock_guard lock(global_lock);
+    std::lock_guard lock(global_lock_);
     g->next = nullptr;
-    (global_tail != nullptr ? global_tail->next : global_head) = g;
-    global_tail = g;
-    global_size.fetch_add(1, std::memory_order_seq_cst);
+    (global_tail_ != nullptr ? global_tail_->next : global_head_) = g;
+    global_tail_ = g;
+    global_size_.fetch_add(1, std::memory_order_seq_cst);
   }
   maybe_wake();
 }
 
 // Takes one fiber and moves a fair share of the rest into w's ring (Go's globrunqget).
 Fiber* Scheduler::pop_global(Worker* w) {
-  std::lock_guard lock(global_lock);
-  if (global_head == nullptr) {
+  std::lock_guard lock(global_lock_);
+  if (global_head_ == nullptr) {
     return nullptr;
   }
-  const std::size_t size = global_size.load(std::memory_order_relaxed);
+  const std::size_t size = global_size_.load(std::memory_order_relaxed);
   std::size_t n = std::min<std::size_t>(size / workers.size() + 1, RunQueue::kCapacity / 2);
-  Fiber* first = global_head;
-  global_head = first->next;
+  Fiber* first = global_head_;
+  global_head_ = first->next;
   std::size_t taken = 1;
-  while (taken < n && global_head != nullptr) {
-    Fiber* g = global_head;
+  while (taken < n && global_head_ != nullptr) {
+    Fiber* g = global_head_;
     if (!w->runq.push(g)) {
       break;
     }
-    global_head = g->next;
+    global_head_ = g->next;
     ++taken;
   }
-  if (global_head == nullptr) {
-    global_tail = nullptr;
+  if (global_head_ == nullptr) {
+    global_tail_ = nullptr;
   }
-  global_size.fetch_sub(taken, std::memory_order_relaxed);
+  global_size_.fetch_sub(taken, std::memory_order_relaxed);
   return first;
 }
 

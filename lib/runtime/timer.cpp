@@ -237,10 +237,10 @@ void Scheduler::check_stalls(std::vector<std::uint64_t>& last, std::int64_t tick
 }
 
 void Scheduler::poke_idle_if_work() {
-  if (n_idle.load() == 0 || n_spinning.load() != 0) {
+  if (n_idle_.load() == 0 || n_spinning_.load() != 0) {
     return;
   }
-  bool work = global_size.load() > 0;
+  bool work = global_size_.load() > 0;
   for (auto& w : workers) {
     work = work || w->runq.size() > 0 || w->runnext.load() != nullptr;
   }

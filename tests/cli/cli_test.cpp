@@ -208,12 +208,16 @@ TEST_SUITE("cli") {
               nullptr);
       ::_exit(127);
     }
-    // Stop it once it is measuring, not at a fixed time: on a loaded machine the start alone
-    // can take longer than a fixed delay. 0.2 s of CPU time is past the start, and well before
-    // the end of context-switch --quick's measurements.
+    // Stop it once it is measuring, neither at a fixed time nor after a fixed CPU time (ASan's
+    // start-up alone can use more than that, and a stop before the SIGCONT handler is in place
+    // goes unseen): its handler is installed and the first ping-pong between processes has
+    // its child (a thread alone could be one of the start-up's, before the lesson's baseline).
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (conc::testing::cpu_seconds(pid) < 0.2 && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto measuring = [pid] {
+      return conc::testing::catches_signal(pid, SIGCONT) && conc::testing::has_children(pid);
+    };
+    while (!measuring() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     ::kill(pid, SIGSTOP);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -158,6 +159,24 @@ std::vector<int> session_members(int sid) {
 
 int thread_count(int pid) {
   return static_cast<int>(os::list_tasks(pid).size());
+}
+
+bool catches_signal(int pid, int sig) {
+  const std::string status =
+      os::read_text_file("/proc/" + std::to_string(pid) + "/status").value_or("");
+  const auto at = status.find("SigCgt:");
+  if (at == std::string::npos) {
+    return false;
+  }
+  const std::uint64_t mask = std::stoull(status.substr(at + 7), nullptr, 16);
+  return ((mask >> (sig - 1)) & 1U) != 0;
+}
+
+bool has_children(int pid) {
+  const std::string p = std::to_string(pid);
+  const std::string children =
+      os::read_text_file("/proc/" + p + "/task/" + p + "/children").value_or("");
+  return children.find_first_of("0123456789") != std::string::npos;
 }
 
 double cpu_seconds(int pid) {

@@ -25,6 +25,10 @@ int wait_exit(int pid);
 std::vector<int> session_members(int sid);
 // Number of threads of a process (entries in /proc/<pid>/task); 0 when it is gone.
 int thread_count(int pid);
+// Whether a process has a handler installed for `sig` (SigCgt in /proc/<pid>/status).
+bool catches_signal(int pid, int sig);
+// Whether a process has a child process of its own (/proc/<pid>/task/<pid>/children).
+bool has_children(int pid);
 // User plus system CPU seconds a process has used (/proc/<pid>/stat); 0 when it is gone.
 double cpu_seconds(int pid);
 // A whole file; "" if unreadable.

@@ -14,6 +14,7 @@
 
 #include <doctest/doctest.h>
 
+#include "report/bench_report.h"
 #include "report/claims_ledger.h"
 #include "report/json_reader.h"
 #include "report/json_renderer.h"
@@ -177,6 +178,42 @@ TEST_CASE("list and claims print fixed inputs exactly as the goldens say") {
   CHECK_MESSAGE(too_wide(text, 80).empty(), too_wide(text, 80));
   check_golden(text, "claims.w80.txt");
   check_golden(claims_ledger_json(ledger).dump(2) + "\n", "claims.json");
+}
+
+// saved/bench.jsonl: the lines of a real `bench --json` (one run of every benchmark).
+BenchReport saved_bench(std::vector<std::string> warnings = {}) {
+  BenchReport report;
+  std::istringstream in(slurp(kGoldenDir / "saved" / "bench.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    report.results.push_back(bench_result_from_json_line(line));
+  }
+  report.warnings = std::move(warnings);
+  return report;
+}
+
+TEST_CASE("bench prints a saved run exactly as the goldens say, and its JSON lines unchanged") {
+  const BenchReport quiet = saved_bench();
+  REQUIRE(quiet.results.size() == 15);
+  // The peers' line format, byte for byte: what the benchmarks' processes printed comes back.
+  CHECK(render_bench_json(quiet) == slurp(kGoldenDir / "saved" / "bench.jsonl"));
+  check_golden(render_bench_json(quiet), "bench.jsonl");
+  for (const int width : {80, 120}) {
+    CAPTURE(width);
+    const std::string text = render_bench_text(quiet, width);
+    CHECK_MESSAGE(too_wide(text, static_cast<std::size_t>(width)).empty(),
+                  too_wide(text, static_cast<std::size_t>(width)));
+    check_golden(text, "bench.w" + std::to_string(width) + ".txt");
+  }
+  // A busy machine (two fixed warnings, as the lessons' noise rule words them).
+  const BenchReport busy = saved_bench(
+      {"busy machine: 3 other task(s) wanted a CPU throughout a 200 ms sample, on 2 CPU(s) "
+       "(warned from 1.0 per CPU); they compete with every experiment, so expect noisy figures",
+       "the hypervisor took 12% of CPU time while we sampled (warned above 5%): steal time "
+       "makes timings jump"});
+  const std::string text = render_bench_text(busy, 80);
+  CHECK_MESSAGE(too_wide(text, 80).empty(), too_wide(text, 80));
+  check_golden(text, "bench.busy.w80.txt");
+  check_golden(render_bench_json(busy), "bench.busy.jsonl");
 }
 
 TEST_CASE("every saved page fits 80 and 120 columns, with and without the rules") {

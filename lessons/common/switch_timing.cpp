@@ -1,5 +1,6 @@
-// See probes.h. Only the public API is used: these are what any program would measure.
-#include "runtime/probes.h"
+// See switch_timing.h. Only the runtime's public API is used: this is what any program would
+// measure.
+#include "lessons/common/switch_timing.h"
 
 #include <chrono>
 
@@ -7,7 +8,7 @@
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
 
-namespace conc::rt {
+namespace conc::lessons {
 
 namespace {
 
@@ -19,17 +20,17 @@ std::int64_t now_ns() {
 
 std::int64_t yields(std::int64_t n) {
   std::int64_t elapsed = 0;
-  Config c;
+  rt::Config c;
   c.workers = 1;
-  run(
+  rt::run(
       [&] {
-        WaitGroup wg;
+        rt::WaitGroup wg;
         wg.add(2);
         const std::int64_t t0 = now_ns();
         for (int j = 0; j < 2; ++j) {
-          go([&] {
+          rt::go([&] {
             for (std::int64_t i = 0; i < n; ++i) {
-              yield();
+              rt::yield();
             }
             wg.done();
           });
@@ -43,22 +44,22 @@ std::int64_t yields(std::int64_t n) {
 
 std::int64_t round_trips(std::int64_t n, int workers) {
   std::int64_t elapsed = 0;
-  Config c;
+  rt::Config c;
   c.workers = workers;
-  run(
+  rt::run(
       [&] {
-        Chan<std::int64_t> ping(0), pong(0);
-        WaitGroup wg;
+        rt::Chan<std::int64_t> ping(0), pong(0);
+        rt::WaitGroup wg;
         wg.add(2);
         const std::int64_t t0 = now_ns();
-        go([&] {
+        rt::go([&] {
           for (std::int64_t i = 0; i < n; ++i) {
             ping.send(i);
             pong.recv();
           }
           wg.done();
         });
-        go([&] {
+        rt::go([&] {
           for (std::int64_t i = 0; i < n; ++i) {
             pong.send(*ping.recv());
           }
@@ -83,4 +84,4 @@ double measure_chan_round_trip_ns(std::int64_t n, int workers) {
   return static_cast<double>(round_trips(n, workers)) / static_cast<double>(n);
 }
 
-}  // namespace conc::rt
+}  // namespace conc::lessons

@@ -1,15 +1,17 @@
-// Idle workers: stealing, sleeping on a futex, and waking (design points 3 and 4 in
-// scheduler.cpp).
+// Work stealing, and the rest of a worker's search for work (find_work): the thieves
+// (steal, steal_from), then sleeping on a futex when there is nothing to steal, and the wakers
+// that end that sleep (maybe_wake, wake_one, wake_all). One file, because one invariant (the
+// spinning count below) ties the thieves to the wakers. Design points 3 and 4 in scheduler.cpp.
 //
 // Invariants:
-//   - a worker is in `idle` (under idle_mu) from the moment it decides to sleep until a waker
+//   - a worker is in `idle_` (under idle_mu_) from the moment it decides to sleep until a waker
 //     takes it out (wake_one, wake_all, recheck_deadlock) or it takes itself out (leave_idle);
-//     n_idle == idle.size() whenever idle_mu is free;
-//   - the waker takes the sleeper out of `idle` before it writes the sleeper's futex word, so a
+//     n_idle_ == idle_.size() whenever idle_mu_ is free;
+//   - the waker takes the sleeper out of `idle_` before it writes the sleeper's futex word, so a
 //     worker is woken at most once per sleep, and the word says why;
-//   - n_spinning counts workers looking for work, a woken worker included (its waker counted
+//   - n_spinning_ counts workers looking for work, a woken worker included (its waker counted
 //     it); a spinner that stops decrements it before re-checking every queue, and a producer
-//     publishes its work before reading n_spinning (both seq_cst): one of them sees the other.
+//     publishes its work before reading n_spinning_ (both seq_cst): one of them sees the other.
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,8 +35,7 @@ void futex_wake(std::atomic<std::uint32_t>* word) {
             nullptr, 0);
 }
 
-// libstdc++'s per-thread exception state; __cxa_get_globals is declared `const`, so the
-// compiler could reuse its result across a switch: read it through a barrier.
+// The worker's xorshift generator (as random_below() in sched.h): where a thief starts looking.
 std::uint64_t next_random(Worker* w) {
   w->rng ^= w->rng << 13;
   w->rng ^= w->rng >> 7;
@@ -46,28 +47,28 @@ std::uint64_t next_random(Worker* w) {
 
 void Scheduler::maybe_wake() {
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the spinner's re-check
-  if (n_spinning.load(std::memory_order_relaxed) == 0 &&
-      n_idle.load(std::memory_order_relaxed) > 0) {
+  if (n_spinning_.load(std::memory_order_relaxed) == 0 &&
+      n_idle_.load(std::memory_order_relaxed) > 0) {
     wake_one();
   }
 }
 
 void Scheduler::wake_one() {
   int expected = 0;
-  if (!n_spinning.compare_exchange_strong(expected, 1)) {
+  if (!n_spinning_.compare_exchange_strong(expected, 1)) {
     return;  // someone is already looking for work
   }
   Worker* v = nullptr;
   {
-    std::lock_guard lock(idle_mu);
-    if (!idle.empty()) {
-      v = idle.back();
-      idle.pop_back();
-      n_idle.fetch_sub(1);
+    std::lock_guard lock(idle_mu_);
+    if (!idle_.empty()) {
+      v = idle_.back();
+      idle_.pop_back();
+      n_idle_.fetch_sub(1);
     }
   }
   if (v == nullptr) {
-    n_spinning.fetch_sub(1);
+    n_spinning_.fetch_sub(1);
     return;
   }
   v->futex_word.store(kWokeSpinning, std::memory_order_seq_cst);
@@ -81,13 +82,13 @@ void Scheduler::wake_worker(Worker* v) {
 }
 
 void Scheduler::wake_all() {
-  std::lock_guard lock(idle_mu);
-  for (Worker* v : idle) {
+  std::lock_guard lock(idle_mu_);
+  for (Worker* v : idle_) {
     v->futex_word.store(kWokeStop, std::memory_order_seq_cst);
     wake_worker(v);
   }
-  n_idle.fetch_sub(static_cast<int>(idle.size()));
-  idle.clear();
+  n_idle_.fetch_sub(static_cast<int>(idle_.size()));
+  idle_.clear();
 }
 
 namespace {
@@ -131,7 +132,7 @@ Fiber* steal_from(Worker* thief, Worker* victim, bool take_runnext) {
 
 Fiber* Scheduler::find_work(Worker* w) {
   for (;;) {
-    if (stopping.load(std::memory_order_acquire)) {
+    if (stopping_.load(std::memory_order_acquire)) {
       return nullptr;
     }
     if (Fiber* g = pick_local(w)) {
@@ -141,9 +142,9 @@ Fiber* Scheduler::find_work(Worker* w) {
       return g;
     }
     if (!w->woken_spinning && workers.size() > 1) {
-      const int busy = static_cast<int>(workers.size()) - n_idle.load();
-      if (2 * n_spinning.load() < busy) {
-        n_spinning.fetch_add(1);
+      const int busy = static_cast<int>(workers.size()) - n_idle_.load();
+      if (2 * n_spinning_.load() < busy) {
+        n_spinning_.fetch_add(1);
         w->woken_spinning = true;
       }
     }
@@ -187,7 +188,7 @@ Fiber* Scheduler::steal(Worker* w) {
 
 void Scheduler::stop_spinning(Worker* w) {
   w->woken_spinning = false;
-  if (n_spinning.fetch_sub(1) == 1) {
+  if (n_spinning_.fetch_sub(1) == 1) {
     maybe_wake();  // we were the last one looking: there may be more work for a sleeper
   }
 }
@@ -195,7 +196,7 @@ void Scheduler::stop_spinning(Worker* w) {
 // Work a thief would take: the same rule as steal_from() (a backlog), or it would spin on a
 // lone goroutine it refuses to take, pulling the busy worker's cache lines all the while.
 bool Scheduler::any_work_visible() {
-  if (global_size.load() > 0) {
+  if (global_size_.load() > 0) {
     return true;
   }
   for (auto& v : workers) {
@@ -207,7 +208,7 @@ bool Scheduler::any_work_visible() {
 }
 
 // Registers w as idle and sleeps until woken. The waker says why through the futex word:
-// kWokeSpinning (it counted us in n_spinning: look for work), kWokeStop (stop or re-check),
+// kWokeSpinning (it counted us in n_spinning_: look for work), kWokeStop (stop or re-check),
 // kWokeDeadlock (the monitor found a deadlock for us to handle).
 Fiber* Scheduler::sleep(Worker* w) {
   if (!w->compact_pending.empty() && !shutting_down()) [[unlikely]] {
@@ -215,21 +216,21 @@ Fiber* Scheduler::sleep(Worker* w) {
   }
   if (w->woken_spinning) {
     w->woken_spinning = false;
-    n_spinning.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
+    n_spinning_.fetch_sub(1);  // seq_cst: pairs with maybe_wake()'s fence
   }
   bool deadlock = false;
   bool sweep = false;
   bool readied = false;
   {
-    std::lock_guard lock(idle_mu);
-    if (stopping.load() || global_size.load() > 0) {
+    std::lock_guard lock(idle_mu_);
+    if (stopping_.load() || global_size_.load() > 0) {
       return nullptr;  // find_work() looks again
     }
     w->futex_word.store(kAsleep, std::memory_order_relaxed);
-    idle.push_back(w);
-    n_idle.fetch_add(1);
+    idle_.push_back(w);
+    n_idle_.fetch_add(1);
     deadlock = detect_deadlock_locked();
-    sweep = shutting_down() && n_idle.load() == static_cast<int>(workers.size());
+    sweep = shutting_down() && n_idle_.load() == static_cast<int>(workers.size());
   }
   if (sweep) {
     readied = sweep_ended();  // the program has ended and nothing runs: reclaim or unwind
@@ -250,11 +251,11 @@ Fiber* Scheduler::sleep(Worker* w) {
 }
 
 bool Scheduler::leave_idle(Worker* w) {
-  std::lock_guard lock(idle_mu);
-  for (std::size_t i = 0; i < idle.size(); ++i) {
-    if (idle[i] == w) {
-      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
-      n_idle.fetch_sub(1);
+  std::lock_guard lock(idle_mu_);
+  for (std::size_t i = 0; i < idle_.size(); ++i) {
+    if (idle_[i] == w) {
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+      n_idle_.fetch_sub(1);
       return true;
     }
   }
