@@ -16,6 +16,7 @@
 #include "lessons/common/glossary.h"
 #include "lessons/common/options.h"
 #include "lessons/common/progress.h"
+#include "lessons/common/tour.h"
 #include "menu.h"
 #include "os/sys/pid_lock.h"
 #include "predict_prompt.h"
@@ -439,7 +440,8 @@ int Commands::run_progress() const {
     std::fprintf(stderr, "conc-lab: %d unreadable line(s) in %s were left out\n", skipped,
                  report::default_prediction_log().c_str());
   }
-  print_report(lessons::progress_report(lessons_, store, predictions), progress_.json,
+  const auto tour = lessons::load_tour_stop(lessons::default_tour_position_path());
+  print_report(lessons::progress_report(lessons_, store, predictions, tour), progress_.json,
                progress_.no_color);
   return kExitOk;
 }
@@ -462,8 +464,8 @@ int Commands::run_lesson(lessons::Lesson& lesson) const {
   return kExitOk;
 }
 
-report::Report Commands::run_and_show(lessons::Lesson& lesson,
-                                      lessons::CommonOptions options) const {
+report::Report Commands::run_and_show(lessons::Lesson& lesson, lessons::CommonOptions options,
+                                      const std::string& step_preamble) const {
   options.progress = report::ProgressLine::wanted(STDERR_FILENO, options.json);
   if (options.predict) {
     options.predict_session = terminal_predict_session();
@@ -480,6 +482,7 @@ report::Report Commands::run_and_show(lessons::Lesson& lesson,
     report::TextStyle style = text_style(choice);
     style.view = report::TextStyle::View::full;  // a step shows the blocks as they come
     options.step_presenter = terminal_step_presenter(style);
+    options.step_presenter->set_preamble(step_preamble);
   }
   pid_t disturbed_by = 0;
   auto measuring = take_measuring_lock(options.no_wait, disturbed_by);

@@ -4,6 +4,7 @@
 // subcom_in_files pattern). main() only parses and maps failures to exit codes.
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -57,9 +58,12 @@ class Commands {
   int run_glossary() const;
   int run_lesson(lessons::Lesson& lesson) const;
   int run_tour() const;  // tour.cpp
+  int stop_tour(const std::filesystem::path& position_file, std::size_t at, bool after_end) const;
   // Runs a lesson as `options` say, shows it (through --step's presenter, or as one page),
-  // writes its handouts and records its verdicts. Throws lessons::StepQuit after q.
-  report::Report run_and_show(lessons::Lesson& lesson, lessons::CommonOptions options) const;
+  // writes its handouts and records its verdicts. Throws lessons::StepQuit after q. With
+  // --step, `step_preamble` heads the lesson's first screen (the tour's chapter header).
+  report::Report run_and_show(lessons::Lesson& lesson, lessons::CommonOptions options,
+                              const std::string& step_preamble = "") const;
   // The lesson after `name` in the notes' order; "" after the last.
   std::string next_lesson_after(std::string_view name) const;
 

@@ -1,9 +1,12 @@
 #include "step_keys.h"
 
+#include <curses.h>
 #include <sys/ioctl.h>
+#include <term.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -105,8 +108,8 @@ std::optional<lessons::StepKey> scripted_key(const std::string& prompt) {
 }
 
 int terminal_rows() {
-  if (const char* lines = std::getenv("LINES")) {
-    if (const auto n = lessons::parse_decimal(lines); n && *n >= kFewestRows) {
+  if (const char* rows_env = std::getenv("LINES")) {
+    if (const auto n = lessons::parse_decimal(rows_env); n && *n >= kFewestRows) {
       return static_cast<int>(*n);
     }
   }
@@ -115,6 +118,29 @@ int terminal_rows() {
     return ws.ws_row;
   }
   return kDefaultRows;
+}
+
+// The terminal's own "clear" (terminfo, as ncurses knows it), or nothing when stdout is not a
+// terminal or the terminal cannot clear ("dumb"). The terminal description stays loaded so that
+// putp can pad the sequence; nothing in the terminal's modes changes.
+std::function<void()> screen_clearer() {
+  if (::isatty(STDOUT_FILENO) != 1) {
+    return {};
+  }
+  int status = 0;
+  if (cur_term == nullptr && setupterm(nullptr, STDOUT_FILENO, &status) != OK) {
+    return {};
+  }
+  const char* sequence = tigetstr("clear");
+  // tigetstr's "not a string capability" is (char*)-1.
+  if (sequence == nullptr || reinterpret_cast<std::intptr_t>(sequence) == -1 || *sequence == '\0') {
+    return {};
+  }
+  return [sequence] {
+    std::fflush(stdout);
+    putp(sequence);
+    std::fflush(stdout);
+  };
 }
 
 }  // namespace
@@ -126,6 +152,7 @@ std::shared_ptr<lessons::StepPresenter> terminal_step_presenter(const report::Te
   io.write = write_out;
   // Two lines stay free: the "more" or prompt line and one for a message.
   io.page_lines = terminal && ::isatty(STDOUT_FILENO) == 1 ? terminal_rows() - 2 : 0;
+  io.clear_terminal = screen_clearer();
   return std::make_shared<lessons::StepPresenter>(std::move(io), style);
 }
 

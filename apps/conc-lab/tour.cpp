@@ -55,18 +55,22 @@ int Commands::run_tour() const {
     while (lessons_[first]->name() != tour_.from) {
       ++first;
     }
-  } else if (const auto saved = lessons::load_tour_position(position_file);
-             saved && saved != std::string(lessons_.front()->name())) {
+  } else if (const auto saved = lessons::load_tour_stop(position_file);
+             saved && saved->next != std::string(lessons_.front()->name())) {
     std::fprintf(stderr,
                  "conc-lab: the last tour stopped at %s; continue with: %s (this one starts at "
                  "the beginning)\n",
-                 saved->c_str(), report::command_hint("tour --from " + *saved).c_str());
+                 saved->stopped_at.c_str(),
+                 report::command_hint("tour --from " + saved->next).c_str());
   }
   lessons::CommonOptions options;
   options.quick = tour_.quick;
   options.step = tour_.step;
   options.predict = tour_.predict;
   std::string chapter;
+  // With --step each screen is cleared: the chapter header and the last lesson's summary go
+  // on the next lesson's first screen instead of scrolling away.
+  std::string pending;
   std::vector<std::string> learnt;
   for (std::size_t i = first; i < lessons_.size(); ++i) {
     lessons::Lesson& lesson = *lessons_[i];
@@ -76,25 +80,52 @@ int Commands::run_tour() const {
     }
     if (const auto c = lessons::chapter_of(name); c != chapter) {
       chapter = c;
-      say(fmt::format("\n══ {}\n\n", chapter));
+      pending += fmt::format("\n══ {}\n\n", chapter);
+    } else if (tour_.step && !pending.empty()) {
+      pending += "\n";  // the last lesson's summary, a blank line, this lesson's title
+    }
+    if (!tour_.step) {
+      say(pending);
+      pending.clear();
     }
     report::Report r("", "");
     try {
-      r = run_and_show(lesson, options);
-    } catch (const lessons::StepQuit&) {
-      std::fprintf(stderr, "conc-lab: tour stopped at your request (q); continue with: %s\n",
-                   report::command_hint("tour --from " + name).c_str());
-      return kExitOk;
+      r = run_and_show(lesson, options, pending);
+    } catch (const lessons::StepQuit& quit) {
+      return stop_tour(position_file, i, quit.after_end);
     }
     learnt.push_back(lessons::lesson_summary(r, kSummaryWidth));
-    say(fmt::format("→ {}\n", learnt.back()));
+    pending = fmt::format("→ {}\n", learnt.back());
+    if (!tour_.step) {
+      say(pending);
+      pending.clear();
+    }
   }
   lessons::clear_tour_position(position_file);
-  std::string out = "\n══ The tour, lesson by lesson\n";
+  std::string out = pending + "\n══ The tour, lesson by lesson\n";
   for (const auto& line : learnt) {
     out += line + "\n";
   }
   say(out);
+  return kExitOk;
+}
+
+// q at lesson `at`: on its end screen (all of it seen) the tour resumes with the next lesson,
+// anywhere else with this one.
+int Commands::stop_tour(const std::filesystem::path& position_file, std::size_t at,
+                        bool after_end) const {
+  const std::string name(lessons_[at]->name());
+  if (after_end && at + 1 == lessons_.size()) {
+    lessons::clear_tour_position(position_file);
+    std::fprintf(stderr, "conc-lab: tour stopped at your request (q) after its last lesson\n");
+    return kExitOk;
+  }
+  const std::string next = after_end ? std::string(lessons_[at + 1]->name()) : name;
+  if (auto warning = lessons::save_tour_position(position_file, next, name)) {
+    std::fprintf(stderr, "conc-lab: %s\n", warning->c_str());
+  }
+  std::fprintf(stderr, "conc-lab: tour stopped at your request (q); continue with: %s\n",
+               report::command_hint("tour --from " + next).c_str());
   return kExitOk;
 }
 

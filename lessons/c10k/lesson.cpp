@@ -111,6 +111,8 @@ class C10kLesson final : public Lesson {
   double calibrate(LessonContext& ctx, const Settings& s, const os::SystemInfo& info) const;
   std::vector<Windows> plan(LessonContext& ctx, const Settings& s, const std::vector<int>& counts,
                             double slice_ns, const os::SystemInfo& info) const;
+  std::vector<Row> busy_threads(LessonContext& ctx, const Settings& s,
+                                const std::vector<int>& counts, c10k::RunFacts& facts) const;
   std::vector<Row> measure_all(LessonContext& ctx, const Settings& s,
                                const std::vector<int>& counts,
                                const std::vector<Windows>& windows) const;
@@ -475,12 +477,41 @@ void C10kLesson::run(LessonContext& ctx) {
   const Settings s = settings(ctx);
   std::optional<os::ScopedPin> pinned;
   pinned.emplace(s.reader_cpu, ctx.allowed_cpus());
+  // Each experiment is a part: --step pauses before it runs, and may skip it or run it again.
+  // The busy threads are the headline; every verdict rests on them.
+  std::vector<Row> rows;
+  const bool threads_ran = ctx.part([&] { rows = busy_threads(ctx, s, counts, facts); });
+  ctx.part([&] { goroutine_rows(ctx, s.cpu); });
+  std::optional<c10k::IoBoundPoint> io_bound;  // C20 falls back on the busy threads without it
+  ctx.part("I/O-bound threads: a wake-up, some work, a block",
+           [&] { io_bound = c10k::measure_io_bound(ctx, s.cpu); });
+  pinned.reset();  // the servers use every CPU allowed
+  const std::size_t connections =
+      connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
+  std::vector<c10k::ServerRun> servers;
+  const auto shown = static_cast<std::int64_t>(connections);
+  ctx.part(fmt::format("{} connections to three echo servers", format_count(shown)), [&] {
+    ctx.progress(fmt::format("c10k: {} connections, three servers", connections));
+    const auto plan = c10k::plan_connections(connections, ctx.quick());
+    servers = c10k::run_servers(plan);
+    c10k::report_connections(ctx, plan, servers);
+  });
+  if (threads_ran && !rows.empty()) {
+    verdicts(ctx, rows, facts, caps, servers, io_bound);
+  }
+}
+
+// The headline: N busy threads on one CPU, calibrated, planned (the section the class reads
+// while they run), measured and reported.
+std::vector<Row> C10kLesson::busy_threads(LessonContext& ctx, const Settings& s,
+                                          const std::vector<int>& counts,
+                                          c10k::RunFacts& facts) const {
   const double slice_ns = calibrate(ctx, s, facts.info);
   const auto windows = plan(ctx, s, counts, slice_ns, facts.info);
   probe_alone(ctx, s);
-  const std::vector<Row> rows = measure_all(ctx, s, counts, windows);
-
+  std::vector<Row> rows = measure_all(ctx, s, counts, windows);
   std::vector<double> shares;
+  shares.reserve(rows.size());
   for (const auto& r : rows) {
     shares.push_back(r.stats.cpu_share());
   }
@@ -495,16 +526,7 @@ void C10kLesson::run(LessonContext& ctx) {
   c10k::report_chart(ctx, rows);
   c10k::explain_meaning(ctx, rows, facts);
   c10k::report_timing(ctx, rows, s.reader_cpu);
-  goroutine_rows(ctx, s.cpu);
-  const auto io_bound = c10k::measure_io_bound(ctx, s.cpu);
-  pinned.reset();  // the servers use every CPU allowed
-  const std::size_t connections =
-      connections_ != 0 ? connections_ : (full_ ? kFullConnections : kDefaultConnections);
-  ctx.progress(fmt::format("c10k: {} connections, three servers", connections));
-  const auto plan = c10k::plan_connections(connections, ctx.quick());
-  const auto servers = c10k::run_servers(plan);
-  c10k::report_connections(ctx, plan, servers);
-  verdicts(ctx, rows, facts, caps, servers, io_bound);
+  return rows;
 }
 
 }  // namespace

@@ -42,15 +42,25 @@ void ChannelsLesson::run(LessonContext& ctx) {
       "wait; capacity 0 (unbuffered) means every send waits for its receiver.");
   const bool explicit_items = items_opt_ != nullptr && items_opt_->count() > 0;
   const std::uint64_t items = explicit_items ? items_ : ctx.size<std::uint64_t>(items_, 20'000);
-  const auto pipeline = channels::pipeline_experiment(ctx, items);
+  // Each experiment is a part: --step pauses before it runs (on a line: their sections are
+  // written from their results), and may skip it or run it again. C32 rests on the pipeline
+  // and the rules together.
+  std::vector<channels::PipelineRun> pipeline;
+  const bool piped = ctx.part("a pipeline of goroutines over channels of several capacities",
+                              [&] { pipeline = channels::pipeline_experiment(ctx, items); });
   LessonContext::check_interrupted();
-  channels::ping_pong_experiment(ctx);
+  ctx.part("one hand-off over an unbuffered channel", [&] { channels::ping_pong_experiment(ctx); });
   LessonContext::check_interrupted();
-  auto rules = channels::close_rules_experiment(ctx);
-  LessonContext::check_interrupted();
-  channels::misuse_experiment(ctx, rules);
-  channels::pointer_experiment(ctx);
-  ctx.verdict(channels::judge_c32(pipeline, rules));
+  std::vector<channels::RuleCase> rules;
+  const bool ruled = ctx.part("the rules of close, nil channels and misuse", [&] {
+    rules = channels::close_rules_experiment(ctx);
+    LessonContext::check_interrupted();
+    channels::misuse_experiment(ctx, rules);
+  });
+  ctx.part("sending a pointer: shared memory again", [&] { channels::pointer_experiment(ctx); });
+  if (piped && ruled) {
+    ctx.verdict(channels::judge_c32(pipeline, rules));
+  }
 }
 
 }  // namespace

@@ -31,7 +31,11 @@ void LessonContext::progress_step(long long done, long long total) const {
   }
 }
 
-LessonContext::~LessonContext() = default;
+LessonContext::~LessonContext() {
+  if (options_.step_presenter) {
+    options_.step_presenter->set_wait_hooks({}, {});  // the line dies with this context
+  }
+}
 
 LessonContext::LessonContext(const CommonOptions& options, report::Report& report,
                              const os::SystemInfo& system)
@@ -43,6 +47,11 @@ LessonContext::LessonContext(const CommonOptions& options, report::Report& repor
   cpu_ = options.cpu >= 0 ? options.cpu : os::default_cpu();
   if (options.progress) {
     progress_line_ = std::make_unique<report::ProgressLine>(STDERR_FILENO);
+    if (options.step_presenter) {
+      // A pause waits for the class: the line (redrawn by its thread) must not cover the prompt.
+      auto* line = progress_line_.get();
+      options.step_presenter->set_wait_hooks([line] { line->hold(); }, [line] { line->resume(); });
+    }
   }
 }
 
@@ -124,6 +133,9 @@ void LessonContext::predict(Question q) {
   if (!options_.predict || !session || !session->ask) {
     return;
   }
+  if (std::any_of(asked_.begin(), asked_.end(), [&](const Question& a) { return a.id == q.id; })) {
+    return;  // a part run again (r in --step): the first guess stands
+  }
   if (progress_line_) {
     progress_line_->clear();  // the question owns the terminal now
   }
@@ -131,25 +143,33 @@ void LessonContext::predict(Question q) {
   asked_.push_back(std::move(q));
 }
 
-void LessonContext::part(const std::function<void()>& body) {
+bool LessonContext::part(const std::function<void()>& body) {
+  return part(std::string(), body);
+}
+
+bool LessonContext::part(const std::string& what, const std::function<void()>& body) {
   StepPresenter* step = options_.step_presenter.get();
   if (step == nullptr) {
     body();
-    return;
+    return true;
   }
   const std::size_t start = report_.order().size();
-  step->part_begins();
   for (;;) {
     try {
+      step->part_begins(report_, what);
       body();
     } catch (const StepSkip&) {
+      step->part_left();
       warn(
           "Skipped at your request (s in --step): this experiment did not run, so its figures "
           "and the verdicts that rest on them are missing from this run.");
-      return;
+      return false;
+    } catch (...) {
+      step->part_left();  // sections after it pause again, whoever catches this
+      throw;
     }
     if (!step->part_done(report_)) {
-      return;
+      return true;
     }
     report_.truncate(start);
     step->rerun_from(start);

@@ -100,12 +100,20 @@ class LessonContext {
   void verdict(report::ClaimVerdict v);
   void warn(std::string text);
   // Declares the question the next experiment answers (predict.h); with --predict the student
-  // is asked now, before it runs. Call it just before the experiment.
+  // is asked now, before it runs. Call it just before the experiment: in a part, after its
+  // section (the class reads what is measured first). A question already asked in this run (a
+  // part run again with r) is not asked twice.
   void predict(Question q);
   // An experiment that --step may skip before it runs or run again after (step.h). `body`
   // adds the Section that explains the experiment first, then runs it; everything it computes
   // for later (verdicts) must have a meaning when it was skipped. Without --step: body().
-  void part(const std::function<void()>& body);
+  // Returns whether the body ran to its end (false: skipped); a verdict that rests on the
+  // part's figures is given only when it ran.
+  bool part(const std::function<void()>& body);
+  // The same for an experiment whose explaining section can only be written from its results
+  // (it is added after the run): --step pauses before it runs on `what`, one short line
+  // ("rings of 2-16 threads and processes on one CPU"), which is not part of the Report.
+  bool part(const std::string& what, const std::function<void()>& body);
   // Warns once that the lesson was stopped and continued (or the machine suspended) since the
   // last measure(); run_lesson calls it at the end, measure() whenever it marks a figure.
   void warn_if_paused();

@@ -120,11 +120,20 @@ void add_predictions(report::Report& r, const std::vector<report::PredictionReco
 
 }  // namespace
 
+std::string tour_position_line(const TourPosition& tour) {
+  return fmt::format("tour: stopped at {} — continue with: {}", tour.stopped_at,
+                     report::command_hint("tour --from " + tour.next));
+}
+
 report::Report progress_report(const std::vector<std::unique_ptr<Lesson>>& lessons,
                                const report::VerdictStore& store,
-                               const std::vector<report::PredictionRecord>& predictions) {
+                               const std::vector<report::PredictionRecord>& predictions,
+                               const std::optional<TourPosition>& tour) {
   report::Report r("progress", "Your progress on this machine");
   add_lessons_table(r, lessons, store);
+  if (tour) {
+    r.add(report::Section{"Tour", tour_position_line(*tour)});
+  }
   add_predictions(r, predictions);
   return r;
 }

@@ -64,23 +64,34 @@ std::filesystem::path default_tour_position_path() {
   return report::VerdictStore::default_path().parent_path() / "tour-position";
 }
 
-std::optional<std::string> load_tour_position(const std::filesystem::path& file) {
+std::optional<TourPosition> load_tour_stop(const std::filesystem::path& file) {
   std::ifstream in(file);
-  std::string lesson;
-  if (!in || !std::getline(in, lesson) || lesson.empty()) {
+  TourPosition p;
+  if (!in || !std::getline(in, p.next) || p.next.empty()) {
     return std::nullopt;
   }
-  return lesson;
+  if (!std::getline(in, p.stopped_at) || p.stopped_at.empty()) {
+    p.stopped_at = p.next;  // written before the second line existed, or inside a lesson
+  }
+  return p;
+}
+
+std::optional<std::string> load_tour_position(const std::filesystem::path& file) {
+  if (auto p = load_tour_stop(file)) {
+    return p->next;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> save_tour_position(const std::filesystem::path& file,
-                                              const std::string& lesson) {
+                                              const std::string& lesson,
+                                              const std::string& stopped_at) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
   const auto tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << lesson << "\n";
+    out << lesson << "\n" << (stopped_at.empty() ? lesson : stopped_at) << "\n";
     if (!out.flush()) {
       return "cannot write " + tmp + ": the tour's position is not saved";
     }

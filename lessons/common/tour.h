@@ -23,11 +23,22 @@ std::string lesson_summary(const report::Report& report, std::size_t width = 80)
 // Where the tour stands: the lesson it is at (saved as each lesson starts, so an interrupted
 // tour resumes with that lesson) in a file of the state folder, written atomically. After the
 // last lesson the file is removed.
+//
+// The file holds the lesson to resume with and, on a second line, the lesson the tour stopped
+// at: they differ when the tour was left (q) on a lesson's end screen, all of it seen.
+struct TourPosition {
+  std::string next;        // tour --from NEXT resumes here
+  std::string stopped_at;  // the lesson the tour was at when it stopped
+};
 std::filesystem::path default_tour_position_path();
+// The lesson to resume with.
 std::optional<std::string> load_tour_position(const std::filesystem::path& file);
+std::optional<TourPosition> load_tour_stop(const std::filesystem::path& file);
 // Returns a warning when the file could not be written (the tour goes on without it).
+// `stopped_at` "": the tour is at `lesson` itself.
 std::optional<std::string> save_tour_position(const std::filesystem::path& file,
-                                              const std::string& lesson);
+                                              const std::string& lesson,
+                                              const std::string& stopped_at = "");
 void clear_tour_position(const std::filesystem::path& file);
 
 }  // namespace conc::lessons

@@ -411,17 +411,27 @@ double ConcurrencyVsParallelismLesson::calibrate_unit_ns(LessonContext& ctx) con
 void ConcurrencyVsParallelismLesson::run(LessonContext& ctx) {
   const int k = tasks_;
   const int ncpu = static_cast<int>(ctx.allowed_cpus().size());
-  explain_claims(ctx);
-  const double unit_ns = calibrate_unit_ns(ctx);
-  const Job job = make_job(static_cast<double>(ctx.quick() ? kQuickJobNs : kJobNs), unit_ns, k);
-  const Modes modes = run_modes(ctx, job);
-  const Medians med = measure_modes(ctx, modes);
-  report_modes(ctx, modes, med, k);
-  add_timelines(ctx, modes, k);
+  // The headline is a part: its section (the claims and the experiment) is shown while it
+  // runs; --step may skip it or run it again. Everything after rests on it.
+  double unit_ns = 0;
+  Modes modes;
+  Medians med;
+  const bool modes_ran = ctx.part([&] {
+    explain_claims(ctx);
+    unit_ns = calibrate_unit_ns(ctx);
+    const Job job = make_job(static_cast<double>(ctx.quick() ? kQuickJobNs : kJobNs), unit_ns, k);
+    modes = run_modes(ctx, job);
+    med = measure_modes(ctx, modes);
+    report_modes(ctx, modes, med, k);
+    add_timelines(ctx, modes, k);
+  });
+  if (!modes_ran) {
+    return;
+  }
   const TraceFacts concurrent = analyse_traces(modes.last[kConcurrent].traces, kOverlapBucketNs);
   const TraceFacts parallel = analyse_traces(modes.last[kParallel].traces, kOverlapBucketNs);
 
-  crossover(ctx, unit_ns);
+  ctx.part("when does splitting pay? the job at several sizes", [&] { crossover(ctx, unit_ns); });
 
   const cvp::Room room{ncpu, k, modes.others};
   ctx.verdict(cvp::judge_c01(modes.same, concurrent, k));

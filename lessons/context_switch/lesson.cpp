@@ -136,10 +136,12 @@ class ContextSwitchLesson final : public Lesson {
   void run(LessonContext& ctx) override;
 
  private:
+  void explain_claims(LessonContext& ctx);
   void explain_method(LessonContext& ctx, long round_trips, int rounds);
+  void time_switch_costs(LessonContext& ctx, long round_trips, int rounds);
   void time_yardsticks(LessonContext& ctx);
   void time_pingpongs(LessonContext& ctx, long round_trips, int round);
-  void judge(LessonContext& ctx);
+  void judge(LessonContext& ctx, bool pressure_ran);
   context_switch::C15Path c15_path(Transport t) const;
 
   long iterations_ = 0;  // 0: the lesson's default
@@ -153,6 +155,34 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   const long round_trips =
       iterations_ > 0 ? iterations_ : ctx.size(kDefaultRoundTrips, kQuickRoundTrips);
   const int rounds = ctx.repeats(7, 3);
+  explain_claims(ctx);
+  // The headline, as a part (--step may skip it or run it again): the method's section first,
+  // then the ping-pongs while the class reads it.
+  const bool costs_ran = ctx.part([&] { time_switch_costs(ctx, round_trips, rounds); });
+  LessonContext::check_interrupted();
+  // The ring's section reads its results, so the pause before it names it in a line.
+  ctx.part("rings of 2-16 threads and processes on one CPU (lat_ctx)",
+           [&] { context_switch::measure_switch_ring(ctx, full_); });
+  LessonContext::check_interrupted();
+  const bool pressure_ran = ctx.part([&] {
+    ctx.progress("context-switch: a busy loop's work under forced switches");
+    pressure_ = context_switch::measure_switch_pressure(ctx);
+  });
+  LessonContext::check_interrupted();
+  if (!costs_ran) {
+    return;  // every verdict below rests on the switch costs
+  }
+  const Yardsticks& y = costs_.y;
+  context_switch::compare_with_perf(
+      ctx, reference_,
+      {median(costs_.figure(Transport::pipe, Partners::threads).round_trip),
+       median(costs_.figure(Transport::pipe, Partners::processes).round_trip), median(y.pipe_pair),
+       median(y.getppid)});
+  context_switch::explain_machine(ctx, costs_);
+  judge(ctx, pressure_ran);
+}
+
+void ContextSwitchLesson::time_switch_costs(LessonContext& ctx, long round_trips, int rounds) {
   explain_method(ctx, round_trips, rounds);
   costs_ = {};
   for (auto t : {Transport::futex, Transport::pipe}) {
@@ -180,23 +210,9 @@ void ContextSwitchLesson::run(LessonContext& ctx) {
   context_switch::report_switch_costs(ctx, costs_);
   context_switch::explain_thread_saving(ctx, costs_);
   context_switch::add_process_switch_determinants(ctx, costs_);
-  LessonContext::check_interrupted();
-  context_switch::measure_switch_ring(ctx, full_);
-  LessonContext::check_interrupted();
-  ctx.progress("context-switch: a busy loop's work under forced switches");
-  pressure_ = context_switch::measure_switch_pressure(ctx);
-  LessonContext::check_interrupted();
-  const Yardsticks& y = costs_.y;
-  context_switch::compare_with_perf(
-      ctx, reference_,
-      {median(costs_.figure(Transport::pipe, Partners::threads).round_trip),
-       median(costs_.figure(Transport::pipe, Partners::processes).round_trip), median(y.pipe_pair),
-       median(y.getppid)});
-  context_switch::explain_machine(ctx, costs_);
-  judge(ctx);
 }
 
-void ContextSwitchLesson::explain_method(LessonContext& ctx, long round_trips, int rounds) {
+void ContextSwitchLesson::explain_claims(LessonContext& ctx) {
   ctx.explain("The claims",
               "The notes say that switching the CPU from one task to another is expensive "
               "(C14); that switching between processes costs more than switching between "
@@ -204,6 +220,9 @@ void ContextSwitchLesson::explain_method(LessonContext& ctx, long round_trips, i
               "space (C15); that a thread's context is light: a program counter, registers "
               "and a stack (C16); and that while the CPU switches, it is not running your "
               "program (C17). This lesson times each of them on one CPU of this machine.");
+}
+
+void ContextSwitchLesson::explain_method(LessonContext& ctx, long round_trips, int rounds) {
   ctx.explain(
       "How it is measured",
       fmt::format(
@@ -295,7 +314,8 @@ context_switch::C15Path ContextSwitchLesson::c15_path(Transport t) const {
           s.p90};
 }
 
-void ContextSwitchLesson::judge(LessonContext& ctx) {
+// The verdicts, once the switch costs were measured; C17 also needs the busy loop's part.
+void ContextSwitchLesson::judge(LessonContext& ctx, bool pressure_ran) {
   namespace v = context_switch;
   const int cpu = ctx.cpu();
   const auto& futex_threads = costs_.figure(Transport::futex, Partners::threads);
@@ -319,8 +339,10 @@ void ContextSwitchLesson::judge(LessonContext& ctx) {
   ctx.verdict(v::judge_c16(costs_.per_switch(Transport::futex, Partners::threads),
                            costs_.per_switch(Transport::futex, Partners::processes),
                            v::xsave_area_bytes(), futex_trust));
-  ctx.verdict(
-      v::judge_c17(pressure_.paced, median(futex_threads.round_trip) / 2, futex_threads_trust));
+  if (pressure_ran) {
+    ctx.verdict(
+        v::judge_c17(pressure_.paced, median(futex_threads.round_trip) / 2, futex_threads_trust));
+  }
   ctx.verdict(v::judge_c33(costs_.per_switch(Transport::futex, Partners::threads),
                            costs_.per_switch(Transport::futex, Partners::processes), user_switch,
                            futex_trust));

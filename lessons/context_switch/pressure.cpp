@@ -211,8 +211,8 @@ PressureOutcome measure_switch_pressure(LessonContext& ctx) {
   const auto window = ctx.size(kPressureWindow, kQuickPressureWindow);
   const int rounds = ctx.repeats(5, 3);
   std::vector<PressureRow> rows = pressure_settings();
+  explain_pressure(ctx, window, rounds);  // first: --step shows it while the loop runs
   run_rounds(rows, ctx.cpu(), window, rounds);
-  explain_pressure(ctx, window, rounds);
 
   const PressureRow& alone = rows.front();
   const double background = median(alone.column(&os::BusyLoopSample::switches_per_s));

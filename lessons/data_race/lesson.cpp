@@ -53,15 +53,27 @@ void DataRaceLesson::run(LessonContext& ctx) {
   const int cpus = static_cast<int>(ctx.allowed_cpus().size());
   const int threads = threads_ > 0 ? threads_ : std::max(2, cpus);
   data_race::RaceView race;
-  race.cpus = cpus;
   std::vector<data_race::FixView> fixes;
-  data_race::thread_experiments(ctx, threads, runs_, race, fixes);
+  // Each experiment is a part: --step pauses before it runs, and may skip it or run it again.
+  // The threads' race is the headline (its section comes before the runs); the verdicts rest
+  // on it.
+  const bool threads_ran = ctx.part([&] {
+    race = {};
+    race.cpus = cpus;
+    fixes.clear();
+    data_race::thread_experiments(ctx, threads, runs_, race, fixes);
+  });
   LessonContext::check_interrupted();
-  data_race::goroutine_experiments(ctx);
+  // These two explain their runs from the results: the pause names them in a line.
+  ctx.part("the race in goroutines: step by step, then on several workers",
+           [&] { data_race::goroutine_experiments(ctx); });
   LessonContext::check_interrupted();
-  data_race::detector_experiments(ctx);
-  ctx.verdict(data_race::judge_c23(race));
-  ctx.verdict(data_race::judge_c24(fixes, race));
+  ctx.part("the race detector on the goroutine counter",
+           [&] { data_race::detector_experiments(ctx); });
+  if (threads_ran) {
+    ctx.verdict(data_race::judge_c23(race));
+    ctx.verdict(data_race::judge_c24(fixes, race));
+  }
 }
 
 }  // namespace

@@ -86,8 +86,13 @@ struct DeadlockView {
 inline constexpr std::size_t kTwoLockCycle = 2;
 report::ClaimVerdict judge_c26(const DeadlockView& v);
 
-void thread_experiments(LessonContext& ctx, std::chrono::milliseconds bound, int philosophers,
-                        DeadlockView& view);
+// The threads' experiments, each one a part of its own (each fills its share of `view`): two
+// threads taking two locks in opposite orders, the fixes, the dining philosophers.
+void opposite_orders_experiment(LessonContext& ctx, std::chrono::milliseconds bound,
+                                DeadlockView& view);
+void fixes_experiment(LessonContext& ctx, std::chrono::milliseconds bound, DeadlockView& view);
+void philosophers_experiment(LessonContext& ctx, std::chrono::milliseconds bound, int philosophers,
+                             DeadlockView& view);
 void goroutine_experiments(LessonContext& ctx);
 
 // Beyond Go (beyond_go.cpp): a mutex cycle found while another goroutine runs, and a lock-order

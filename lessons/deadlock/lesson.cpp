@@ -41,14 +41,29 @@ void DeadlockLesson::run(LessonContext& ctx) {
               "waits for the one the other holds, and neither can ever go on. The lesson makes "
               "it happen, finds the cycle, recovers within a bound, and shows the fixes.");
   deadlock::DeadlockView view;
-  deadlock::thread_experiments(ctx, std::chrono::milliseconds(kDefaultBoundMs), philosophers_,
-                               view);
+  const std::chrono::milliseconds bound(kDefaultBoundMs);
+  // Each experiment is a part: --step pauses before it runs, and may skip it or run it again.
+  // Their sections tell what each run saw, so the pause names them in a line. C26 rests on
+  // the three threads' parts together.
+  bool all_ran = ctx.part("two threads, two locks, opposite orders",
+                          [&] { deadlock::opposite_orders_experiment(ctx, bound, view); });
   LessonContext::check_interrupted();
-  deadlock::goroutine_experiments(ctx);
+  all_ran = ctx.part("the fixes: one lock order, scoped_lock, back-off", [&] {
+    deadlock::fixes_experiment(ctx, bound, view);
+  }) && all_ran;
+  LessonContext::check_interrupted();
+  all_ran = ctx.part(fmt::format("{} dining philosophers, naive then ordered", philosophers_), [&] {
+    deadlock::philosophers_experiment(ctx, bound, philosophers_, view);
+  }) && all_ran;
+  LessonContext::check_interrupted();
+  ctx.part("goroutines that deadlock, and the runtime's reports",
+           [&] { deadlock::goroutine_experiments(ctx); });
   LessonContext::check_interrupted();
   deadlock::BeyondGoView beyond;
-  deadlock::beyond_go(ctx, beyond);
-  ctx.verdict(deadlock::judge_c26(view));
+  ctx.part("beyond Go: a partial deadlock", [&] { deadlock::beyond_go(ctx, beyond); });
+  if (all_ran) {
+    ctx.verdict(deadlock::judge_c26(view));
+  }
 }
 
 }  // namespace

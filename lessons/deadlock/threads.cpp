@@ -207,8 +207,8 @@ void philosophers_part(LessonContext& ctx, int n, std::chrono::milliseconds boun
 
 }  // namespace
 
-void thread_experiments(LessonContext& ctx, std::chrono::milliseconds bound, int n,
-                        DeadlockView& view) {
+void opposite_orders_experiment(LessonContext& ctx, std::chrono::milliseconds bound,
+                                DeadlockView& view) {
   ctx.progress("deadlock: two threads, two locks, opposite orders");
   const auto w = opposite_orders(bound);
   view.opposite_deadlocked = !w.cycle.empty();
@@ -244,10 +244,17 @@ void thread_experiments(LessonContext& ctx, std::chrono::milliseconds bound, int
               "A away from thread 1. Circular wait: thread 1 waits for thread 2, which waits "
               "for thread 1. Remove any one and there is no deadlock; the fixes below each "
               "remove one (the order and scoped_lock: circular wait; back-off: hold and wait).");
-  LessonContext::check_interrupted();
+}
+
+void fixes_experiment(LessonContext& ctx, std::chrono::milliseconds bound, DeadlockView& view) {
   ctx.progress("deadlock: the fixes");
+  view.fixes_run = 0;  // counted afresh when --step runs the part again
+  view.fixes_completed = 0;
   fixes_part(ctx, bound, view);
-  LessonContext::check_interrupted();
+}
+
+void philosophers_experiment(LessonContext& ctx, std::chrono::milliseconds bound, int n,
+                             DeadlockView& view) {
   ctx.progress("deadlock: dining philosophers");
   philosophers_part(ctx, n, bound, view);
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "lessons/common/lesson.h"
 #include "lessons/goroutines/goroutines.h"
@@ -167,59 +168,88 @@ void GoroutinesLesson::many(LessonContext& ctx, gr::HerdView& herd, gr::StackVie
 }
 
 void GoroutinesLesson::run(LessonContext& ctx) {
-  explain_claims(ctx);
+  // Each experiment is a part: --step pauses on its section before it runs, and may skip it
+  // (the verdicts that rest on it are then missing) or run it again.
   gr::HerdView herd;
   gr::StackView stack;
-  many(ctx, herd, stack);
+  const bool herd_ran = ctx.part([&] {
+    explain_claims(ctx);
+    many(ctx, herd, stack);
+  });
 
-  ctx.explain("The 2 KB stack, honestly",
-              "Go starts a goroutine on a 2 KiB stack and, when it runs out, copies it to one "
-              "twice as big: its compiler knows every pointer into the stack and can fix them. "
-              "C++ cannot move a stack (any pointer to a local would dangle), so conc::rt "
-              "reserves 64 KiB of address space per goroutine and the kernel commits a 4 KiB "
-              "page when the stack first touches it. The opt-in compact mode copies a parked "
-              "goroutine's used stack to the heap and gives the page back, and copies it back "
-              "before it runs again.");
-  ctx.progress("goroutines: resident memory by recursion depth");
-  gr::stack_growth(ctx, stack);
+  const bool growth_ran = ctx.part([&] {
+    ctx.explain("The 2 KB stack, honestly",
+                "Go starts a goroutine on a 2 KiB stack and, when it runs out, copies it to one "
+                "twice as big: its compiler knows every pointer into the stack and can fix them. "
+                "C++ cannot move a stack (any pointer to a local would dangle), so conc::rt "
+                "reserves 64 KiB of address space per goroutine and the kernel commits a 4 KiB "
+                "page when the stack first touches it. The opt-in compact mode copies a parked "
+                "goroutine's used stack to the heap and gives the page back, and copies it back "
+                "before it runs again.");
+    ctx.progress("goroutines: resident memory by recursion depth");
+    gr::stack_growth(ctx, stack);
+  });
 
-  ctx.explain("A bound check in every call",
-              "Go's growable stacks need a check in every function prologue: is there room "
-              "for this frame? If not, grow the stack first. conc::rt has no check: a fixed "
-              "stack whose overflow hits a guard page (an unmapped page that faults) or, when "
-              "vm.max_map_count leaves no room for more guards, a canary word checked at each "
-              "switch.");
-  ctx.progress("goroutines: calls with and without a bound check");
-  const auto calls = gr::call_check(ctx, ctx.size(kCalls, kQuickCalls));
+  std::optional<gr::CallCheckView> calls;
+  ctx.part([&] {
+    ctx.explain("A bound check in every call",
+                "Go's growable stacks need a check in every function prologue: is there room "
+                "for this frame? If not, grow the stack first. conc::rt has no check: a fixed "
+                "stack whose overflow hits a guard page (an unmapped page that faults) or, when "
+                "vm.max_map_count leaves no room for more guards, a canary word checked at each "
+                "switch.");
+    ctx.progress("goroutines: calls with and without a bound check");
+    calls = gr::call_check(ctx, ctx.size(kCalls, kQuickCalls));
+  });
 
-  ctx.progress("goroutines: a goroutine switch against a thread switch");
-  const auto sw = gr::switch_costs(ctx);
+  std::optional<gr::SwitchView> sw;
+  ctx.part("a goroutine switch against a thread switch", [&] {
+    ctx.progress("goroutines: a goroutine switch against a thread switch");
+    sw = gr::switch_costs(ctx);
+  });
 
-  ctx.explain("M:N",
-              fmt::format("{} goroutines, each computing in 20 chunks with a yield after each, "
-                          "on the runtime's workers. A steal is a worker taking a goroutine from "
-                          "another worker's queue; a migration is a goroutine running on a "
-                          "different worker than last time.",
-                          kMnGoroutines));
-  ctx.progress(fmt::format("goroutines: {} goroutines on the runtime's workers", kMnGoroutines));
-  const auto mn = gr::mn_schedule(ctx, workers_, kMnGoroutines);
+  std::optional<gr::MnView> mn;
+  ctx.part([&] {
+    ctx.explain("M:N",
+                fmt::format("{} goroutines, each computing in 20 chunks with a yield after each, "
+                            "on the runtime's workers. A steal is a worker taking a goroutine "
+                            "from another worker's queue; a migration is a goroutine running on "
+                            "a different worker than last time.",
+                            kMnGoroutines));
+    ctx.progress(fmt::format("goroutines: {} goroutines on the runtime's workers", kMnGoroutines));
+    mn = gr::mn_schedule(ctx, workers_, kMnGoroutines);
+  });
 
-  ctx.explain("Blocking the worker",
-              "A goroutine that makes a blocking system call (or takes a std::mutex) blocks "
-              "its whole worker thread: the goroutines queued behind it wait too. The runtime "
-              "reports a goroutine that held its worker over 10 ms (a stall). The right way is "
-              "the runtime's own primitives (rt::sleep_for, channels, rt::Mutex), which park "
-              "the goroutine and free the worker. More workers help only the goroutines another "
-              "worker can take over: the third row measures whether they did here.");
-  ctx.progress("goroutines: a blocking call stalls its worker");
-  gr::blocking_worker(ctx);
+  ctx.part([&] {
+    ctx.explain("Blocking the worker",
+                "A goroutine that makes a blocking system call (or takes a std::mutex) blocks "
+                "its whole worker thread: the goroutines queued behind it wait too. The runtime "
+                "reports a goroutine that held its worker over 10 ms (a stall). The right way "
+                "is the runtime's own primitives (rt::sleep_for, channels, rt::Mutex), which "
+                "park the goroutine and free the worker. More workers help only the goroutines "
+                "another worker can take over: the third row measures whether they did here.");
+    ctx.progress("goroutines: a blocking call stalls its worker");
+    gr::blocking_worker(ctx);
+  });
 
-  ctx.verdict(gr::judge_c28(herd));
-  ctx.verdict(gr::judge_c29(stack));
-  ctx.verdict(gr::judge_c30(calls));
-  ctx.verdict(gr::judge_c31(herd));
-  ctx.verdict(gr::judge_c34(sw));
-  ctx.verdict(gr::judge_c35(mn));
+  if (herd_ran) {
+    ctx.verdict(gr::judge_c28(herd));
+  }
+  if (herd_ran && growth_ran) {
+    ctx.verdict(gr::judge_c29(stack));
+  }
+  if (calls) {
+    ctx.verdict(gr::judge_c30(*calls));
+  }
+  if (herd_ran) {
+    ctx.verdict(gr::judge_c31(herd));
+  }
+  if (sw) {
+    ctx.verdict(gr::judge_c34(*sw));
+  }
+  if (mn) {
+    ctx.verdict(gr::judge_c35(*mn));
+  }
 }
 
 }  // namespace

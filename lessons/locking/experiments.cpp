@@ -130,6 +130,9 @@ void thread_experiments(LessonContext& ctx, const std::vector<int>& counts, Scal
               "and have to be woken. The atomic add is one instruction but still serialises on "
               "one cache line. Sharded counters share nothing while counting: each CPU works "
               "in its own cache line, and they scale until the CPUs run out.");
+}
+
+void real_work_experiment(LessonContext& ctx, const std::vector<int>& counts) {
   ctx.progress("locking: real work in the critical section");
   amdahl_part(ctx, counts);
 }

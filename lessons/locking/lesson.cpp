@@ -41,10 +41,19 @@ void LockingLesson::run(LessonContext& ctx) {
               "counts with several kinds of counter as threads are added.");
   const std::vector<int> counts = counts_.empty() ? kDefaultCountList : counts_;
   locking::ScalingView view;
-  locking::thread_experiments(ctx, counts, view);
+  // Each experiment is a part: --step pauses before it runs, and may skip it or run it again.
+  // The counters are the headline (their section comes first); C25 rests on them. The other
+  // two explain their runs in a table's note: the pause names them in a line.
+  const bool counters_ran = ctx.part([&] { locking::thread_experiments(ctx, counts, view); });
   LessonContext::check_interrupted();
-  locking::goroutine_experiments(ctx);
-  ctx.verdict(locking::judge_c25(view));
+  ctx.part("real work inside and outside the lock, against Amdahl's law",
+           [&] { locking::real_work_experiment(ctx, counts); });
+  LessonContext::check_interrupted();
+  ctx.part("the same counter in goroutines: a mutex, or one owner",
+           [&] { locking::goroutine_experiments(ctx); });
+  if (counters_ran) {
+    ctx.verdict(locking::judge_c25(view));
+  }
 }
 
 }  // namespace

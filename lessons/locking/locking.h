@@ -49,7 +49,10 @@ inline constexpr double kLockedFlat = 1.2;     // at most this: the locked count
 inline constexpr double kShardedScales = 1.5;  // at least this: the sharded counter scaled
 report::ClaimVerdict judge_c25(const ScalingView& v);
 
+// The counters as threads are added (fills `view` for C25); real work inside and outside the
+// lock against Amdahl's limit; the same counter in goroutines.
 void thread_experiments(LessonContext& ctx, const std::vector<int>& counts, ScalingView& view);
+void real_work_experiment(LessonContext& ctx, const std::vector<int>& counts);
 void goroutine_experiments(LessonContext& ctx);
 
 }  // namespace conc::lessons::locking

@@ -268,16 +268,23 @@ void ProcessLesson::run(LessonContext& ctx) {
               "A process is one running instance of a program: the kernel gives it a pid, an "
               "address space of its own, open files, a working directory, limits and an "
               "environment. It starts with one thread (the main thread) and may start more.");
-  // The experiments' verdicts are kept for the end of the lesson, in claim order.
-  Verdicts verdicts = two_children(ctx);
-  LessonContext::check_interrupted();
+  // The experiments' verdicts are kept for the end of the lesson, in claim order. Each
+  // experiment is a part: --step pauses on its section before it runs, and may skip it (its
+  // verdicts are then missing) or run it again.
+  Verdicts verdicts;
+  const auto experiment = [&](const auto& run) {
+    Verdicts found;
+    ctx.part([&] { found = run(); });
+    for (auto& v : found) {
+      verdicts.push_back(std::move(v));
+    }
+    LessonContext::check_interrupted();
+  };
+  experiment([&] { return two_children(ctx); });
   what_the_kernel_keeps(ctx);
   LessonContext::check_interrupted();
-  for (auto& v : main_thread_and_more(ctx)) {
-    verdicts.push_back(std::move(v));
-  }
-  LessonContext::check_interrupted();
-  creation_cost(ctx);
+  experiment([&] { return main_thread_and_more(ctx); });
+  ctx.part([&] { creation_cost(ctx); });
   std::stable_sort(verdicts.begin(), verdicts.end(),
                    [](const auto& a, const auto& b) { return a.claim < b.claim; });
   for (auto& v : verdicts) {
@@ -369,6 +376,7 @@ ProcessLesson::Verdicts ProcessLesson::main_thread_and_more(LessonContext& ctx) 
 
 void ProcessLesson::creation_cost(LessonContext& ctx) {
   const int reps = ctx.repeats(30, 8);
+  ctx.explain("What starting one costs here", "");  // first: --step shows it before the timing
   std::vector<double> fork_ns, thread_ns;
   bool polled = false;
   // Warm-up: the first fork pays for page-table copies of pages touched since start.
@@ -380,7 +388,6 @@ void ProcessLesson::creation_cost(LessonContext& ctx) {
     std::thread([] {}).join();
     thread_ns.push_back(static_cast<double>(os::monotonic_ns() - t1));
   }
-  ctx.explain("What starting one costs here", "");
   auto& f = ctx.measure(
       "fork_exit_wait_ns", "process: fork + exit + wait", "ns", fork_ns,
       "fork() a child that exits at once; the parent sleeps in ppoll() on the child's pidfd until "

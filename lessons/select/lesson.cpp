@@ -1,5 +1,8 @@
 // Lesson `select` (C36): the Lesson itself. What it runs is in select.h.
 
+#include <optional>
+#include <vector>
+
 #include "lessons/common/lesson.h"
 #include "lessons/select/select.h"
 
@@ -45,10 +48,18 @@ void SelectLesson::run(LessonContext& ctx) {
               "input can starve the others.");
   const bool explicit_values = per_producer_opt_ != nullptr && per_producer_opt_->count() > 0;
   const int per_producer = explicit_values ? per_producer_ : ctx.size(per_producer_, 2'000);
-  const auto cases = select::multiplex_experiment(ctx, per_producer);
+  // Each experiment is a part: --step pauses before it runs (on a line: their sections are
+  // written from their results), and may skip it or run it again. C36 rests on both.
+  std::vector<select::SelectCase> cases;
+  const bool merged = ctx.part("select over 3 producers, a timer and a default case",
+                               [&] { cases = select::multiplex_experiment(ctx, per_producer); });
   LessonContext::check_interrupted();
-  const auto fair = select::fairness_experiment(ctx, selects_);
-  ctx.verdict(select::judge_c36(cases, fair));
+  std::optional<select::FairnessView> fair;
+  ctx.part("fairness: which of several ready cases select picks",
+           [&] { fair = select::fairness_experiment(ctx, selects_); });
+  if (merged && fair) {
+    ctx.verdict(select::judge_c36(cases, *fair));
+  }
 }
 
 }  // namespace

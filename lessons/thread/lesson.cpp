@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 
 #include "lessons/common/lesson.h"
 #include "lessons/thread/parts.h"
@@ -248,23 +249,33 @@ void ThreadLesson::run(LessonContext& ctx) {
               "stack and its own place in the scheduler, while the address space, open files "
               "and everything else belong to the process and are shared by all its threads. "
               "On Linux each thread is a task with a tid of its own.");
-  // The experiments' verdicts are kept for the end of the lesson, in claim order.
+  // The experiments' verdicts are kept for the end of the lesson, in claim order. Each
+  // experiment is a part: --step pauses on its section before it runs, and may skip it (its
+  // verdict is then missing) or run it again.
   std::vector<report::ClaimVerdict> verdicts;
-  verdicts.push_back(own_stacks(ctx));
-  LessonContext::check_interrupted();
-  verdicts.push_back(shared_memory(ctx));
-  LessonContext::check_interrupted();
-  ctx.progress("thread: each thread's own CPU time and switches");
-  verdicts.push_back(thread::kernel_accounts_experiment(ctx));
-  LessonContext::check_interrupted();
-  ctx.progress("thread: a blocked thread among running ones");
-  verdicts.push_back(thread::blocked_thread_experiment(ctx));
-  LessonContext::check_interrupted();
-  ctx.progress("thread: the CPU share of a 4-thread and a 1-thread process");
-  verdicts.push_back(thread::cpu_share_experiment(ctx, busy_threads_, window_ms_));
-  LessonContext::check_interrupted();
-  ctx.progress("thread: which CPU each thread ran on, pinned then free");
-  verdicts.push_back(thread::parallel_experiment(ctx, ctx.size(240, 120)));
+  const auto experiment = [&](const std::string& progress, const auto& run) {
+    std::optional<report::ClaimVerdict> verdict;
+    ctx.part([&] {
+      if (!progress.empty()) {
+        ctx.progress(progress);
+      }
+      verdict = run();
+    });
+    if (verdict) {
+      verdicts.push_back(std::move(*verdict));
+    }
+    LessonContext::check_interrupted();
+  };
+  experiment("", [&] { return own_stacks(ctx); });
+  experiment("", [&] { return shared_memory(ctx); });
+  experiment("thread: each thread's own CPU time and switches",
+             [&] { return thread::kernel_accounts_experiment(ctx); });
+  experiment("thread: a blocked thread among running ones",
+             [&] { return thread::blocked_thread_experiment(ctx); });
+  experiment("thread: the CPU share of a 4-thread and a 1-thread process",
+             [&] { return thread::cpu_share_experiment(ctx, busy_threads_, window_ms_); });
+  experiment("thread: which CPU each thread ran on, pinned then free",
+             [&] { return thread::parallel_experiment(ctx, ctx.size(240, 120)); });
   std::stable_sort(verdicts.begin(), verdicts.end(),
                    [](const auto& a, const auto& b) { return a.claim < b.claim; });
   for (auto& v : verdicts) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "lessons/common/lesson.h"
 #include "lessons/waitgroup/waitgroup.h"
@@ -128,25 +129,74 @@ class WaitGroupLesson final : public Lesson {
   void run(LessonContext& ctx) override;
 
  private:
+  std::vector<std::pair<ChildMode, wg::RunsView>> run_children(LessonContext& ctx,
+                                                               wg::ChildPlan plan) const;
   int goroutines_ = kDefaultGoroutines;
 };
 
 void WaitGroupLesson::run(LessonContext& ctx) {
   const int k = goroutines_;
-  explain_claims(ctx, k);
   wg::ChildPlan plan;
   plan.goroutines = k;
   plan.unit_rounds = wg::calibrate_unit_rounds(kUnitNs);
   plan.main_units = std::max(1, k * (k + 1) / 4);
+  // Each experiment is a part: --step pauses on its section before it runs, and may skip it
+  // (the verdicts that rest on it are then missing) or run it again. The child runs are the
+  // headline: their section is the claims'.
+  std::vector<std::pair<ChildMode, wg::RunsView>> all;
+  const bool children_ran = ctx.part([&] {
+    explain_claims(ctx, k);
+    all = run_children(ctx, plan);
+  });
+
+  std::optional<wg::JoinView> join;
+  ctx.part([&] {
+    ctx.explain("The join point",
+                "The same goroutines in this process, with a WaitGroup: main calls add(1) before "
+                "each go, each goroutine calls done() when its work is over, and main's wait() "
+                "returns when the last done() has brought the counter to zero. Each row is one "
+                "goroutine; time runs left to right.");
+    join = wg::join_timeline(ctx, k, plan.unit_rounds);
+  });
+
+  ctx.part([&] {
+    ctx.explain(
+        "Misuse",
+        "A counter below zero is a bug Go refuses: done() once too often panics. add() called "
+        "inside the new goroutine races with wait(): wait() may see the counter at zero before "
+        "any goroutine has run, and return at once. Go's race detector (go run -race) reports "
+        "that race, and go vet (Go 1.25 and later) flags an Add inside the goroutine it counts; "
+        "here the runs below simply count how often wait() returned too early.\n\n"
+        "C++ threads have no such quiet end: destroying a std::thread that was never joined or "
+        "detached calls std::terminate, which aborts the process. Detaching instead lets the "
+        "thread run on while main returns and static objects are destroyed under it, a race "
+        "with no error message at all.");
+    wg::misuse_experiments(ctx, k, plan.unit_rounds, ctx.size(kAddInsideRuns, kQuickAddInsideRuns));
+  });
+
+  if (children_ran) {
+    ctx.verdict(wg::judge_c38(all[0].second));
+  }
+  if (children_ran && join) {
+    ctx.verdict(wg::judge_c39(all[2].second, *join));
+  }
+}
+
+// The child program run in every mode, its table, histogram and the lines of the mode that
+// does not wait; in kModes' order.
+std::vector<std::pair<ChildMode, wg::RunsView>> WaitGroupLesson::run_children(
+    LessonContext& ctx, wg::ChildPlan plan) const {
+  const int k = plan.goroutines;
   const int runs = ctx.repeats(kRuns, kQuickRuns);
   const int stdio_runs = ctx.size(kStdioRuns, kQuickStdioRuns);
   const int at_once_runs = std::min(runs, ctx.size(kAtOnceRuns, kQuickAtOnceRuns));
   ctx.progress(
       fmt::format("running the child {} times in 2 ways and {} in a third", runs, at_once_runs));
 
-  std::vector<std::pair<ChildMode, wg::RunsView>> all;
   constexpr std::array kModes = {ChildMode::forget, ChildMode::return_at_once, ChildMode::wait,
                                  ChildMode::stdio_no_flush, ChildMode::stdio_flush};
+  std::vector<std::pair<ChildMode, wg::RunsView>> all;
+  all.reserve(kModes.size());
   for (const auto mode : kModes) {
     ctx.progress_step(static_cast<long long>(all.size()), static_cast<long long>(kModes.size()));
     plan.mode = mode;
@@ -163,29 +213,7 @@ void WaitGroupLesson::run(LessonContext& ctx) {
               std::vector<double>(forget.lines.begin(), forget.lines.end()),
               fmt::format("{} runs of the child; main works {} units of ~50 µs, then returns",
                           forget.lines.size(), plan.main_units));
-
-  ctx.explain("The join point",
-              "The same goroutines in this process, with a WaitGroup: main calls add(1) before "
-              "each go, each goroutine calls done() when its work is over, and main's wait() "
-              "returns when the last done() has brought the counter to zero. Each row is one "
-              "goroutine; time runs left to right.");
-  const auto join = wg::join_timeline(ctx, k, plan.unit_rounds);
-
-  ctx.explain(
-      "Misuse",
-      "A counter below zero is a bug Go refuses: done() once too often panics. add() called "
-      "inside the new goroutine races with wait(): wait() may see the counter at zero before "
-      "any goroutine has run, and return at once. Go's race detector (go run -race) reports "
-      "that race, and go vet (Go 1.25 and later) flags an Add inside the goroutine it counts; "
-      "here the runs below simply count how often wait() returned too early.\n\n"
-      "C++ threads have no such quiet end: destroying a std::thread that was never joined or "
-      "detached calls std::terminate, which aborts the process. Detaching instead lets the "
-      "thread run on while main returns and static objects are destroyed under it, a race "
-      "with no error message at all.");
-  wg::misuse_experiments(ctx, k, plan.unit_rounds, ctx.size(kAddInsideRuns, kQuickAddInsideRuns));
-
-  ctx.verdict(wg::judge_c38(forget));
-  ctx.verdict(wg::judge_c39(all[2].second, join));
+  return all;
 }
 
 }  // namespace

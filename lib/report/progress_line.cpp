@@ -106,6 +106,7 @@ void ProgressLine::start(std::string what) {
     state_ = ProgressState{std::move(what), 0, 0};
     started_ = std::chrono::steady_clock::now();
     active_ = true;
+    held_ = false;
   }
   wake_.notify_one();
 }
@@ -120,6 +121,30 @@ void ProgressLine::clear() {
   std::lock_guard lock(mu_);
   erase_locked();
   active_ = false;
+  held_ = false;
+}
+
+void ProgressLine::hold() {
+  std::lock_guard lock(mu_);
+  erase_locked();
+  held_ = held_ || active_;
+  if (active_) {
+    held_at_ = std::chrono::steady_clock::now();
+  }
+  active_ = false;
+}
+
+void ProgressLine::resume() {
+  {
+    std::lock_guard lock(mu_);
+    if (!held_) {
+      return;
+    }
+    held_ = false;
+    active_ = true;
+    started_ += std::chrono::steady_clock::now() - held_at_;  // the wait is not the experiment's
+  }
+  wake_.notify_one();
 }
 
 void ProgressLine::run() {

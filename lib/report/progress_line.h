@@ -55,6 +55,10 @@ class ProgressLine {
   void step(long long done, long long total);
   // Erases the line now; nothing is drawn until the next start().
   void clear();
+  // Erases the line and draws nothing while someone else owns the terminal (a --step pause
+  // waits for a key); resume() draws the same experiment again, its clock less the hold.
+  void hold();
+  void resume();
 
   // Whether to show progress on `fd` at all: it is a terminal and the output is not JSON.
   static bool wanted(int fd, bool json);
@@ -69,10 +73,12 @@ class ProgressLine {
   std::condition_variable wake_;
   ProgressState state_;
   bool active_ = false;
+  bool held_ = false;  // active when hold() came
   bool drawn_ = false;
   bool stop_ = false;
   int frame_ = 0;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point held_at_;
   std::thread thread_;
 };
 
