@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lessons/common/answer_text.h"
 #include "report/command_hint.h"
 
 namespace conc::lessons {
@@ -58,13 +59,6 @@ std::string how_far(const Prediction& p) {
   return fmt::format("{} by {:.1f}×", *p.guess < *p.measured ? "under" : "over", *f);
 }
 
-std::string with_unit(const std::optional<double>& v, const std::string& unit) {
-  if (!v) {
-    return "-";
-  }
-  return unit == "×" ? fmt::format("{:.3g}×", *v) : fmt::format("{:.3g} {}", *v, unit);
-}
-
 }  // namespace
 
 void add_prediction_table(report::Report& report, const std::vector<Question>& asked,
@@ -82,7 +76,7 @@ void add_prediction_table(report::Report& report, const std::vector<Question>& a
     Prediction p{report.lesson, q.id,       q.label,
                  q.unit,        guesses[i], q.answer ? q.answer(report) : std::nullopt};
     t.rows.push_back(
-        {q.label, with_unit(p.guess, q.unit), with_unit(p.measured, q.unit), how_far(p)});
+        {q.label, format_answer(p.guess, q.unit), format_answer(p.measured, q.unit), how_far(p)});
     session.results.push_back(std::move(p));
   }
   report.add(std::move(t));

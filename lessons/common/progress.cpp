@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lessons/common/answer_text.h"
 #include "lessons/common/claims.h"
 #include "report/command_hint.h"
 #include "report/stats.h"
@@ -47,13 +48,6 @@ std::optional<double> factor_off(const report::PredictionRecord& r) {
   return p.factor_off();
 }
 
-std::string with_unit(const std::optional<double>& v, const std::string& unit) {
-  if (!v) {
-    return "-";
-  }
-  return unit == "×" ? fmt::format("{:.3g}×", *v) : fmt::format("{:.3g} {}", *v, unit);
-}
-
 void add_lessons_table(report::Report& r, const std::vector<std::unique_ptr<Lesson>>& lessons,
                        const report::VerdictStore& store) {
   report::Table t{"lessons", "Lessons", {"lesson", "last run (UTC)", "kind"}, {}, ""};
@@ -90,8 +84,8 @@ void add_predictions(report::Report& r, const std::vector<report::PredictionReco
   for (std::size_t i = first; i < records.size(); ++i) {
     const auto& p = records[i];
     const auto f = factor_off(p);
-    t.rows.push_back({p.recorded_at.substr(0, 16), p.label, with_unit(p.guess, p.unit),
-                      with_unit(p.measured, p.unit),
+    t.rows.push_back({p.recorded_at.substr(0, 16), p.label, format_answer(p.guess, p.unit),
+                      format_answer(p.measured, p.unit),
                       f ? fmt::format("{:.1f}×", *f) : std::string("-")});
   }
   std::vector<double> factors;
