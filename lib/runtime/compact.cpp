@@ -37,7 +37,8 @@ std::size_t frames_bytes(const Fiber* g) {
 // simply stays in place).
 bool copy_out(Fiber* g) {
   CompactState& c = *g->compact;
-  auto* sp = reinterpret_cast<std::byte*>(context_stack_pointer(g->ctx));
+  // The saved stack pointer is an integer in the context: casting it back is the point.
+  auto* sp = reinterpret_cast<std::byte*>(context_stack_pointer(g->ctx));  // NOLINT
   std::byte* top = compact_frames_top(g->stack);
   if (sp < g->stack.lo || sp > top) {
     fatal_stack_overflow(g->id, "its stack pointer is outside its stack");

@@ -117,7 +117,7 @@ struct Fiber {
 inline Fiber* fiber_at_top(const StackSpan& s) {
   auto top = reinterpret_cast<std::uintptr_t>(s.hi) - kStackTopReserve;
   top = (top - sizeof(Fiber)) & ~std::uintptr_t{63};
-  return reinterpret_cast<Fiber*>(top);
+  return reinterpret_cast<Fiber*>(top);  // NOLINT(performance-no-int-to-ptr): aligned in integers
 }
 
 }  // namespace conc::rt::detail

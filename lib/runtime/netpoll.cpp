@@ -22,7 +22,7 @@ namespace {
 
 // Events one epoll_wait takes; each readies at most two goroutines (a reader and a writer).
 constexpr int kEventsPerPoll = 128;
-using Readied = std::array<Fiber*, 2 * kEventsPerPoll>;
+using Readied = std::array<Fiber*, std::size_t{2} * kEventsPerPoll>;
 static_assert(sizeof(Readied) == sizeof(std::array<Fiber*, 256>));
 
 constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;

@@ -32,7 +32,7 @@ namespace conc::rt::detail {
 
 namespace {
 
-constexpr std::size_t kMinStack = 16 * 1024;
+constexpr std::size_t kMinStack = std::size_t{16} * 1024;
 
 std::atomic<std::int64_t> leaked_goroutines{0};
 

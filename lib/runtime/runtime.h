@@ -50,7 +50,7 @@ namespace conc::rt {
 
 struct Config {
   int workers = 0;                     // worker threads (GOMAXPROCS); 0 = the CPUs allowed
-  std::size_t stack_size = 64 * 1024;  // reserved per goroutine; committed only when touched
+  std::size_t stack_size = 64 * 1024;  // NOLINT: reserved per goroutine, committed when touched
   std::chrono::milliseconds stall_threshold{10};  // report goroutines running longer; 0 = off
   bool trace = false;                             // record scheduling events (RunResult::trace)
   std::size_t trace_capacity = 1 << 16;           // events kept per worker

@@ -93,9 +93,11 @@ class CompactSelect {
       }
     }
   }
+  // clang-analyzer follows std::optional's destructor into a second ~CompactSelect, which
+  // cannot happen (park_compact's optional is destroyed once): NOLINT below.
   ~CompactSelect() {
-    for (int k = 0; k < b_->np; ++k) {
-      if (b_->waiters[k].is_send) {  // delivered (moved from) or not, the copy is ours to end
+    for (int k = 0; k < b_->np; ++k) {  // NOLINT(clang-analyzer-cplusplus.NewDelete)
+      if (b_->waiters[k].is_send) {     // delivered (moved from) or not, the copy is ours to end
         b_->chans[k]->elem_ops()->destroy(b_->values[k]);
       }
     }
@@ -190,9 +192,14 @@ class CompactSelect {
     };
     const auto n = static_cast<std::size_t>(np);
     l.waiters = carve(sizeof(Waiter) * n, alignof(Waiter));
-    l.chans = carve(sizeof(ChanCore*) * n, alignof(ChanCore*));
-    l.objects = carve(sizeof(ObjectInfo*) * n, alignof(ObjectInfo*));
-    l.locks = carve(sizeof(ChanCore*) * static_cast<std::size_t>(nlocks), alignof(ChanCore*));
+    // Arrays of pointers: sizeof a pointer is meant (bugprone-sizeof-expression).
+    l.chans =
+        carve(sizeof(ChanCore*) * n, alignof(ChanCore*));  // NOLINT(bugprone-sizeof-expression)
+    l.objects =
+        carve(sizeof(ObjectInfo*) * n, alignof(ObjectInfo*));  // NOLINT(bugprone-sizeof-expression)
+    l.locks = carve(
+        sizeof(ChanCore*) * static_cast<std::size_t>(nlocks),  // NOLINT(bugprone-sizeof-expression)
+        alignof(ChanCore*));
     l.values = carve(sizeof(void*) * n, alignof(void*));
     l.first_value = at;
     l.align = alignof(std::max_align_t);

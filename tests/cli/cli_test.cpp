@@ -377,7 +377,9 @@ TEST_SUITE("cli: bad input and write errors") {
       for (const std::string redirect : {">/dev/full", ">&-"}) {
         CAPTURE(command);
         CAPTURE(redirect);
-        CHECK(shell(binary() + " " + command + " " + redirect + " 2>" + err) == 1);
+        std::string line = binary();
+        line.append(" ").append(command).append(" ").append(redirect).append(" 2>").append(err);
+        CHECK(shell(line) == 1);
         const std::string said = conc::testing::slurp(err);
         CHECK(said.rfind("conc-lab: cannot write to standard output: ", 0) == 0);
         CHECK(std::count(said.begin(), said.end(), '\n') == 1);

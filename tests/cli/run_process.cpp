@@ -22,6 +22,7 @@ namespace conc::testing {
 namespace {
 std::vector<char*> c_strings(std::vector<std::string>& v) {
   std::vector<char*> out;
+  out.reserve(v.size() + 1);
   for (auto& s : v) {
     out.push_back(s.data());
   }

@@ -162,7 +162,7 @@ TEST_SUITE("compact goroutines") {
             Chan<Big> to_them(0), from_them(0);
             Chan<std::string> small(0);
             WaitGroup wg;
-            wg.add(3 * n);
+            wg.add(std::int64_t{3} * n);
             for (int i = 0; i < n; ++i) {
               const auto id = static_cast<std::uint64_t>(i);
               go(  // a parked receiver: the sender constructs the value off its stack
@@ -190,7 +190,7 @@ TEST_SUITE("compact goroutines") {
                   },
                   kCompact);
             }
-            wait_compacted(3 * n);
+            wait_compacted(std::int64_t{3} * n);
             std::vector<bool> seen_big(n), seen_small(n);
             for (int i = 0; i < n; ++i) {
               to_them.send(make_big(static_cast<std::uint64_t>(i)));
@@ -228,7 +228,7 @@ TEST_SUITE("compact goroutines") {
           [&] {
             Chan<Big> c(0);
             WaitGroup wg;
-            wg.add(2 * n);
+            wg.add(std::int64_t{2} * n);
             for (int i = 0; i < n; ++i) {
               go(
                   [&, i] {
@@ -257,7 +257,7 @@ TEST_SUITE("compact goroutines") {
                   },
                   kCompact);
             }
-            wait_compacted(2 * n);
+            wait_compacted(std::int64_t{2} * n);
             c.close();
             d.close();
             wg.wait();
@@ -286,7 +286,7 @@ TEST_SUITE("compact goroutines") {
             bool go_ahead = false;
             WaitGroup gate, wg;
             gate.add(1);
-            wg.add(5 * n);
+            wg.add(std::int64_t{5} * n);
             mu.lock();
             rw.lock();
             for (int i = 0; i < n; ++i) {
@@ -343,7 +343,7 @@ TEST_SUITE("compact goroutines") {
                   },
                   kCompact);
             }
-            wait_compacted(5 * n);
+            wait_compacted(std::int64_t{5} * n);
             mu.unlock();
             rw.unlock();
             cond_mu.lock();
@@ -376,7 +376,7 @@ TEST_SUITE("compact goroutines") {
             Chan<Big> b(0);
             Chan<int> never(0);
             WaitGroup wg;
-            wg.add(3 * n);
+            wg.add(std::int64_t{3} * n);
             for (int i = 0; i < 2 * n; ++i) {
               const auto id = static_cast<std::uint64_t>(i);
               go(
@@ -408,8 +408,8 @@ TEST_SUITE("compact goroutines") {
                   },
                   kCompact);
             }
-            wait_compacted(2 * n);
-            std::vector<bool> seen(2 * n);
+            wait_compacted(std::int64_t{2} * n);
+            std::vector<bool> seen(std::size_t{2} * static_cast<std::size_t>(n));
             int received = 0;
             for (int i = 0; i < n; ++i) {
               a.send(7);
