@@ -423,10 +423,8 @@ void C10kLesson::verdicts(LessonContext& ctx, const std::vector<Row>& rows,
   std::vector<c10k::SlicePoint> points;
   for (const auto& r : rows) {
     if (const auto turn = r.mean_turn_ns()) {
-      const int read = r.created - r.unread;
-      const int ran = static_cast<int>(r.thread_turns_ns.size());
-      const bool sample = ran == read && read >= c10k::kMinReadShare * r.created;
-      points.push_back({r.created, *turn, sample ? -1 : ran});
+      const bool sample = r.ran() == r.read() && r.enough_read();
+      points.push_back({r.created, *turn, sample ? -1 : r.ran()});
     }
   }
   ctx.verdict(c10k::judge_c19(

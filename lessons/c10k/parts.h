@@ -95,6 +95,11 @@ struct Row {
   std::optional<double> mean_turn_ns() const {
     return created >= 2 ? stats.mean_slice_ns() : std::nullopt;
   }
+  // Threads the /proc reads reached, and how many of those had a turn in the window.
+  int read() const { return created - unread; }
+  int ran() const { return static_cast<int>(thread_turns_ns.size()); }
+  // Enough threads read for their mean turn to stand for the N (see kMinReadShare).
+  bool enough_read() const { return read() >= kMinReadShare * created; }
 };
 
 // N busy threads on s.cpu, a busy window, then (if w.probe_ns > 0) a probe window; every

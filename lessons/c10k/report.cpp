@@ -190,8 +190,8 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
     const bool alone = r.created < 2;
     // A mean over only the threads that had a turn is not the mean turn, and one over the
     // threads read is a sample: both marked (the note says which).
-    const int ran = static_cast<int>(r.thread_turns_ns.size());
-    const int read = r.created - r.unread;
+    const int ran = r.ran();
+    const int read = r.read();
     std::string subset;
     if (turn && ran < read) {
       subset = fmt::format(" (!) {} ran", format_count(ran));
@@ -209,16 +209,15 @@ void report_slices(LessonContext& ctx, const std::vector<Row>& rows, const os::S
   }
   table.note = slices_note(se_slice, eevdf, eevdf_here, cpus, hz);
   for (const auto& r : rows) {
-    const int ran = static_cast<int>(r.thread_turns_ns.size());
-    const int read = r.created - r.unread;
+    const int ran = r.ran();
+    const int read = r.read();
     if (r.created >= 2 && r.unread > 0 && ran == read && r.mean_turn_ns()) {
-      const bool enough = read >= kMinReadShare * r.created;
       table.note += fmt::format(
           " (!) N={}: the /proc reads at the window's ends ran out of time (the reader waited "
           "for its CPU) and left {} of the {} threads unread, so its mean is over the {} read: "
           "the first in thread order, cut by the clock, not chosen by how they ran. {}",
           r.created, format_count(r.unread), format_count(r.created), format_count(read),
-          enough
+          r.enough_read()
               ? "A sample, which C19 uses."
               : fmt::format("Fewer than {:.0f}% of them: C19 leaves it out.", kMinReadShare * 100));
     } else if (r.created >= 2 && ran < read && r.mean_turn_ns()) {
