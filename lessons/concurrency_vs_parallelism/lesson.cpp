@@ -142,6 +142,7 @@ RunResult run_sequential(const Job& job, bool trace) {
   }
   r.t0_ns = os::monotonic_ns();
   std::vector<PieceResult> pieces;
+  pieces.reserve(static_cast<std::size_t>(job.pieces));
   for (int i = 0; i < job.pieces; ++i) {
     pieces.push_back(run_piece(job.units_per_piece, job.seed(i), job.chunk,
                                trace ? &r.traces[static_cast<std::size_t>(i)] : nullptr));

@@ -39,8 +39,9 @@ std::string ratio_text(double a, double b) {
 void record_yardsticks(LessonContext& ctx, const Yardsticks& y) {
   // Every yardstick sample: pinned to the ping-pongs' CPU, the fastest of kSubBatches batches.
   auto sampling = [&](long batch) {
+    const long per_batch = batch / kSubBatches;  // whole operations, as time_batch runs them
     return fmt::format("; on CPU {}, each sample the fastest of {} batches of {}", ctx.cpu(),
-                       kSubBatches, format_number(static_cast<double>(batch / kSubBatches)));
+                       kSubBatches, format_number(static_cast<double>(per_batch)));
   };
   ctx.measure("function_call_ns", "function call (noinline)", "ns", y.call,
               "a noinline function with a compiler barrier inside, called in a loop (the loop's "

@@ -75,17 +75,17 @@ void detector_experiments(LessonContext& ctx) {
   ctx.progress("data-race: the race detector");
   const int workers = std::max<int>(2, static_cast<int>(ctx.allowed_cpus().size()));
   const auto adds = ctx.size(kAdds, kAddsQuick);
-  struct Row {
+  struct Row {  // the 8-byte members first: no padding between them
     const char* name;
-    Program program;
     std::int64_t adds;
+    Program program;
     int workers;
   };
   const Row rows[] = {
-      {"racy, several workers", Program::racy, adds, workers},
-      {"racy, one add each, one worker", Program::lucky, 1, 1},
-      {"fix: rt::Mutex", Program::mutex, adds, workers},
-      {"fix: a token over a channel", Program::channel, adds, workers},
+      {"racy, several workers", adds, Program::racy, workers},
+      {"racy, one add each, one worker", 1, Program::lucky, 1},
+      {"fix: rt::Mutex", adds, Program::mutex, workers},
+      {"fix: a token over a channel", adds, Program::channel, workers},
   };
   report::Table t{"detector",
                   "The race detector on the goroutine counter (2 goroutines)",

@@ -127,7 +127,7 @@ std::string fatal_line(const std::string& text) {
   std::string first;
   for (std::size_t at = 0; at < text.size();) {
     const auto nl = std::min(text.find('\n', at), text.size());
-    const std::string line = text.substr(at, nl - at);
+    std::string line = text.substr(at, nl - at);  // not const: returned by move
     if (line.find("fatal error") != std::string::npos) {
       return line;
     }

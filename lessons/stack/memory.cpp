@@ -209,6 +209,7 @@ TouchSamples touch_samples(int reps, std::size_t stack_bytes) {
 
 std::vector<double> depths(const std::vector<OverflowRun>& runs) {
   std::vector<double> d;
+  d.reserve(runs.size());
   for (const auto& r : runs) {
     d.push_back(static_cast<double>(r.depth));
   }
