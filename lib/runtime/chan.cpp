@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/compact.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
 
@@ -63,7 +62,7 @@ void ChanCore::send(void* elem) {
     fatal("Chan::send blocked outside a goroutine");
   }
   if (g->compact != nullptr) [[unlikely]] {
-    send_parked_compact(w, g, elem);
+    send_parked_compact(w, g, elem);  // compact_chan.cpp
     return;
   }
   Waiter me;
@@ -99,7 +98,7 @@ bool ChanCore::recv(void* elem) {
     fatal("Chan::recv blocked outside a goroutine");
   }
   if (g->compact != nullptr) [[unlikely]] {
-    return recv_parked_compact(w, g, elem);
+    return recv_parked_compact(w, g, elem);  // compact_chan.cpp
   }
   Waiter me;
   me.g = g;
@@ -112,57 +111,6 @@ bool ChanCore::recv(void* elem) {
     throw_cancelled();
   }
   return me.success;
-}
-
-// A compact goroutine's stack may be copied out and released while it waits, so the receiver
-// that takes its value must find it off the stack: move it to the goroutine's ParkedValue.
-void ChanCore::send_parked_compact(Worker* w, Fiber* g, void* elem) {
-  CompactState& c = *g->compact;
-  ParkedValue value(c, ops_->size, ops_->align);
-  ops_->move_construct(value.get(), elem);
-  struct DestroyValue {  // whether delivered (moved from) or not, the copy is ours to end
-    const ElemOps* ops;
-    void* p;
-    ~DestroyValue() { ops->destroy(p); }
-  } destroy{ops_, value.get()};
-  Waiter& me = c.waiter;
-  me = Waiter{};
-  me.g = g;
-  me.seq = begin_wait(g);
-  me.elem = value.get();
-  me.is_send = true;
-  sendq_.push(&me);
-  LeaveQueue leave{&lock_, &sendq_, &me};
-  if (park_on(w, WaitReason::chan_send, &info_, &ChanCore::unlock_fn, this,
-              {&leave_queue, &park_cleanup(g, leave)}) == Wake::cancelled) {
-    throw_cancelled();
-  }
-  if (!me.success) {
-    throw RuntimeError("send on closed channel");
-  }
-}
-
-// ... and the sender that hands it a value constructs it in the goroutine's ParkedValue.
-bool ChanCore::recv_parked_compact(Worker* w, Fiber* g, void* elem) {
-  CompactState& c = *g->compact;
-  ParkedValue slot(c, ops_->size, ops_->align);
-  Waiter& me = c.waiter;
-  me = Waiter{};
-  me.g = g;
-  me.seq = begin_wait(g);
-  me.elem = slot.get();
-  recvq_.push(&me);
-  LeaveQueue leave{&lock_, &recvq_, &me};
-  if (park_on(w, WaitReason::chan_recv, &info_, &ChanCore::unlock_fn, this,
-              {&leave_queue, &park_cleanup(g, leave)}) == Wake::cancelled) {
-    throw_cancelled();
-  }
-  if (!me.success) {
-    return false;  // closed: nothing was constructed
-  }
-  ops_->move_construct(elem, slot.get());
-  ops_->destroy(slot.get());
-  return true;
 }
 
 bool ChanCore::try_send(void* elem) {

@@ -102,15 +102,15 @@ class ChanCore {
   static void unlock_fn(void* core) { static_cast<ChanCore*>(core)->unlock(); }
 
  private:
-  // The blocking halves of send and recv for a compact goroutine (compact.h): the waiter and
-  // the value in flight live off its stack. Called with lock_ held.
+  // The blocking halves of send and recv for a compact goroutine (compact.h, compact_chan.cpp):
+  // the waiter and the value in flight live off its stack. Called with lock_ held.
   // noinline: send and recv are flattened, and these must not grow them.
   [[gnu::noinline]] void send_parked_compact(Worker* w, Fiber* g, void* elem);
+  [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
   // The race detector's edges of a value handed to a waiting receiver, and of a receive that
   // takes the value of a waiting sender (before the buffer moves).
   [[gnu::noinline]] void race_sent_to_waiting(Fiber* receiver);
   [[gnu::noinline]] void race_received_from_waiting(Fiber* sender);
-  [[gnu::noinline]] bool recv_parked_compact(Worker* w, Fiber* g, void* elem);
 
   void* slot(std::size_t i) { return buf_ + i * stride_; }
   // Fixed sizes become single moves; a variable-size memcpy would be a libc call per item.

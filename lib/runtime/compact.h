@@ -36,7 +36,7 @@
 //
 // What must live off the stack. Nothing outside the goroutine may touch its stack while it is
 // parked, the runtime included, so every record a waker or the scheduler reads or writes
-// during a park lives in CompactState (or, for select, in one heap block: select.cpp):
+// during a park lives in CompactState (or, for select, in one heap block: compact_select.cpp):
 //   - the Waiter a channel operation or sync wait publishes (wakers link and unlink it, set
 //     success, chain wake batches through it) and the Cleanup argument the deadlock sweep
 //     calls (park_waiter, park_cleanup);
@@ -47,6 +47,20 @@
 //   - the closure (the scheduler destroys it when a program abandons a parked goroutine).
 // Timers keep only the Fiber pointer; ready() writes only the Fiber. ASan builds check all of
 // it: a compacted stack is poisoned, so any access to it while parked is reported.
+//
+// The seam. The ordinary paths meet this mode only at the points below, each one test of
+// `g->compact` (or a separate entry point) that hands over to compact code; everything else
+// in select, park, channels and spawn reads as if compact goroutines did not exist:
+//   spawn        rt::go(fn, {.compact_when_parked = true}) -> detail::spawn_compact ->
+//                Scheduler::spawn_compact (spawn.cpp; its fiber and closure: compact.cpp)
+//   exit         free_fiber -> recycle_compact_fiber (compact.cpp)
+//   park         the after-switch hook -> after_park_compact (compact.cpp): offers the stack
+//   switch       switch_to's slow path -> make_resident (compact.cpp): copies frames back
+//   idle         a worker out of work -> compact_pending (compact.cpp): the batch
+//   channels     ChanCore::send / recv, once they must park -> compact_chan.cpp
+//   select       select_impl's step 5 -> park_compact_select (compact_select.cpp)
+//   sync waits   park_waiter / park_cleanup below (the waiter and cleanup off the stack)
+//   program end  destroy_compact_fiber (program.cpp: abandoned compact goroutines)
 //
 // Overflow detection is unchanged: guard pages where the mapping budget allows, else the
 // canary below the stack, checked at every switch (stack.h: released pages and canaries).
