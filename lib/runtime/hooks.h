@@ -34,6 +34,10 @@ inline bool checks_on() {
 // lockdep), so try_lock with back-off is no inversion.
 void hook_locked(ObjectInfo* lock, SourceLocation at, bool by_try_lock = false);
 void hook_unlocking(ObjectInfo* lock);
+// hook_locked for the inline Mutex::lock(), with the site as scalars: a SourceLocation passed
+// by value travels in memory (three words), and the compiler stores it before the lock's
+// atomic on every call, checkers off or not; scalars are loaded only when the hook runs.
+void hook_locked_at(ObjectInfo* lock, const char* file, unsigned line, const char* function);
 
 // Race detector edges on an object's clock (by the current goroutine).
 void race_locked(ObjectInfo* o);         // clock(current) |= unlocks' and runlocks' clocks

@@ -40,6 +40,10 @@ void hook_locked(ObjectInfo* lock, SourceLocation at, bool by_try_lock) {
   }
 }
 
+void hook_locked_at(ObjectInfo* lock, const char* file, unsigned line, const char* function) {
+  hook_locked(lock, SourceLocation::current(file, line, function));
+}
+
 void hook_unlocking(ObjectInfo* lock) {
   race_release_merge(lock);
   if (Fiber* g = current_fiber(); g != nullptr && g->sched->lock_checker != nullptr) {

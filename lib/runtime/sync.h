@@ -63,7 +63,7 @@ class Mutex {
     }
     info_.holder.store(detail::current_goroutine_id(), std::memory_order_relaxed);
     if (detail::checks_on()) [[unlikely]] {
-      detail::hook_locked(&info_, at);
+      detail::hook_locked_at(&info_, at.file_name(), at.line(), at.function_name());
     }
   }
   bool try_lock(SourceLocation at = SourceLocation::current());
