@@ -61,7 +61,7 @@ inline constexpr ElemOps kElemOps{
 // Uninitialised storage a receive constructs into.
 template <class T>
 struct Slot {
-  alignas(T) std::byte bytes[sizeof(T)];
+  alignas(T) std::byte bytes[sizeof(T)];  // NOLINT(bugprone-sizeof-expression): T may be a pointer
   void* ptr() { return bytes; }
   T take() {
     T* p = std::launder(reinterpret_cast<T*>(bytes));
