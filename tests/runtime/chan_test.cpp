@@ -119,7 +119,7 @@ TEST_SUITE("channels") {
             std::vector<std::atomic<std::uint64_t>> ids(8);
             WaitGroup wg;
             wg.add(8);
-            for (int i = 0; i < 4; ++i) {
+            for (std::size_t i = 0; i < 4; ++i) {
               go([&, i] {
                 ids[2 * i].store(goroutine_id());
                 started.fetch_add(1);

@@ -33,6 +33,7 @@ constexpr bool kSkip = false;
 __attribute__((noinline)) int recurse_then(int depth, volatile char* sink, void (*at_bottom)()) {
   volatile char frame[512];
   frame[0] = static_cast<char>(depth);
+  frame[1] = 0;  // read after the call, so that it cannot be a tail call
   sink[0] = frame[0];
   if (depth == 0) {
     at_bottom();
@@ -246,7 +247,7 @@ TEST_SUITE("stack overflow") {
           Chan<int> c(0);
           WaitGroup wg;
           const int n = 300, rounds = 10;
-          wg.add(2 * n);
+          wg.add(std::int64_t{2} * n);
           for (int i = 0; i < n; ++i) {
             go(
                 [&] {
@@ -279,7 +280,7 @@ TEST_SUITE("stack overflow") {
 
   TEST_CASE("fresh stacks get guard pages while the mapping budget lasts") {
     StackSpan s;
-    acquire_stacks(64 * 1024, &s, 1);
+    acquire_stacks(std::size_t{64} * 1024, &s, 1);
     const StackPoolStats p = stack_pool_stats();
     CHECK(p.guard_budget > 0);
     CHECK(p.guarded <= p.guard_budget);

@@ -36,6 +36,7 @@ std::size_t settled_tasks(std::size_t expected) {
 }
 std::vector<std::uint64_t> counts(const BusyGroup& g) {
   std::vector<std::uint64_t> v;
+  v.reserve(static_cast<std::size_t>(g.created()));
   for (int i = 0; i < g.created(); ++i) {
     v.push_back(g.count(static_cast<std::size_t>(i)));
   }
