@@ -75,14 +75,14 @@ std::variant<std::vector<int>, std::string> parse_count_list(std::string_view te
     const std::string where = fmt::format("item {} of '{}'", i + 1, text);
     const std::string_view item = items[i];
     if (item.empty()) {
-      return where + " is empty: " + expected;
+      return fmt::format("{} is empty: {}", where, expected);
     }
     const auto v = parse_decimal(item);
     if (!v) {
       return fmt::format("{} ('{}') is not a whole number: {}", where, item, expected);
     }
     if (*v == 0) {
-      return where + " is 0: " + expected;
+      return fmt::format("{} is 0: {}", where, expected);
     }
     if (*v < lo || *v > hi) {
       return fmt::format("{} ({}) is out of range: {}", where, item, expected);
