@@ -46,7 +46,7 @@ std::size_t default_thread_stack_bytes() {
 }
 
 std::size_t glibc_default_stack_for(const RLimit& stack_limit) {
-  constexpr std::size_t kArchDefault = 2 * 1024 * 1024;  // x86-64 and aarch64
+  constexpr std::size_t kArchDefault = std::size_t{2} * 1024 * 1024;  // x86-64 and aarch64
   if (!stack_limit.soft) {
     return kArchDefault;
   }

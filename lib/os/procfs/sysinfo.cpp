@@ -18,7 +18,8 @@
 namespace conc::os {
 
 std::string find_in_path(const std::string& name) {
-  std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  const char* env_path = std::getenv("PATH");
+  std::string path = env_path != nullptr ? env_path : "";
   path += ":/usr/sbin:/sbin:/usr/bin";
   std::istringstream dirs(path);
   std::string dir;
@@ -26,7 +27,9 @@ std::string find_in_path(const std::string& name) {
     if (dir.empty()) {
       continue;
     }
-    const std::string candidate = dir + "/" + name;
+    std::string candidate = dir;  // not const: returned by move
+    candidate += '/';
+    candidate += name;
     if (::access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }

@@ -42,6 +42,7 @@ class GroupKiller {
 // it only makes syscalls.
 ChildProcess spawn_in_group(const std::vector<std::string>& argv, int cpu, const Pipe& out) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) {
     args.push_back(const_cast<char*>(a.c_str()));
   }

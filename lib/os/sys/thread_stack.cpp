@@ -36,7 +36,9 @@ std::size_t resident_bytes(std::uintptr_t low, std::size_t bytes) {
   const std::uintptr_t first = low / page * page;
   const std::size_t span = low + bytes - first;
   std::vector<unsigned char> in_core((span + page - 1) / page);
-  if (::mincore(reinterpret_cast<void*>(first), span, in_core.data()) != 0) {
+  // The page-aligned start is computed as an integer on purpose.
+  void* const start = reinterpret_cast<void*>(first);  // NOLINT(performance-no-int-to-ptr)
+  if (::mincore(start, span, in_core.data()) != 0) {
     return 0;
   }
   return page * static_cast<std::size_t>(std::count_if(in_core.begin(), in_core.end(),

@@ -49,7 +49,8 @@ namespace {
 constexpr std::uint32_t kWaiting = 0, kRunning = 1, kStopping = 2;
 constexpr auto kPacer = FutexBaton::first;
 constexpr auto kPartner = FutexBaton::second;
-constexpr std::size_t kBusyWords = 32 * 1024 / sizeof(std::uint32_t);  // 32 KiB: fits L1
+constexpr std::size_t kBusyWords =
+    std::size_t{32} * 1024 / sizeof(std::uint32_t);  // 32 KiB: fits L1
 constexpr auto kStartLimit = std::chrono::seconds(5);
 constexpr auto kFinishLimit = std::chrono::seconds(5);
 // How often the controller looks at Ctrl-C while it waits for the threads.
