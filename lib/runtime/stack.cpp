@@ -275,9 +275,12 @@ std::uint64_t guard_owner(const std::byte* addr, StackSpan* stack) {
 const std::byte* interrupted_sp(const void* uctx) {
   const auto* uc = static_cast<const ucontext_t*>(uctx);
 #if defined(__x86_64__)
-  return reinterpret_cast<const std::byte*>(uc->uc_mcontext.gregs[REG_RSP]);
+  // The saved register is an integer: casting it back is the point.
+  return reinterpret_cast<const std::byte*>(  // NOLINT(performance-no-int-to-ptr)
+      uc->uc_mcontext.gregs[REG_RSP]);
 #elif defined(__aarch64__)
-  return reinterpret_cast<const std::byte*>(uc->uc_mcontext.sp);
+  return reinterpret_cast<const std::byte*>(  // NOLINT(performance-no-int-to-ptr)
+      uc->uc_mcontext.sp);
 #else
   (void)uc;
   return nullptr;
@@ -322,7 +325,7 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
 
 #endif
 
-constexpr std::size_t kAltStackBytes = 64 * 1024;
+constexpr std::size_t kAltStackBytes = std::size_t{64} * 1024;
 thread_local stack_t previous_alt_{};
 
 }  // namespace

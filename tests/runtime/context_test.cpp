@@ -51,7 +51,7 @@ void check_alignment(void*) {
 TEST_SUITE("context switch") {
   TEST_CASE("three contexts run in a deterministic order, and resume where they stopped") {
     StackSpan stacks[3];
-    acquire_stacks(64 * 1024, stacks, 3);
+    acquire_stacks(std::size_t{64} * 1024, stacks, 3);
     Ring r;
     ring = &r;
     context_init(&r.ctx[0], stacks[0].lo, stacks[0].size() - 256, &letter<0>, nullptr);
@@ -67,7 +67,7 @@ TEST_SUITE("context switch") {
 
   TEST_CASE("a new context starts with the ABI's 16-byte stack alignment") {
     StackSpan s;
-    acquire_stacks(64 * 1024, &s, 1);
+    acquire_stacks(std::size_t{64} * 1024, &s, 1);
     for (std::size_t shave : {0, 8, 24, 40}) {  // misaligned tops are rounded down
       context_init(&align_ctx, s.lo, s.size() - 256 - shave, &check_alignment, nullptr);
       context_switch(&align_main, &align_ctx);

@@ -7,8 +7,9 @@ using namespace conc::lessons::data_race;
 using report::Verdict;
 
 namespace {
-std::vector<CounterRun> runs(std::int64_t expected, std::vector<std::int64_t> lost) {
+std::vector<CounterRun> runs(std::int64_t expected, const std::vector<std::int64_t>& lost) {
   std::vector<CounterRun> out;
+  out.reserve(lost.size());
   for (const auto l : lost) {
     out.push_back({expected, expected - l, 0, 0.2});
   }

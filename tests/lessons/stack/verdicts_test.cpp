@@ -110,7 +110,7 @@ TEST_SUITE("lesson stack") {
     int lines = 0;
     while (std::getline(in, line)) {
       ++lines;
-      CHECK(line.rfind(" ", 0) == 0);  // indented: the renderer keeps it verbatim
+      CHECK(line.rfind(' ', 0) == 0);  // indented: the renderer keeps it verbatim
     }
     CHECK(lines >= 10);
     CHECK(art.find("main [stack]") < art.find("thread stack"));

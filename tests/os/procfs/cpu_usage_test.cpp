@@ -5,7 +5,7 @@
 using namespace conc::os;
 
 namespace {
-CpuUsageSnapshot snapshot(std::int64_t t_ns, std::vector<std::int64_t> busy_ticks) {
+CpuUsageSnapshot snapshot(std::int64_t t_ns, const std::vector<std::int64_t>& busy_ticks) {
   CpuUsageSnapshot s;
   s.t_ns = t_ns;
   for (auto b : busy_ticks) {

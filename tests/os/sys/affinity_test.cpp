@@ -69,7 +69,7 @@ TEST_SUITE("thread") {
     {
       conc::os::Thread t;
       REQUIRE(conc::os::Thread::start(t, [&] { seen = conc::os::current_cpu(); },
-                                      {.stack_bytes = 64 * 1024, .cpu = cpu}) == 0);
+                                      {.stack_bytes = std::size_t{64} * 1024, .cpu = cpu}) == 0);
       CHECK(t.joinable());
     }
     CHECK(seen == cpu);

@@ -22,7 +22,7 @@ TEST_SUITE("thread stack") {
                             local_address = reinterpret_cast<std::uintptr_t>(&local);
                             span = current_thread_stack();
                           },
-                          {256 * 1024, -1}) == 0);
+                          {std::size_t{256} * 1024, -1}) == 0);
     t.join();
     CHECK(span.low <= local_address);
     CHECK(local_address < span.low + span.bytes);

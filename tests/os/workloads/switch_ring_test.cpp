@@ -17,7 +17,7 @@ TEST_SUITE("switch ring") {
       c.members = 4;
       c.partners = p;
       c.cpu = default_cpu();
-      c.working_set_bytes = 16 * 1024;
+      c.working_set_bytes = std::size_t{16} * 1024;
       c.laps = 50;
       c.warmup_laps = 5;
       c.repetitions = 2;
@@ -31,7 +31,7 @@ TEST_SUITE("switch ring") {
   }
 
   TEST_CASE("the no-switch overhead: one figure per repetition") {
-    const auto o = ring_overhead_ns(default_cpu(), 16 * 1024, 100, 2);
+    const auto o = ring_overhead_ns(default_cpu(), std::size_t{16} * 1024, 100, 2);
     REQUIRE(o.size() == 2);
     CHECK(o[0] > 0);
   }
