@@ -169,7 +169,7 @@ class ChanCore {
 inline bool ChanCore::try_send_locked(void* elem, Fiber** to_wake, bool from_outside) {
   Waiter* r = recvq_.empty() ? nullptr : recvq_.pop_claimed(from_outside);
   if (r != nullptr) {  // a receiver is waiting: hand over directly
-    ops_->move_construct(r->elem, elem);
+    move_in(r->elem, elem);
     r->success = true;
     *to_wake = r->g;
     if (checks_on()) [[unlikely]] {
@@ -196,13 +196,12 @@ inline int ChanCore::try_recv_locked(void* elem, Fiber** to_wake) {
       race_received_from_waiting(s->g);
     }
     if (cap_ == 0) {
-      ops_->move_construct(elem, s->elem);
+      move_in(elem, s->elem);
     } else {
       // The buffer is full (a sender waits): take its head and put the sender's value at the
       // tail, which is the same slot, so the FIFO order holds.
-      ops_->move_construct(elem, slot(recvx_));
-      ops_->destroy(slot(recvx_));
-      ops_->move_construct(slot(recvx_), s->elem);
+      move_out(elem, slot(recvx_));
+      move_in(slot(recvx_), s->elem);
       recvx_ = recvx_ + 1 == cap_ ? 0 : recvx_ + 1;
       sendx_ = recvx_;
     }
