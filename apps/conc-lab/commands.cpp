@@ -383,7 +383,7 @@ int Commands::run_list() const {
   if (list_.json) {
     print(report::lesson_list_json(listed).dump(2) + "\n");
   } else {
-    print(report::lesson_list_text(listed));
+    print(report::lesson_list_text(listed, terminal_width()));
   }
   return kExitOk;
 }

@@ -14,8 +14,9 @@ struct ListedLesson {
   std::vector<std::string> claims;  // the notes' claim ids, e.g. "C04"
 };
 
-// " 1. name   title\n    claims C01 C02\n" per lesson.
-std::string lesson_list_text(const std::vector<ListedLesson>& lessons);
+// " 1. name   title\n    claims C01 C02\n" per lesson, the title wrapped in its column so
+// that no line is wider than `width` columns (the terminal's).
+std::string lesson_list_text(const std::vector<ListedLesson>& lessons, int width);
 // {"schema_version", "lessons": [{"name", "title", "claims": [...]}]}
 nlohmann::json lesson_list_json(const std::vector<ListedLesson>& lessons);
 

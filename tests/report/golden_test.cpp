@@ -160,8 +160,23 @@ std::vector<CatalogueClaim> fixed_catalogue() {
           {"C30", "A goroutine function call costs about 3 extra instructions"}};
 }
 
+TEST_CASE("list wraps a long title in its column at 80 columns") {
+  const std::vector<ListedLesson> lessons = {
+      {"concurrency-vs-parallelism",
+       "Concurrency vs parallelism: one job, interleaved on one CPU or spread over several",
+       {"C01", "C02"}}};
+  const std::string text = lesson_list_text(lessons, 80);
+  CHECK_MESSAGE(too_wide(text, 80).empty(), too_wide(text, 80));
+  CHECK(text ==
+        " 1. concurrency-vs-parallelism   Concurrency vs parallelism: one job,\n"
+        "                                 interleaved on one CPU or spread over several\n"
+        "    claims C01 C02\n");
+  // A terminal narrower than the name's column still gets the whole title, in short lines.
+  CHECK(lesson_list_text(lessons, 40).find("spread over several") != std::string::npos);
+}
+
 TEST_CASE("list and claims print fixed inputs exactly as the goldens say") {
-  check_golden(lesson_list_text(fixed_lessons()), "list.txt");
+  check_golden(lesson_list_text(fixed_lessons(), 100), "list.txt");
   check_golden(lesson_list_json(fixed_lessons()).dump(2) + "\n", "list.json");
   // A copy, because loading takes a lock file beside the ledger: none in the source tree.
   const auto dir =
