@@ -66,9 +66,22 @@ bool is_whole_number(const std::string& text) {
          text.find_first_not_of("0123456789") == std::string::npos;
 }
 
-// CLI11's own text for left-over arguments, with the help hint.
+// Left-over arguments in our words (not CLI11's "The following argument was not expected"):
+// the first unknown option if there is one, else the stray words, with the help hint.
 [[noreturn]] void reject_extras(const CLI::App& root, const std::vector<std::string>& extras) {
-  throw UsageError(std::string(CLI::ExtrasError(extras).what()) + " (see " + help_hint(root) + ")");
+  const auto option = std::find_if(extras.begin(), extras.end(), [](const std::string& a) {
+    return a.size() > 1 && a.front() == '-';
+  });
+  std::string what;
+  if (option != extras.end()) {
+    what = "unknown option '" + *option + "'";
+  } else {
+    what = extras.size() == 1 ? "unexpected argument" : "unexpected arguments";
+    for (const auto& e : extras) {
+      what += " '" + e + "'";
+    }
+  }
+  throw UsageError(what + " (see " + help_hint(root) + ")");
 }
 
 // `conc-lab lesson c10k --max-threads 10`: name the lesson the flag belongs to.
@@ -157,6 +170,17 @@ void add_usage_checks(CLI::App& app, const Commands& commands) {
   // can say what is wrong with them instead of CLI11's generic ExtrasError.
   app.allow_extras();
   app.parse_complete_callback([&app, &commands] { check_root(app, commands); });
+  for (CLI::App* command : app.get_subcommands({})) {  // list, info, claims, bench, ...
+    if (command->get_name() == "lesson") {
+      continue;  // below
+    }
+    command->allow_extras();
+    command->parse_complete_callback([&app, command] {
+      if (!command->remaining().empty()) {
+        reject_extras(app, command->remaining());
+      }
+    });
+  }
   CLI::App* group = app.get_subcommand("lesson");
   group->require_subcommand(0, 1);  // none is "which lesson?", said below
   group->allow_extras();

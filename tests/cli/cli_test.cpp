@@ -358,9 +358,11 @@ TEST_SUITE("cli: bad input and write errors") {
              {{"lesson", "proc\ness"}, "unknown lesson 'proc\\ness'"},
              {{"bench", "--in-process"}, "--in-process needs --only"},
              {{"lesson"}, "which lesson?"},
-             {{"lesson", "--bogus"}, "not expected: --bogus"},
-             {{"lesson", "process", "stray"}, "not expected: stray"},
-             {{"-x"}, "not expected: -x"},
+             {{"lesson", "--bogus"}, "unknown option '--bogus'"},
+             {{"lesson", "process", "stray"}, "unexpected argument 'stray'"},
+             {{"info", "a", "b"}, "unexpected arguments 'a' 'b' (see conc-lab info --help)"},
+             {{"list", "--foo", "bar"}, "unknown option '--foo' (see conc-lab list --help)"},
+             {{"-x"}, "unknown option '-x'"},
              {{"lesson", "c10k", "--max-threads", "10"}, "(it belongs to: stack)"},
          }) {
       CAPTURE(c.says);
