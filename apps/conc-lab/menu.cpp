@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <clocale>
 #include <cstdint>
@@ -21,6 +22,7 @@
 
 #include "os/sys/interrupt.h"
 #include "os/sys/terminal.h"
+#include "report/text_layout.h"
 
 namespace conc::app {
 
@@ -169,7 +171,8 @@ void draw(const MenuModel& model, const Screen& screen) {
              screen.color());
   }
   attron(A_DIM);
-  mvaddstr(LINES - 2, 0, fit("  " + model.status(), width).c_str());
+  const auto status_width = static_cast<std::size_t>(std::max(width - 2, 0));
+  mvaddstr(LINES - 2, 0, ("  " + report::elide_words(model.status(), status_width)).c_str());
   attroff(A_DIM);
   const std::string keys =
       fmt::format("Up/Down move  1-{} pick a lesson  Enter run  q quit", model.lesson_count());

@@ -123,6 +123,17 @@ std::vector<std::string> wrap_words(std::string_view text, std::size_t width) {
   return lines;
 }
 
+std::string elide_words(std::string_view text, std::size_t width) {
+  if (display_width(text) <= width) {
+    return std::string(text);
+  }
+  if (width == 0) {
+    return "";
+  }
+  const std::vector<std::string> lines = wrap_words(text, width - 1);  // a column for "…"
+  return (lines.empty() ? std::string() : lines.front()) + "…";
+}
+
 namespace {
 
 constexpr std::size_t kIndent = 2;

@@ -1,7 +1,8 @@
 #pragma once
 // Laying text out in a fixed number of terminal columns: word wrapping that keeps a number with
 // its unit, and tables that fit the width (cells wrapped inside their column, or one record per
-// row when even the narrowest columns do not fit). Used by the text renderer only.
+// row when even the narrowest columns do not fit). Used by the text renderer, and by the
+// menu for its one-line status.
 //
 // Invariant: every line these functions return is at most `width` columns wide, whatever the
 // input, except a verbatim line the caller chose to keep as is.
@@ -19,6 +20,10 @@ std::size_t display_width(std::string_view s);
 // Words of `text` greedily packed into lines of at most `width` columns. A number and the short
 // unit after it ("4.00 ms", "12 KiB") stay on one line; a word wider than `width` is cut.
 std::vector<std::string> wrap_words(std::string_view text, std::size_t width);
+
+// `text` on one line of at most `width` columns: as is when it fits, else cut after its last
+// whole word that fits and ended with "…" (a menu's status line, which cannot wrap).
+std::string elide_words(std::string_view text, std::size_t width);
 
 std::string pad_right(std::string_view s, std::size_t width);
 std::string pad_left(std::string_view s, std::size_t width);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/json_renderer.h"
+#include "report/text_layout.h"
 #include "report/text_renderer.h"
 
 using namespace conc::report;
@@ -161,6 +162,17 @@ TEST_SUITE("fitting the width") {
     for (const auto& l : layout_grid(unbreakable, 80)) {
       CHECK(display_width(l.text) <= 80);
     }
+  }
+
+  TEST_CASE("a line too long for its row ends with its last whole word and an ellipsis") {
+    const std::string title =
+        "Concurrency vs parallelism: one job, interleaved on one CPU or spread over several";
+    CHECK(elide_words(title, 200) == title);
+    const std::string cut = elide_words(title, 77);  // an 80-column menu's status
+    CHECK(cut == "Concurrency vs parallelism: one job, interleaved on one CPU or spread over…");
+    CHECK(display_width(cut) <= 77);
+    CHECK(display_width(elide_words("averylongwordwithoutspaces", 10)) == 10);
+    CHECK(elide_words("abc", 0).empty());
   }
 
   TEST_CASE("a number keeps its unit on its line") {
