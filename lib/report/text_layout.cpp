@@ -127,8 +127,8 @@ std::string elide_words(std::string_view text, std::size_t width) {
   if (display_width(text) <= width) {
     return std::string(text);
   }
-  if (width == 0) {
-    return "";
+  if (width <= 1) {
+    return width == 1 ? "…" : "";  // wrap_words never packs into 0 columns
   }
   const std::vector<std::string> lines = wrap_words(text, width - 1);  // a column for "…"
   return (lines.empty() ? std::string() : lines.front()) + "…";
